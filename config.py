@@ -1,0 +1,119 @@
+"""Settings, built from the environment (then `.env`) when asked, never at import time."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import discord
+from dotenv import dotenv_values
+
+PROJECT_DIR = Path(__file__).resolve().parent
+"""The folder that holds `bot.py`; relative data paths are resolved against it."""
+
+EMBED_COLOR = 0x5865F2
+RANKING_PAGE_SIZE = 10
+LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot use."""
+
+
+class Secret(str):
+    """A string that never shows its value in `repr` (and so in logs of objects)."""
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self else "Secret('')"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot can be configured with."""
+
+    token: Secret = field(default=Secret(""), repr=True)
+    command_prefix: str = "!"
+    data_file: Path = PROJECT_DIR / "video_ranking.json"
+    log_level: str = "INFO"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/Sao_Paulo"))
+    checkpoint_seconds: float = 60.0
+    legacy_guild_id: int | None = None
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Read settings from the environment, falling back to the `.env` file beside `bot.py`.
+
+    Raises:
+        SettingsError: when a value is present but unusable.
+    """
+    source = dict(os.environ) if environ is None else dict(environ)
+    dotenv_path = env_file if env_file is not None else PROJECT_DIR / ".env"
+    file_values = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+
+    def get(name: str, default: str) -> str:
+        value = source.get(name)
+        if value is None or value == "":
+            value = file_values.get(name, default)
+        return value.strip()
+
+    data_file = Path(get("DATA_FILE", "video_ranking.json")).expanduser()
+    if not data_file.is_absolute():
+        data_file = PROJECT_DIR / data_file
+
+    zone_name = get("TIMEZONE", "America/Sao_Paulo")
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingsError(f"TIMEZONE inválido / invalid TIMEZONE: {zone_name!r}") from error
+
+    raw_checkpoint = get("CHECKPOINT_SECONDS", "60")
+    try:
+        checkpoint = float(raw_checkpoint)
+    except ValueError:
+        checkpoint = -1.0
+    if not checkpoint > 0:
+        raise SettingsError(
+            f"CHECKPOINT_SECONDS deve ser um número positivo / must be a positive number: "
+            f"{raw_checkpoint!r}"
+        )
+
+    level = get("LOG_LEVEL", "INFO").upper()
+    if not isinstance(logging.getLevelName(level), int):
+        raise SettingsError(f"LOG_LEVEL inválido / invalid LOG_LEVEL: {level!r}")
+
+    legacy = get("LEGACY_GUILD_ID", "")
+    if legacy and not (legacy.isdigit() and 17 <= len(legacy) <= 20):
+        raise SettingsError(
+            f"LEGACY_GUILD_ID deve ser o ID de um servidor / must be a server id: {legacy!r}"
+        )
+
+    prefix = get("COMMAND_PREFIX", "!") or "!"
+    return Settings(
+        token=Secret(get("DISCORD_TOKEN", "")),
+        command_prefix=prefix,
+        data_file=data_file,
+        log_level=level,
+        timezone=zone,
+        checkpoint_seconds=checkpoint,
+        legacy_guild_id=int(legacy) if legacy else None,
+    )
+
+
+def build_intents() -> discord.Intents:
+    """The gateway intents the bot needs; `members` is optional and left off."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.voice_states = True
+    intents.guild_messages = True
+    intents.message_content = True
+    return intents
+
+
+def setup_logging(level: str) -> None:
+    """Configure logging once, for the process, in the design's format."""
+    logging.basicConfig(level=level, format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, force=True)
+    logging.getLogger("discord.http").setLevel(logging.WARNING)

@@ -1,0 +1,208 @@
+"""File locking (portalocker) and crash-safe JSON file I/O.
+
+Everything here blocks (fsync, lock waits): call it from a worker thread, never
+from the event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import portalocker
+
+log = logging.getLogger(__name__)
+
+FILE_MODE = 0o600
+
+
+class FileLockError(RuntimeError):
+    """The lock could not be taken in time."""
+
+
+class CorruptFileError(ValueError):
+    """A data file exists but cannot be read as the JSON it should hold."""
+
+
+def _open_lock_file(lock_path: Path) -> None:
+    fd = os.open(lock_path, os.O_CREAT | os.O_WRONLY, FILE_MODE)
+    os.close(fd)
+
+
+def hold_lock(lock_path: Path, *, timeout: float = 0.0) -> portalocker.Lock:
+    """Take an exclusive lock on a dedicated, never-replaced lock file and return it.
+
+    The caller releases it with `.release()`. With `timeout=0` a held lock fails
+    at once.
+
+    Raises:
+        FileLockError: another process holds the lock.
+    """
+    _open_lock_file(lock_path)
+    flags = portalocker.LockFlags.EXCLUSIVE
+    if timeout <= 0:
+        flags |= portalocker.LockFlags.NON_BLOCKING
+    lock = portalocker.Lock(
+        lock_path,
+        mode="a",
+        timeout=timeout,
+        check_interval=0.01,
+        fail_when_locked=False,
+        flags=flags,
+    )
+    try:
+        lock.acquire()
+    except portalocker.exceptions.LockException as error:
+        raise FileLockError(f"{lock_path} is locked by another process") from error
+    return lock
+
+
+@contextlib.contextmanager
+def acquire_file_lock(lock_path: Path, *, timeout: float = 10.0) -> Iterator[None]:
+    """Hold the exclusive lock on `lock_path` for the duration of a `with` block."""
+    lock = hold_lock(lock_path, timeout=timeout)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, chunks: Iterable[bytes], *, backup: Path | None = None) -> str:
+    """Replace `path` with `chunks` so that readers see the old or new file, never a mix.
+
+    Temp file in the same folder, flush + fsync, optional hard-link backup of the
+    old file, `os.replace`, fsync of the folder. Returns the SHA-256 of what was written.
+    """
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    digest = hashlib.sha256()
+    fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                digest.update(chunk)
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        replace_with_backup(temp, path, backup)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    return digest.hexdigest()
+
+
+def replace_with_backup(source: Path, target: Path, backup: Path | None) -> None:
+    """`os.replace(source, target)`, first keeping the old target as `backup` (a hard link)."""
+    if backup is not None and target.exists():
+        link = backup.with_name(f".{backup.name}.{os.getpid()}.tmp")
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        os.link(target, link)
+        os.replace(link, backup)
+    os.replace(source, target)
+    fsync_dir(target.parent)
+
+
+def dump_json(data: Any) -> bytes:
+    """The project's JSON text: UTF-8, 2-space indent, trailing newline."""
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def atomic_write_json(path: Path, data: Any, *, backup: Path | None = None) -> str:
+    """Atomically write `data` as JSON (see `atomic_write`)."""
+    return atomic_write(path, [dump_json(data)], backup=backup)
+
+
+def read_json(path: Path) -> Any:
+    """Read a JSON file.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        CorruptFileError: it exists but is not valid UTF-8 JSON.
+    """
+    raw = path.read_bytes()
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CorruptFileError(f"{path} is not valid JSON: {error}") from error
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file's bytes, or None when it does not exist."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
+
+
+def quarantine(path: Path, *, copy: bool = False) -> Path:
+    """Move (or copy) a bad file aside, byte for byte, under a name that says why.
+
+    `video_ranking.json` becomes `video_ranking.corrupt-20261126T065326Z.json`.
+    """
+    now = datetime.now(UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.stem}.corrupt-{stamp}{path.suffix}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.stem}.corrupt-{stamp}-{counter}{path.suffix}")
+    if copy:
+        atomic_write(target, [path.read_bytes()])
+    else:
+        os.replace(path, target)
+        fsync_dir(path.parent)
+    return target
+
+
+def safe_load_json(
+    path: Path, lock_path: Path, *, default: Any = None, timeout: float = 10.0
+) -> Any:
+    """Read a JSON file under its lock; `default` when it does not exist."""
+    with acquire_file_lock(lock_path, timeout=timeout):
+        try:
+            return read_json(path)
+        except FileNotFoundError:
+            return default
+
+
+def safe_update_json(
+    path: Path,
+    lock_path: Path,
+    update: Callable[[Any], Any],
+    *,
+    default: Any = None,
+    timeout: float = 10.0,
+) -> Any:
+    """Read-modify-write a JSON file under its lock, atomically; returns the new data.
+
+    A corrupt file is not overwritten: `CorruptFileError` propagates.
+    """
+    with acquire_file_lock(lock_path, timeout=timeout):
+        try:
+            data = read_json(path)
+        except FileNotFoundError:
+            data = default
+        data = update(data)
+        atomic_write_json(path, data)
+        return data

@@ -1,0 +1,375 @@
+"""The in-memory ranking state: camera seconds per server, member and local day.
+
+Pure and synchronous. Every change arrives as a *record* (a small dict, the same
+one the journal stores), so applying a record live and replaying it after a
+restart are one code path. Storage is columnar (numpy) so that a camera event
+costs O(1) and a top-10 over a million members is one vectorised pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from periods import DayRange
+
+Record = dict[str, Any]
+
+SECONDS, SESSIONS, LONGEST = 0, 1, 2
+
+
+class Table:
+    """Append-only keyed rows of int64 columns: a dict finds the row, numpy holds values."""
+
+    __slots__ = ("index", "keys", "values", "size")
+
+    def __init__(self, columns: int, capacity: int = 16) -> None:
+        """Create an empty table with `columns` int64 columns."""
+        self.index: dict[int, int] = {}
+        self.keys = np.zeros(capacity, dtype=np.int64)
+        self.values = np.zeros((columns, capacity), dtype=np.int64)
+        self.size = 0
+
+    @classmethod
+    def from_columns(cls, keys: Iterable[int], *columns: Iterable[int]) -> Table:
+        """Build a table from parallel sequences of keys and column values."""
+        key_array = np.fromiter(keys, dtype=np.int64)
+        table = cls(len(columns), max(16, len(key_array)))
+        size = len(key_array)
+        table.keys[:size] = key_array
+        for column, values in enumerate(columns):
+            table.values[column, :size] = np.fromiter(values, dtype=np.int64, count=size)
+        table.index = dict(zip(key_array.tolist(), range(size), strict=True))
+        table.size = size
+        return table
+
+    def row(self, key: int) -> int:
+        """The row of `key`, appended (zeroed) when new."""
+        row = self.index.get(key)
+        if row is None:
+            row = self.size
+            if row == len(self.keys):
+                self._grow()
+            self.keys[row] = key
+            self.index[key] = row
+            self.size += 1
+        return row
+
+    def get(self, key: int, column: int) -> int:
+        """The value of `key` in `column`, 0 when the key is absent."""
+        row = self.index.get(key)
+        return 0 if row is None else int(self.values[column, row])
+
+    def column(self, column: int) -> np.ndarray:
+        """A view of one column over the used rows."""
+        return self.values[column, : self.size]
+
+    def _grow(self) -> None:
+        capacity = len(self.keys) * 2
+        keys = np.zeros(capacity, dtype=np.int64)
+        keys[: self.size] = self.keys[: self.size]
+        values = np.zeros((self.values.shape[0], capacity), dtype=np.int64)
+        values[:, : self.size] = self.values[:, : self.size]
+        self.keys, self.values = keys, values
+
+    def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the used keys and values, safe to read from another thread."""
+        return self.keys[: self.size].copy(), self.values[:, : self.size].copy()
+
+
+@dataclass(frozen=True, slots=True)
+class OpenSession:
+    """A camera session that was still running at its last durable record."""
+
+    started_at: str
+    credited: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStats:
+    """One member's all-time figures in one server."""
+
+    seconds: int
+    sessions: int
+    longest: int
+
+
+class GuildLedger:
+    """Camera time of the members of one server."""
+
+    def __init__(self) -> None:
+        """Start with no members."""
+        self.members = Table(3)
+        self.days: dict[int, Table] = {}
+
+    def credit(
+        self,
+        user_id: int,
+        seconds: int,
+        sessions: int,
+        days: Iterable[Iterable[int]],
+        longest: int,
+        session_day: int | None,
+    ) -> None:
+        """Add seconds (split by local day) and sessions (on `session_day`) to a member."""
+        row = self.members.row(user_id)
+        values = self.members.values
+        values[SECONDS, row] += seconds
+        values[SESSIONS, row] += sessions
+        if longest > values[LONGEST, row]:
+            values[LONGEST, row] = longest
+        for day, day_seconds in days:
+            table = self._day(day)
+            table.values[SECONDS, table.row(row)] += day_seconds
+        if sessions and session_day is not None:
+            table = self._day(session_day)
+            table.values[SESSIONS, table.row(row)] += sessions
+
+    def _day(self, day: int) -> Table:
+        table = self.days.get(day)
+        if table is None:
+            table = self.days[day] = Table(2)
+        return table
+
+    def adjust(self, user_id: int, seconds: int, day: int) -> int:
+        """Add (or remove) seconds by hand; returns the change actually applied.
+
+        A removal never takes a member below zero: it comes off the given day
+        first, then off earlier days, newest first.
+        """
+        row = self.members.row(user_id)
+        values = self.members.values
+        if seconds >= 0:
+            values[SECONDS, row] += seconds
+            table = self._day(day)
+            table.values[SECONDS, table.row(row)] += seconds
+            return seconds
+        applied = -min(-seconds, int(values[SECONDS, row]))
+        values[SECONDS, row] += applied
+        remaining = -applied
+        for past in sorted((d for d in self.days if d <= day), reverse=True):
+            if remaining <= 0:
+                break
+            table = self.days[past]
+            day_row = table.index.get(row)
+            if day_row is None:
+                continue
+            taken = min(remaining, int(table.values[SECONDS, day_row]))
+            table.values[SECONDS, day_row] -= taken
+            remaining -= taken
+        return applied
+
+    def reset_member(self, user_id: int) -> None:
+        """Erase a member's figures (the member stays known, at zero)."""
+        row = self.members.index.get(user_id)
+        if row is None:
+            return
+        self.members.values[:, row] = 0
+        for table in self.days.values():
+            day_row = table.index.get(row)
+            if day_row is not None:
+                table.values[:, day_row] = 0
+
+    def stats(self, user_id: int) -> MemberStats:
+        """All-time figures of a member (zeros when unknown)."""
+        row = self.members.index.get(user_id)
+        if row is None:
+            return MemberStats(0, 0, 0)
+        seconds, sessions, longest = (int(v) for v in self.members.values[:, row])
+        return MemberStats(seconds, sessions, longest)
+
+    def member_seconds_in(self, user_id: int, days: DayRange) -> int:
+        """A member's seconds within a range of local days."""
+        return sum(self.seconds_by_day(days, user_id).values())
+
+    def seconds_by_day(self, days: DayRange, user_id: int | None = None) -> dict[int, int]:
+        """Seconds per local day in a range, for the whole server or one member."""
+        row = None if user_id is None else self.members.index.get(user_id)
+        result: dict[int, int] = {}
+        for day, table in self.days.items():
+            if day not in days:
+                continue
+            if user_id is None:
+                result[day] = int(table.column(SECONDS).sum())
+            elif row is not None and (day_row := table.index.get(row)) is not None:
+                result[day] = int(table.values[SECONDS, day_row])
+        return result
+
+    def columns(self, days: DayRange | None) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds and sessions of every member row (aligned with `members`).
+
+        All-time when `days` is None, else summed over the local days in range.
+        """
+        if days is None:
+            return self.members.column(SECONDS).copy(), self.members.column(SESSIONS).copy()
+        size = self.members.size
+        seconds = np.zeros(size, dtype=np.int64)
+        sessions = np.zeros(size, dtype=np.int64)
+        for day, table in self.days.items():
+            if day in days and table.size:
+                rows = table.keys[: table.size]
+                for total, column in ((seconds, SECONDS), (sessions, SESSIONS)):
+                    total += np.bincount(rows, weights=table.column(column), minlength=size).astype(
+                        np.int64
+                    )
+        return seconds, sessions
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A member's place in a ranking."""
+
+    user_id: int
+    seconds: int
+    sessions: int
+
+
+class Standings:
+    """An ordering of a server's members by seconds (desc), ties by id (asc)."""
+
+    def __init__(self, user_ids: np.ndarray, seconds: np.ndarray, sessions: np.ndarray) -> None:
+        """Rank members with positive seconds; the arrays are aligned."""
+        keep = seconds > 0
+        self._ids = user_ids[keep]
+        self._seconds = seconds[keep]
+        self._sessions = sessions[keep]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def top(self, count: int) -> list[Standing]:
+        """The first `count` members, in order."""
+        size = len(self._ids)
+        if size == 0 or count <= 0:
+            return []
+        if count < size:
+            # Take everything tied with the cut-off so the id tie-break stays exact.
+            cut = np.partition(self._seconds, size - count)[size - count]
+            picked = np.flatnonzero(self._seconds >= cut)
+        else:
+            picked = np.arange(size)
+        order = picked[np.lexsort((self._ids[picked], -self._seconds[picked]))][:count]
+        return [
+            Standing(int(self._ids[i]), int(self._seconds[i]), int(self._sessions[i]))
+            for i in order
+        ]
+
+    def ahead_of(self, user_id: int) -> np.ndarray:
+        """Ids of the members ranked before `user_id` (all of them if it is unranked)."""
+        where = np.flatnonzero(self._ids == user_id)
+        if len(where) == 0:
+            return self._ids.copy()
+        mine = self._seconds[where[0]]
+        ahead = (self._seconds > mine) | ((self._seconds == mine) & (self._ids < user_id))
+        return self._ids[ahead]
+
+    def count_in(self, user_ids: Collection[int]) -> int:
+        """How many of `user_ids` are ranked."""
+        if not user_ids:
+            return 0
+        return int(np.isin(self._ids, np.fromiter(user_ids, dtype=np.int64)).sum())
+
+    def seconds_of(self, user_id: int) -> int:
+        """A member's seconds in this ranking (0 when absent)."""
+        where = np.flatnonzero(self._ids == user_id)
+        return int(self._seconds[where[0]]) if len(where) else 0
+
+
+class Ledger:
+    """Camera time of every server, plus legacy totals not yet tied to one."""
+
+    def __init__(self) -> None:
+        """Start empty, at sequence number 0."""
+        self.guilds: dict[int, GuildLedger] = {}
+        self.unattributed: dict[int, tuple[int, int]] = {}
+        self.open_sessions: dict[tuple[int, int], OpenSession] = {}
+        self.seq = 0
+
+    def guild(self, guild_id: int) -> GuildLedger:
+        """The ledger of a server, created on first use."""
+        ledger = self.guilds.get(guild_id)
+        if ledger is None:
+            ledger = self.guilds[guild_id] = GuildLedger()
+        return ledger
+
+    def apply(self, record: Mapping[str, Any]) -> None:
+        """Apply one record; records at or below the current sequence number are skipped."""
+        seq = record.get("seq", 0)
+        if seq and seq <= self.seq:
+            return
+        op = record["op"]
+        if op == "credit":
+            self._apply_credit(record)
+        elif op == "adjust":
+            self.guild(record["g"]).adjust(record["u"], record["s"], record["day"])
+        elif op == "reset":
+            self._apply_reset(record)
+        elif op == "attribute_legacy":
+            self._apply_attribute_legacy(record["g"])
+        if seq:
+            self.seq = seq
+
+    def _apply_credit(self, record: Mapping[str, Any]) -> None:
+        guild_id, user_id = record["g"], record["u"]
+        self.guild(guild_id).credit(
+            user_id,
+            record["s"],
+            record["n"],
+            record.get("days", ()),
+            record.get("long", 0),
+            record.get("day"),
+        )
+        key = (guild_id, user_id)
+        if record.get("open"):
+            self.open_sessions[key] = OpenSession(record["start"], record["credited"])
+        else:
+            self.open_sessions.pop(key, None)
+
+    def _apply_reset(self, record: Mapping[str, Any]) -> None:
+        guild_id = record["g"]
+        user_id = record.get("u")
+        if user_id is None:
+            self.guilds[guild_id] = GuildLedger()
+            stale = [key for key in self.open_sessions if key[0] == guild_id]
+        else:
+            self.guild(guild_id).reset_member(user_id)
+            stale = [(guild_id, user_id)]
+        for key in stale:
+            self.open_sessions.pop(key, None)
+
+    def _apply_attribute_legacy(self, guild_id: int) -> None:
+        ledger = self.guild(guild_id)
+        for user_id, (seconds, sessions) in self.unattributed.items():
+            ledger.credit(user_id, seconds, sessions, (), 0, None)
+        self.unattributed.clear()
+
+    def standings(
+        self,
+        guild_id: int,
+        days: DayRange | None,
+        live: Mapping[int, tuple[int, int]] | None = None,
+    ) -> Standings:
+        """Rank a server's members over a range of days (or all time).
+
+        `live` maps member id to (seconds not yet credited, sessions not yet
+        counted) of sessions running now.
+        """
+        ledger = self.guilds.get(guild_id) or GuildLedger()
+        members = ledger.members
+        ids = members.keys[: members.size]
+        seconds, sessions = ledger.columns(days)
+        if live:
+            extra = [uid for uid in live if uid not in members.index]
+            if extra:
+                ids = np.concatenate([ids, np.array(extra, dtype=np.int64)])
+                seconds = np.concatenate([seconds, np.zeros(len(extra), dtype=np.int64)])
+                sessions = np.concatenate([sessions, np.zeros(len(extra), dtype=np.int64)])
+            position = {uid: members.size + i for i, uid in enumerate(extra)}
+            for uid, (live_seconds, live_sessions) in live.items():
+                row = members.index.get(uid, position.get(uid))
+                seconds[row] += live_seconds
+                sessions[row] += live_sessions
+        return Standings(ids, seconds, sessions)

@@ -1,0 +1,255 @@
+"""Turning the ledger into files and back: the state snapshot and the `DATA_FILE` export.
+
+Encoding runs in a worker thread over copies taken on the event loop, and is
+produced in small chunks so the thread never holds the GIL for long.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from database_lock import CorruptFileError
+from ledger import SECONDS, SESSIONS, GuildLedger, Ledger, OpenSession, Table
+
+STATE_VERSION = 1
+CHUNK = 20_000
+SNOWFLAKE = re.compile(r"^[0-9]{17,20}$")
+
+
+@dataclass
+class GuildCopy:
+    """A thread-safe copy of one server's ledger."""
+
+    member_keys: np.ndarray
+    member_values: np.ndarray
+    days: dict[int, tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class LedgerCopy:
+    """A thread-safe copy of the whole ledger at one sequence number."""
+
+    seq: int
+    guilds: dict[int, GuildCopy]
+    unattributed: dict[int, tuple[int, int]]
+    open_sessions: dict[tuple[int, int], OpenSession]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def copy_ledger(ledger: Ledger) -> LedgerCopy:
+    """Copy the ledger's arrays (cheap numpy copies) so another thread can encode them."""
+    guilds = {}
+    for guild_id, guild in ledger.guilds.items():
+        keys, values = guild.members.snapshot()
+        days = {day: table.snapshot() for day, table in guild.days.items() if table.size}
+        guilds[guild_id] = GuildCopy(keys, values, days)
+    return LedgerCopy(ledger.seq, guilds, dict(ledger.unattributed), dict(ledger.open_sessions))
+
+
+# ----------------------------------------------------------------------- state
+
+
+def _ints(values: np.ndarray) -> Iterator[str]:
+    yield "["
+    for start in range(0, len(values), CHUNK):
+        if start:
+            yield ","
+        yield ",".join(map(str, values[start : start + CHUNK].tolist()))
+    yield "]"
+
+
+def encode_state(snapshot: LedgerCopy) -> Iterator[bytes]:
+    """The state file, as chunks of compact JSON."""
+
+    def pieces() -> Iterator[str]:
+        head = {"version": STATE_VERSION, "seq": snapshot.seq, **snapshot.meta}
+        yield json.dumps(head)[:-1]
+        yield ',"unattributed":' + json.dumps(
+            {str(uid): list(v) for uid, v in snapshot.unattributed.items()}
+        )
+        yield ',"open_sessions":' + json.dumps(
+            [[g, u, s.started_at, s.credited] for (g, u), s in snapshot.open_sessions.items()]
+        )
+        yield ',"guilds":{'
+        for number, (guild_id, guild) in enumerate(snapshot.guilds.items()):
+            yield ("," if number else "") + f'"{guild_id}":{{"users":'
+            yield from _ints(guild.member_keys)
+            for name, column in (("seconds", 0), ("sessions", 1), ("longest", 2)):
+                yield f',"{name}":'
+                yield from _ints(guild.member_values[column])
+            yield ',"days":{'
+            for day_number, (day, (rows, values)) in enumerate(sorted(guild.days.items())):
+                yield ("," if day_number else "") + f'"{date.fromordinal(day).isoformat()}":'
+                yield '{"rows":'
+                yield from _ints(rows)
+                yield ',"seconds":'
+                yield from _ints(values[SECONDS])
+                yield ',"sessions":'
+                yield from _ints(values[SESSIONS])
+                yield "}"
+            yield "}}"
+        yield "}}\n"
+
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces():
+        buffer.append(piece)
+        size += len(piece)
+        if size >= 1 << 20:
+            yield "".join(buffer).encode()
+            buffer, size = [], 0
+    yield "".join(buffer).encode()
+
+
+def decode_state(data: Any) -> Ledger:
+    """Rebuild a ledger from a parsed state file.
+
+    Raises:
+        CorruptFileError: the structure is not a state file of a known version.
+    """
+    try:
+        if data.get("version") != STATE_VERSION:
+            raise CorruptFileError(f"unknown state version {data.get('version')!r}")
+        ledger = Ledger()
+        ledger.seq = int(data["seq"])
+        ledger.unattributed = {
+            int(uid): (int(v[0]), int(v[1])) for uid, v in data["unattributed"].items()
+        }
+        ledger.open_sessions = {
+            (int(g), int(u)): OpenSession(str(start), int(credited))
+            for g, u, start, credited in data["open_sessions"]
+        }
+        for guild_id, saved in data["guilds"].items():
+            guild = GuildLedger()
+            guild.members = Table.from_columns(
+                saved["users"], saved["seconds"], saved["sessions"], saved["longest"]
+            )
+            for day_text, day in saved["days"].items():
+                ordinal = date.fromisoformat(day_text).toordinal()
+                guild.days[ordinal] = Table.from_columns(
+                    day["rows"], day["seconds"], day["sessions"]
+                )
+            ledger.guilds[int(guild_id)] = guild
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise CorruptFileError(f"state file has an unexpected structure: {error!r}") from error
+    return ledger
+
+
+# ---------------------------------------------------------------------- export
+
+
+def encode_export(snapshot: LedgerCopy) -> Iterator[bytes]:
+    """`DATA_FILE` in the documented format (2-space indent), as chunks.
+
+    Byte for byte what `json.dumps(data, indent=2)` gives for the same data.
+    """
+    user_parts, guild_parts, seconds_parts, sessions_parts = [], [], [], []
+    for guild_id, guild in snapshot.guilds.items():
+        values = guild.member_values
+        keep = (values[SECONDS] > 0) | (values[SESSIONS] > 0)
+        user_parts.append(guild.member_keys[keep])
+        guild_parts.append(np.full(int(keep.sum()), guild_id, dtype=np.int64))
+        seconds_parts.append(values[SECONDS][keep])
+        sessions_parts.append(values[SESSIONS][keep])
+    if snapshot.unattributed:
+        items = sorted(snapshot.unattributed.items())
+        user_parts.append(np.array([u for u, _ in items], dtype=np.int64))
+        guild_parts.append(np.full(len(items), -1, dtype=np.int64))
+        seconds_parts.append(np.array([v[0] for _, v in items], dtype=np.int64))
+        sessions_parts.append(np.array([v[1] for _, v in items], dtype=np.int64))
+    if not user_parts:
+        yield b"{}\n"
+        return
+    users = np.concatenate(user_parts)
+    guilds = np.concatenate(guild_parts)
+    seconds = np.concatenate(seconds_parts)
+    sessions = np.concatenate(sessions_parts)
+    order = np.lexsort((guilds, users))
+    users, guilds = users[order].tolist(), guilds[order].tolist()
+    seconds, sessions = seconds[order].tolist(), sessions[order].tolist()
+    if not users:
+        yield b"{}\n"
+        return
+
+    out: list[str] = ["{"]
+    first_user = True
+    index, count = 0, len(users)
+    while index < count:
+        user = users[index]
+        end = index
+        while end < count and users[end] == user:
+            end += 1
+        total = sum(seconds[index:end])
+        total_sessions = sum(sessions[index:end])
+        blocks = [
+            f'      "{guilds[i]}": {{\n        "total_seconds": {seconds[i]},\n'
+            f'        "sessions": {sessions[i]}\n      }}'
+            for i in range(index, end)
+            if guilds[i] >= 0
+        ]
+        guild_text = ",\n".join(blocks)
+        guild_json = "{\n" + guild_text + "\n    }" if blocks else "{}"
+        out.append(
+            ("\n" if first_user else ",\n")
+            + f'  "{user}": {{\n    "total_seconds": {total},\n    "sessions": {total_sessions},\n'
+            f'    "guilds": {guild_json}\n  }}'
+        )
+        first_user = False
+        index = end
+        if len(out) >= 5000:
+            yield "".join(out).encode()
+            out = []
+    out.append("\n}\n")
+    yield "".join(out).encode()
+
+
+def _count(value: Any, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise CorruptFileError(f"{what} must be a non-negative number, got {value!r}")
+    return int(value)
+
+
+def decode_export(data: Any) -> Ledger:
+    """Read a `DATA_FILE` (current or original format) into a ledger.
+
+    Per-server totals go to their server. Totals with no server breakdown (the
+    original format), and any part of a top-level total not covered by the
+    breakdown, are kept as *unattributed* until the bot can tie them to one.
+
+    Raises:
+        CorruptFileError: the content is not a ranking in either format.
+    """
+    if not isinstance(data, Mapping):
+        raise CorruptFileError("the ranking must be a JSON object keyed by user id")
+    ledger = Ledger()
+    for user_key, entry in data.items():
+        if not isinstance(user_key, str) or not SNOWFLAKE.match(user_key):
+            raise CorruptFileError(f"{user_key!r} is not a Discord user id")
+        if not isinstance(entry, Mapping):
+            raise CorruptFileError(f"entry of user {user_key} is not an object")
+        user_id = int(user_key)
+        total = _count(entry.get("total_seconds", 0), f"total_seconds of {user_key}")
+        sessions = _count(entry.get("sessions", 0), f"sessions of {user_key}")
+        per_guild = entry.get("guilds") or {}
+        if not isinstance(per_guild, Mapping):
+            raise CorruptFileError(f"guilds of user {user_key} is not an object")
+        covered_seconds = covered_sessions = 0
+        for guild_key, figures in per_guild.items():
+            if not SNOWFLAKE.match(str(guild_key)) or not isinstance(figures, Mapping):
+                raise CorruptFileError(f"bad server entry {guild_key!r} for user {user_key}")
+            guild_seconds = _count(figures.get("total_seconds", 0), f"{user_key}/{guild_key}")
+            guild_sessions = _count(figures.get("sessions", 0), f"{user_key}/{guild_key}")
+            ledger.guild(int(guild_key)).credit(user_id, guild_seconds, guild_sessions, (), 0, None)
+            covered_seconds += guild_seconds
+            covered_sessions += guild_sessions
+        rest = (max(0, total - covered_seconds), max(0, sessions - covered_sessions))
+        if rest != (0, 0):
+            ledger.unattributed[user_id] = rest
+    return ledger
