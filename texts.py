@@ -11,6 +11,9 @@ GENERIC_ERROR = (
 NO_PERMISSION = "Desculpe, só quem pode **Gerenciar Servidor** pode usar este comando."
 OWNER_ONLY = "Desculpe, só o dono do bot pode usar este comando."
 COOLDOWN = "Calma! ⏳ Você poderá usar este comando de novo em {seconds}s."
+VIEW_NOT_YOURS = (
+    "Estes botões são de quem pediu o comando. 🙂 Use o comando você mesmo para ter os seus."
+)
 
 RANKING_TITLE = "🏆 Ranking de câmera — {period}"
 RANKING_EMPTY = (
