@@ -123,10 +123,12 @@ class GuildLedger:
             values[LONGEST, row] = longest
         for day, day_seconds in days:
             table = self._day(day)
-            table.values[SECONDS, table.row(row)] += day_seconds
+            day_row = table.row(row)  # may grow the arrays: index them after
+            table.values[SECONDS, day_row] += day_seconds
         if sessions and session_day is not None:
             table = self._day(session_day)
-            table.values[SESSIONS, table.row(row)] += sessions
+            day_row = table.row(row)
+            table.values[SESSIONS, day_row] += sessions
 
     def _day(self, day: int) -> Table:
         table = self.days.get(day)
@@ -145,7 +147,8 @@ class GuildLedger:
         if seconds >= 0:
             values[SECONDS, row] += seconds
             table = self._day(day)
-            table.values[SECONDS, table.row(row)] += seconds
+            day_row = table.row(row)
+            table.values[SECONDS, day_row] += seconds
             return seconds
         applied = -min(-seconds, int(values[SECONDS, row]))
         values[SECONDS, row] += applied
