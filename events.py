@@ -131,6 +131,15 @@ class VideoSessionManager:
             return None
         return self._record(session, self.clock.monotonic() if at is None else at, closing=True)
 
+    def restart_session(self, guild_id: int, user_id: int) -> bool:
+        """Drop a running session without crediting it and start it afresh now (after a reset).
+
+        Returns False when the member had no session running.
+        """
+        if self.sessions.pop((guild_id, user_id), None) is None:
+            return False
+        return self.start_session(guild_id, user_id)
+
     def end_all(self, at: float | None = None) -> list[Record]:
         """End every session; their closing records."""
         return [r for key in list(self.sessions) if (r := self.end_session(*key, at=at))]
