@@ -27,6 +27,82 @@ RANKING_LIVE_NOTE = "🔴 inclui sessões em andamento"
 RANKING_YOUR_POSITION = "Sua posição: #{position} — {time}"
 RANKING_NOT_RANKED = "Você ainda não aparece neste ranking."
 RANKING_USAGE_WHAT = "o período ou a página"
+RANKING_USAGE = "[hoje|semana|mes|total] [página]"
+RANKING_PREVIOUS = "◀"
+RANKING_NEXT = "▶"
+UNKNOWN_MEMBER = "Membro {user_id}"
+
+MEUTEMPO_TITLE = "⏱️ Tempo de câmera de {name}"
+MEUTEMPO_NONE_SELF = (
+    "Você ainda não tem tempo de câmera registrado neste servidor. "
+    "Ligue a câmera num canal de voz e o tempo começa a contar! 📹"
+)
+MEUTEMPO_NONE_OTHER = "{name} ainda não tem tempo de câmera registrado neste servidor."
+MEUTEMPO_TOTAL = "Total"
+MEUTEMPO_SESSIONS = "Sessões"
+MEUTEMPO_AVERAGE = "Média por sessão"
+MEUTEMPO_LONGEST = "Maior sessão"
+MEUTEMPO_TODAY = "Hoje"
+MEUTEMPO_WEEK = "Esta semana"
+MEUTEMPO_MONTH = "Este mês"
+MEUTEMPO_POSITION = "Posição no servidor"
+MEUTEMPO_POSITION_VALUE = "#{position} de {members}"
+MEUTEMPO_NOT_RANKED = "—"
+MEUTEMPO_NOW = "Agora"
+MEUTEMPO_LIVE = "🔴 Câmera ligada há {time} (desde {since})"
+MEUTEMPO_OFFLINE = "Câmera desligada"
+
+HELP_TITLE = "📖 Comandos do Bate-Ponto"
+HELP_DESCRIPTION = (
+    "Eu conto quanto tempo cada membro fica com a **câmera ligada** nos canais de voz "
+    "e mostro quem lidera. Todos os comandos também funcionam como comandos de barra "
+    "(digite `/`)."
+)
+HELP_SECTION_MEMBERS = "Para todos"
+HELP_SECTION_ADMINS = "Para administradores (Gerenciar Servidor)"
+HELP_SECTION_OWNER = "Para o dono do bot"
+HELP_ENTRY = "`{usage}`\n{description}\nEx.: `{example}`"
+HELP_FOOTER = "Prefixo dos comandos neste bot: {prefix}"
+HELP_COMMANDS = {
+    "rankingvideo": (
+        "[hoje|semana|mes|total] [página]",
+        "Ranking de tempo de câmera do servidor, 10 por página.",
+        "semana 2",
+    ),
+    "meutempo": (
+        "[@membro]",
+        "Seu tempo (ou o de outro membro): total, sessões, média, hoje, semana, mês e posição.",
+        "@ana",
+    ),
+    "ajuda": ("", "Mostra esta lista de comandos.", ""),
+    "graficovideo": (
+        "[@membro] [dias]",
+        "Gráfico das horas de câmera por dia (padrão 30 dias, máximo 365).",
+        "@ana 14",
+    ),
+    "resetvideo": (
+        "@membro | tudo",
+        "Zera o tempo de um membro ou do servidor inteiro (pede confirmação).",
+        "@ana",
+    ),
+    "ajustarvideo": (
+        "@membro +1h30min|-20min motivo",
+        "Soma ou tira tempo de um membro, com o motivo registrado na auditoria.",
+        "@ana +30min esqueceu de ligar a câmera",
+    ),
+    "exportvideo": (
+        "[hoje|semana|mes|total]",
+        "Exporta o ranking do período em CSV.",
+        "mes",
+    ),
+    "auditoriavideo": ("", "Mostra os últimos ajustes e zeramentos feitos à mão.", ""),
+    "sync": ("", "Registra os comandos de barra no Discord.", ""),
+}
+"""Command name -> (arguments, what it does, example arguments), in the order shown."""
+HELP_ADMIN_COMMANDS = ("resetvideo", "ajustarvideo", "exportvideo", "auditoriavideo")
+HELP_OWNER_COMMANDS = ("sync",)
+
+SYNC_DONE = "✅ {count} comando(s) de barra registrado(s) no Discord."
 
 # --- admin and charts ---
 RESET_CONFIRM_MEMBER = (
