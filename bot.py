@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -92,61 +93,110 @@ def create_bot() -> BatePonto:
     )
 
 
+EXIT_OK = 0
+EXIT_FAILURE = 1
+"""The bot could not run: no connection to Discord, data files unusable, unexpected error."""
+EXIT_CONFIG = 2
+"""The configuration must be fixed first (the systemd unit does not restart on this code)."""
+
+# Console lines for whoever runs the bot (Portuguese / English); the token never goes in them.
+NO_TOKEN = (
+    "DISCORD_TOKEN não definido: coloque DISCORD_TOKEN=<token do bot> no arquivo .env ao lado "
+    "de bot.py (veja .env.example) ou no ambiente / DISCORD_TOKEN is not set: put it in .env "
+    "or in the environment"
+)
+BAD_SETTINGS = "Configuração inválida / invalid configuration: {error}"
+TOKEN_REJECTED = (
+    "O Discord recusou o DISCORD_TOKEN (token inválido): gere um novo token no Developer Portal "
+    "e atualize o .env / Discord rejected DISCORD_TOKEN (invalid token)"
+)
+INTENT_MISSING = (
+    "Ative o 'Message Content Intent' do bot no Discord Developer Portal "
+    "/ enable the bot's Message Content intent in the Developer Portal"
+)
+NO_CONNECTION = "Sem conexão com o Discord / cannot reach Discord: {error}"
+CONNECTION_CLOSED = "O Discord encerrou a conexão / Discord closed the connection: {error}"
+DISCORD_ERROR = "O Discord respondeu com erro / Discord answered with an error: {error}"
+FILE_ERROR = "Não foi possível usar os arquivos de dados / cannot use the data files: {error}"
+UNEXPECTED = "Erro inesperado; o bot parou / unexpected error, the bot stopped"
+
+
+def describe_failure(error: Exception) -> tuple[int, str] | None:
+    """Exit code and one-line explanation of an expected way to fail; None if unexpected."""
+    match error:
+        case discord.LoginFailure() | discord.ConnectionClosed(code=4004):  # 4004: bad token
+            return EXIT_CONFIG, TOKEN_REJECTED
+        case discord.PrivilegedIntentsRequired():
+            return EXIT_CONFIG, INTENT_MISSING
+        case StoreLockedError():
+            return EXIT_FAILURE, str(error)
+        case discord.ConnectionClosed():
+            return EXIT_FAILURE, CONNECTION_CLOSED.format(error=error)
+        case aiohttp.ClientConnectionError() | discord.GatewayNotFound() | TimeoutError():
+            return EXIT_FAILURE, NO_CONNECTION.format(error=error)
+        case discord.HTTPException():
+            return EXIT_FAILURE, DISCORD_ERROR.format(error=error)
+        case OSError():
+            return EXIT_FAILURE, FILE_ERROR.format(error=error)
+    return None
+
+
 async def run_bot(bot: BatePonto, token: str) -> int:
-    """Run until Discord or a signal stops the bot; the process exit code."""
+    """Run until Discord or a signal stops the bot; the process exit code.
+
+    SIGTERM (`systemctl stop`, `kill`) and SIGINT (Ctrl+C) close the bot the
+    normal way: every camera session ends and is saved, then the exit code is 0.
+    Expected failures are logged as one line, never as a traceback.
+    """
     loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
+    stopping: list[asyncio.Task[None]] = []
 
     def request_stop(name: str) -> None:
+        if stopping:
+            log.info("%s recebido: o bot já está sendo encerrado", name)
+            return
         log.info("%s recebido: encerrando as sessões e salvando os dados", name)
-        stopping.set()
+        stopping.append(asyncio.create_task(bot.close(), name="graceful-stop"))
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, request_stop, sig.name)
-
-    async def stop_on_signal() -> None:
-        await stopping.wait()
-        await bot.close()
-
-    stopper = asyncio.create_task(stop_on_signal())
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for sig in signals:
+        # Not available on Windows, where Ctrl+C still closes the bot through `async with`.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, request_stop, sig.name)
     try:
         async with bot:
             await bot.start(token, reconnect=True)
-    except discord.LoginFailure:
-        log.error("Token inválido: confira DISCORD_TOKEN no .env / invalid DISCORD_TOKEN")
-        return 1
-    except discord.PrivilegedIntentsRequired:
-        log.error(
-            "Ative o 'Message Content Intent' do bot no Discord Developer Portal "
-            "/ enable the Message Content intent in the Developer Portal"
-        )
-        return 1
-    except StoreLockedError as error:
-        log.error("%s", error)
-        return 1
-    except (aiohttp.ClientConnectionError, OSError) as error:
-        log.error("Sem conexão com o Discord / cannot reach Discord: %s", error)
-        return 1
+        for task in stopping:
+            await task
+    except Exception as error:
+        failure = describe_failure(error)
+        if failure is None:
+            log.exception(UNEXPECTED)
+            return EXIT_FAILURE
+        log.error("%s", failure[1])
+        return failure[0]
     finally:
-        stopper.cancel()
-    return 0
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)
+    log.info("Bot encerrado; dados salvos em %s", bot.settings.data_file)
+    return EXIT_OK
 
 
 def main() -> int:
-    """`python bot.py`: check the settings, configure logging, run."""
+    """`python bot.py`: check the settings, configure logging, run; the exit code."""
+    setup_logging("INFO")
     try:
         settings = load_settings()
     except SettingsError as error:
-        print(f"Erro de configuração / configuration error: {error}", file=sys.stderr)  # noqa: T201
-        return 2
+        log.error("%s", BAD_SETTINGS.format(error=error))
+        return EXIT_CONFIG
     setup_logging(settings.log_level)
     if not settings.token:
-        print(  # noqa: T201
-            "DISCORD_TOKEN não definido: coloque DISCORD_TOKEN=<token do bot> no arquivo .env "
-            "(veja .env.example) / DISCORD_TOKEN is not set: add it to .env",
-            file=sys.stderr,
-        )
-        return 2
+        log.error(NO_TOKEN)
+        return EXIT_CONFIG
+    # The bot reads voice states but never joins voice: the voice libraries are not needed.
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     bot = BatePonto(
         settings=settings, sessions=VideoSessionManager(SystemClock(), settings.timezone)
     )
