@@ -1,0 +1,1 @@
+"""A stand-in Discord for subprocess tests (see sitecustomize.py)."""

@@ -1,0 +1,89 @@
+"""A stand-in Discord for tests that start `python bot.py` as a real process.
+
+A test puts this folder first on PYTHONPATH; Python imports `sitecustomize` at
+start-up, before `bot.py` runs. Nothing changes unless these variables ask:
+
+- `STANDIN_IGNORE_DOTENV=1`: `.env` files read as empty, so a developer's
+  `.env` never leaks into a test (the environment still applies).
+- `STANDIN_API_BASE=<url>`: Discord's REST base URL. discord.py's real HTTP
+  stack then talks to a local server (or to a closed port: no network).
+- `STANDIN_SIMCORD=<seconds>`: `Client.start` attaches simcord instead of
+  connecting. Its guild has one member on camera from the start; after
+  `<seconds>` of virtual time the line `STANDIN READY guild=<id> member=<id>`
+  goes to stderr, and the bot then runs until it is closed (e.g. by a signal).
+  Signal handlers run in simcord's bot scope, as Discord work would, so what
+  they start reads the virtual clock.
+
+Bot errors simcord captured are printed to stderr as tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _ignore_dotenv() -> None:
+    import dotenv
+
+    dotenv.dotenv_values = lambda *args, **kwargs: {}
+
+
+def _redirect_api(base: str) -> None:
+    import discord.http
+
+    discord.http.Route.BASE = base
+
+
+def _attach_simcord(seconds: float) -> None:
+    import asyncio
+    import sys
+    import traceback
+    from asyncio import unix_events
+
+    import discord
+    import simcord
+
+    running: list[simcord.Env] = []
+    loop_class = unix_events._UnixSelectorEventLoop
+    add_signal_handler = loop_class.add_signal_handler
+
+    def scoped_add_signal_handler(loop, sig, callback, *args):
+        def in_bot_scope(*call_args):
+            if not running:
+                return callback(*call_args)
+            with running[0]._bot_scope():
+                return callback(*call_args)
+
+        return add_signal_handler(loop, sig, in_bot_scope, *args)
+
+    async def start(bot: discord.Client, token: str, *, reconnect: bool = True) -> None:
+        env = simcord.Env(bot)
+        guild = env.create_guild("Estudos")
+        voice = guild.create_voice_channel("Sala")
+        member = guild.add_member(env.create_user("ana"))
+        env.backend.set_voice_state(guild.id, member.id, voice.id, self_video=True)
+        await env.start()
+        running.append(env)
+        try:
+            await env.advance_time(seconds)
+            sys.stderr.write(f"STANDIN READY guild={guild.id} member={member.id}\n")
+            sys.stderr.flush()
+            while not bot.is_closed():
+                await asyncio.sleep(0.02)
+            await env.settle()
+        finally:
+            running.clear()
+            await env.shutdown()
+            for error in env.errors:
+                traceback.print_exception(error)
+
+    loop_class.add_signal_handler = scoped_add_signal_handler
+    discord.Client.start = start
+
+
+if os.environ.get("STANDIN_IGNORE_DOTENV"):
+    _ignore_dotenv()
+if os.environ.get("STANDIN_API_BASE"):
+    _redirect_api(os.environ["STANDIN_API_BASE"])
+if os.environ.get("STANDIN_SIMCORD"):
+    _attach_simcord(float(os.environ["STANDIN_SIMCORD"]))
