@@ -39,18 +39,37 @@ async def test_a_member_on_camera_at_start_up_gets_a_session(simcord_env, data_f
     assert totals(data_file, guild, ana) == {"total_seconds": 100, "sessions": 1}
 
 
+async def test_a_member_on_camera_in_a_stage_channel_at_start_up_gets_a_session(
+    simcord_env, data_file
+):
+    env = simcord_env
+    guild = env.create_guild("Estudos")
+    stage = guild.create_stage_channel("Palco")
+    ana = guild.add_member(env.create_user("ana"))
+    await stop_bot(env)
+    await camera(env, guild, ana, stage)
+    await start_again(env)
+    await env.advance_time(100)
+    await stop_bot(env)
+    assert totals(data_file, guild, ana) == {"total_seconds": 100, "sessions": 1}
+
+
 async def test_a_member_in_the_afk_channel_at_start_up_gets_no_session(simcord_env, data_file):
     env = simcord_env
     guild = env.create_guild("Estudos")
+    voice = guild.create_voice_channel("Sala")
     afk = guild.create_voice_channel("Ausente")
     ana = guild.add_member(env.create_user("ana"))
+    bia = guild.add_member(env.create_user("bia"))
     await stop_bot(env)
-    env.backend.get_guild(guild.id).afk_channel_id = afk.id
+    env.backend.get_guild(guild.id).afk_channel_id = afk.id  # set before the bot sees it
     await camera(env, guild, ana, afk)
+    await camera(env, guild, bia, voice)
     await start_again(env)
     await env.advance_time(100)
     await stop_bot(env)
     assert totals(data_file, guild, ana) is None
+    assert totals(data_file, guild, bia) == {"total_seconds": 100, "sessions": 1}
 
 
 async def test_a_bot_on_camera_at_start_up_is_not_tracked(simcord_env, data_file):
@@ -143,6 +162,25 @@ async def test_a_member_still_on_camera_after_a_reconnect_keeps_one_session(simc
     await stop_bot(env)
     # On camera before and after the gap: one session, time taken as continuous.
     assert totals(data_file, guild, ana) == {"total_seconds": 160, "sessions": 1}
+
+
+async def test_a_later_disconnect_counts_until_that_disconnect(simcord_env, data_file):
+    env = simcord_env
+    guild = env.create_guild("Estudos")
+    voice = guild.create_voice_channel("Sala")
+    ana = guild.add_member(env.create_user("ana"))
+    await camera(env, guild, ana, voice)
+    await env.advance_time(50)
+    await drop_gateway(env)
+    await env.advance_time(10)
+    await reconnect(env)
+    await env.advance_time(50)
+    await drop_gateway(env)
+    env.backend.set_voice_state(guild.id, ana.id, voice.id, self_video=False)
+    await env.advance_time(100)
+    await reconnect(env)
+    await stop_bot(env)
+    assert totals(data_file, guild, ana) == {"total_seconds": 110, "sessions": 1}
 
 
 async def test_a_camera_turned_on_while_disconnected_counts_from_the_reconnect(

@@ -192,14 +192,18 @@ async def make_afk(env, guild, channel):
 async def test_camera_in_the_afk_channel_does_not_count(simcord_env, data_file):
     env = simcord_env
     guild = env.create_guild("Estudos")
+    voice = guild.create_voice_channel("Sala")
     afk = guild.create_voice_channel("Ausente")
     await make_afk(env, guild, afk)
     ana = guild.add_member(env.create_user("ana"))
+    bia = guild.add_member(env.create_user("bia"))
     await camera(env, guild, ana, afk)
+    await camera(env, guild, bia, voice)
     await env.advance_time(60)
     await camera(env, guild, ana, afk, on=False)
     await stop_bot(env)
     assert totals(data_file, guild, ana) is None
+    assert totals(data_file, guild, bia) == {"total_seconds": 60, "sessions": 1}
 
 
 async def test_moving_to_the_afk_channel_ends_the_session(simcord_env, data_file):

@@ -39,6 +39,8 @@ async def stop_bot(env):
 
 def totals(data_file: Path, guild, member) -> dict | None:
     """The member's totals in one server, as DATA_FILE has them (None when absent)."""
+    if not data_file.exists():
+        return None
     data = json.loads(data_file.read_text(encoding="utf-8"))
     entry = data.get(str(member.id))
     if entry is None:
