@@ -1,0 +1,617 @@
+"""Admin tools: reset and adjust camera time, export it as CSV, and the audit log of changes.
+
+Every tool needs the Manage Server permission. Resets and adjustments are written
+to the audit log (JSONL beside `DATA_FILE`, fsync'd, mode 0600) *before* they are
+applied: if the log cannot be written nothing changes, so the log never misses an
+action (a crash between the two can leave an entry for an action that did not land).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import texts
+from config import EMBED_COLOR
+from cooldowns import member_cooldown
+from database_lock import FILE_MODE, fsync_dir
+from journal import Record
+from periods import PERIOD_LABELS, Period, local_day, period_days
+from utils import escape_name, format_duration, resolve_names, truncate_string
+from views import OwnerOnlyView
+
+if TYPE_CHECKING:
+    from bot import BatePonto
+
+log = logging.getLogger(__name__)
+
+Context = commands.Context["BatePonto"]
+
+CONFIRM_TIMEOUT_SECONDS = 60.0
+"""How long the reset confirmation buttons wait for the admin."""
+
+COMMIT_WAIT_SECONDS = 5.0
+"""How long an admin command waits for its change to reach the disk before replying."""
+
+MAX_ADJUST_SECONDS = 10_000 * 3600
+"""The largest adjustment accepted in one go."""
+
+AUDIT_SHOWN = 10
+"""Entries shown by `!auditoriavideo`."""
+
+EXPORT_FETCH_LIMIT = 100
+"""At most this many names missing from the cache are fetched from Discord for an export."""
+
+EXPORT_COOLDOWN_SECONDS = 30.0
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make spreadsheets read a cell as a formula."""
+
+
+# ---------------------------------------------------------------- durations
+
+DURATION = re.compile(
+    r"^(?P<sign>[+-])?(?:(?P<h>\d{1,6})h)?(?:(?P<m>\d{1,7})(?:min|m))?(?:(?P<s>\d{1,9})s)?$"
+)
+
+
+def parse_duration(text: str) -> int | None:
+    """Seconds in a signed duration like `+1h30min`, `-20min`, `+45s` or `2h`; None if unreadable.
+
+    Without a sign the time is added. Zero and durations over 10 000 hours are refused.
+
+    >>> parse_duration("+1h30min"), parse_duration("-20min"), parse_duration("+45s")
+    (5400, -1200, 45)
+    >>> parse_duration("2h"), parse_duration("1H5M10S"), parse_duration("-1h1s")
+    (7200, 3910, -3601)
+    >>> parse_duration("1h30"), parse_duration("+"), parse_duration("0min"), parse_duration("abc")
+    (None, None, None, None)
+    """
+    match = DURATION.match(text.strip().lower())
+    if match is None or not any(match.group(unit) for unit in ("h", "m", "s")):
+        return None
+    seconds = (
+        int(match.group("h") or 0) * 3600
+        + int(match.group("m") or 0) * 60
+        + int(match.group("s") or 0)
+    )
+    if seconds == 0 or seconds > MAX_ADJUST_SECONDS:
+        return None
+    return -seconds if match.group("sign") == "-" else seconds
+
+
+def removable(requested: int, current: int) -> int:
+    """The change an adjustment really makes: a removal never goes below zero.
+
+    >>> removable(600, 100), removable(-600, 100), removable(-60, 100), removable(-60, 0)
+    (600, -100, -60, 0)
+    """
+    if requested >= 0:
+        return requested
+    return -min(-requested, max(0, current))
+
+
+class DurationError(commands.BadArgument):
+    """The duration given to `!ajustarvideo` could not be read."""
+
+    what = texts.ADJUST_USAGE_WHAT
+
+
+class PeriodError(commands.BadArgument):
+    """The period given to `!exportvideo` could not be read."""
+
+    what = texts.EXPORT_USAGE_WHAT
+
+
+# --------------------------------------------------------------- audit log
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One manual change: who did it, when, to whom, what and why."""
+
+    at: str
+    guild_id: int
+    admin_id: int
+    admin_name: str
+    action: str
+    user_id: int | None = None
+    user_name: str | None = None
+    seconds: int | None = None
+    applied: int | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a JSON object (one audit log line)."""
+        data: dict[str, Any] = {
+            "at": self.at,
+            "g": self.guild_id,
+            "by": self.admin_id,
+            "by_name": self.admin_name,
+            "action": self.action,
+        }
+        optional = {
+            "u": self.user_id,
+            "name": self.user_name,
+            "s": self.seconds,
+            "applied": self.applied,
+            "reason": self.reason,
+        }
+        data.update({key: value for key, value in optional.items() if value is not None})
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditEntry:
+        """Read an entry written by `to_json`.
+
+        Raises:
+            KeyError: a required field is missing.
+        """
+        return cls(
+            at=data["at"],
+            guild_id=int(data["g"]),
+            admin_id=int(data["by"]),
+            admin_name=str(data.get("by_name", data["by"])),
+            action=str(data["action"]),
+            user_id=int(data["u"]) if "u" in data else None,
+            user_name=data.get("name"),
+            seconds=data.get("s"),
+            applied=data.get("applied"),
+            reason=data.get("reason"),
+        )
+
+
+class AuditLog:
+    """An append-only JSONL file of manual changes. Blocking: call it from a worker thread."""
+
+    def __init__(self, path: Path) -> None:
+        """Use the audit log at `path` (created on the first append, mode 0600)."""
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, entry: AuditEntry) -> None:
+        """Append one entry and fsync it; a failed write leaves no partial line behind.
+
+        Raises:
+            OSError: the entry could not be made durable.
+        """
+        line = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+        with self._lock:
+            created = not self.path.exists()
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, FILE_MODE)
+            try:
+                start = os.lseek(fd, 0, os.SEEK_END)
+                try:
+                    view = memoryview(line)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    os.fsync(fd)
+                except OSError:
+                    try:
+                        os.ftruncate(fd, start)
+                    except OSError:
+                        log.warning("Could not trim a partial line off %s", self.path)
+                    raise
+            finally:
+                os.close(fd)
+            if created:
+                fsync_dir(self.path.parent)
+
+    def latest(self, guild_id: int, count: int, *, block: int = 1 << 16) -> list[AuditEntry]:
+        """The newest `count` entries of a server, newest first (reads the file from its end)."""
+        found: list[AuditEntry] = []
+        try:
+            handle = self.path.open("rb")
+        except FileNotFoundError:
+            return found
+        with handle:
+            end = handle.seek(0, os.SEEK_END)
+            carry = b""
+            while end > 0 and len(found) < count:
+                start = max(0, end - block)
+                handle.seek(start)
+                lines = (handle.read(end - start) + carry).split(b"\n")
+                carry = lines.pop(0) if start > 0 else b""
+                for entry in _entries(reversed(lines)):
+                    if entry.guild_id == guild_id:
+                        found.append(entry)
+                        if len(found) == count:
+                            break
+                end = start
+        return found
+
+
+def _entries(lines: Iterable[bytes]) -> Iterator[AuditEntry]:
+    """Entries from raw lines, skipping blank and unreadable ones (e.g. a torn last line)."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            yield AuditEntry.from_json(json.loads(line))
+        except (ValueError, KeyError, TypeError):
+            log.warning("Skipped an unreadable audit log line")
+
+
+def audit_line(entry: AuditEntry) -> str:
+    """How `!auditoriavideo` shows an entry (Discord renders the time in the reader's zone)."""
+    stamp = int(datetime.fromisoformat(entry.at).timestamp())
+    admin = escape_name(entry.admin_name)
+    target = escape_name(entry.user_name or str(entry.user_id))
+    if entry.action == "adjust":
+        applied = entry.applied if entry.applied is not None else entry.seconds or 0
+        sign = "+" if applied >= 0 else "-"
+        line = texts.AUDIT_ADJUST.format(
+            ts=stamp, admin=admin, target=target, change=f"{sign}{format_duration(abs(applied))}"
+        )
+    elif entry.user_id is None:
+        line = texts.AUDIT_RESET_ALL.format(ts=stamp, admin=admin)
+    else:
+        line = texts.AUDIT_RESET_MEMBER.format(ts=stamp, admin=admin, target=target)
+    if entry.reason:
+        line += "\n" + texts.AUDIT_REASON.format(
+            reason=escape_name(truncate_string(entry.reason, 200))
+        )
+    return line
+
+
+# ------------------------------------------------------------------ export
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One member's line in a CSV export."""
+
+    user_id: int
+    name: str
+    seconds: int
+    sessions: int
+
+
+def neutralise(cell: str) -> str:
+    """A cell that spreadsheets will show as text, never run as a formula.
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("-2"), neutralise("@ana"), neutralise("ana")
+    ("'=HYPERLINK(1)", "'-2", "'@ana", 'ana')
+    """
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def build_csv(rows: Iterable[ExportRow]) -> bytes:
+    r"""The export file: UTF-8 with BOM (Excel reads accents right), `;`-separated.
+
+    `;` is the list separator of spreadsheets set to Brazilian Portuguese.
+
+    >>> build_csv([ExportRow(123456789012345678, "João", 3665, 2)])[3:].decode()
+    'id_membro;nome;segundos;sessoes;tempo\r\n123456789012345678;João;3665;2;1h 1min 5s\r\n'
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(texts.EXPORT_HEADER)
+    for row in rows:
+        writer.writerow(
+            [
+                str(row.user_id),
+                neutralise(row.name),
+                str(row.seconds),
+                str(row.sessions),
+                format_duration(row.seconds),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+async def export_names(guild: discord.Guild, user_ids: Sequence[int]) -> dict[int, str]:
+    """Names for an export: the cache for everyone, Discord for the first few misses.
+
+    Members who left (or who are beyond the fetch limit) get an empty name.
+    """
+    names = {uid: m.display_name for uid in user_ids if (m := guild.get_member(uid)) is not None}
+    missing = [uid for uid in user_ids if uid not in names][:EXPORT_FETCH_LIMIT]
+    if missing:
+        fetched = await resolve_names(guild, missing)
+        names.update({uid: name for uid, name in fetched.items() if name is not None})
+    return names
+
+
+# ------------------------------------------------------------ confirmation
+
+
+class ResetConfirmView(OwnerOnlyView):
+    """Zerar / Cancelar buttons for the admin who asked for a reset."""
+
+    def __init__(
+        self, cog: Admin, ctx: Context, target: discord.abc.User | None, reason: str | None
+    ) -> None:
+        """Confirm a reset of `target` (the whole server when None) for the author of `ctx`."""
+        super().__init__(ctx.author.id, timeout=CONFIRM_TIMEOUT_SECONDS)
+        self.cog = cog
+        self.ctx = ctx
+        self.target = target
+        self.reason = reason
+        self.finished = False
+        self.confirm.label = texts.RESET_BUTTON_CONFIRM
+        self.cancel.label = texts.RESET_BUTTON_CANCEL
+
+    async def _finish(self, interaction: discord.Interaction[Any], content: str) -> None:
+        self.finished = True
+        self.disable_all()
+        self.stop()
+        await interaction.response.edit_message(content=content, view=self)
+
+    @discord.ui.button(label="Zerar", style=discord.ButtonStyle.danger)
+    async def confirm(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ResetConfirmView]
+    ) -> None:
+        """Do the reset."""
+        del button
+        if self.finished:
+            return
+        self.finished = True
+        content = await self.cog.reset(self.ctx, self.target, self.reason)
+        await self._finish(interaction, content)
+
+    @discord.ui.button(label="Cancelar", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ResetConfirmView]
+    ) -> None:
+        """Leave everything as it is."""
+        del button
+        if self.finished:
+            return
+        await self._finish(interaction, texts.RESET_CANCELLED)
+
+    async def on_timeout(self) -> None:
+        """Nothing happens; say so and disable the buttons."""
+        if self.finished:
+            return
+        self.finished = True
+        self.disable_all()
+        if self.message is None:
+            return
+        try:
+            await self.message.edit(content=texts.RESET_TIMED_OUT, view=self)
+        except discord.HTTPException as error:
+            log.info("Could not close the reset confirmation %s: %s", self.message.id, error)
+
+
+# --------------------------------------------------------------------- cog
+
+
+class Admin(commands.Cog):
+    """Reset, adjust and export camera time; every change goes to the audit log."""
+
+    def __init__(self, bot: BatePonto) -> None:
+        """Attach to the bot's store and sessions."""
+        self.bot = bot
+        self.audit = AuditLog(bot.store.paths.audit)
+
+    def _entry(self, ctx: Context, action: str, **fields: Any) -> AuditEntry:
+        assert ctx.guild is not None
+        return AuditEntry(
+            at=discord.utils.utcnow().isoformat(),
+            guild_id=ctx.guild.id,
+            admin_id=ctx.author.id,
+            admin_name=ctx.author.display_name,
+            action=action,
+            **fields,
+        )
+
+    async def _audited_commit(
+        self, entry: AuditEntry, record: Record, restart: list[tuple[int, int]]
+    ) -> bool:
+        """Audit, then restart sessions and commit; False (and nothing done) if the log failed."""
+        try:
+            await asyncio.to_thread(self.audit.append, entry)
+        except OSError as error:
+            log.error(
+                "Could not write the audit log %s (%s); change refused", self.audit.path, error
+            )
+            return False
+        for key in restart:
+            self.bot.sessions.restart_session(*key)
+        durable = self.bot.store.commit([record])
+        try:
+            await asyncio.wait_for(asyncio.shield(durable), COMMIT_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("An admin change is applied but not yet on disk; the store keeps trying")
+        return True
+
+    async def reset(self, ctx: Context, target: discord.abc.User | None, reason: str | None) -> str:
+        """Reset a member (or, with None, the whole server); the text to show the admin."""
+        assert ctx.guild is not None
+        guild_id = ctx.guild.id
+        record: Record = {"op": "reset", "g": guild_id}
+        if target is not None:
+            record["u"] = target.id
+        entry = self._entry(
+            ctx,
+            "reset",
+            user_id=target.id if target else None,
+            user_name=target.display_name if target else None,
+            reason=reason,
+        )
+        # Running sessions restart from zero in the same step, so they cannot
+        # bring back time from before the reset.
+        keys = [(guild_id, target.id)] if target else self.bot.sessions.keys_in(guild_id)
+        if not await self._audited_commit(entry, record, keys):
+            return texts.AUDIT_WRITE_FAILED
+        log.info(
+            "Reset of %s in server %s by %s",
+            target.id if target else "all",
+            guild_id,
+            ctx.author.id,
+        )
+        if target is None:
+            return texts.RESET_DONE_ALL
+        return texts.RESET_DONE_MEMBER.format(name=escape_name(target.display_name))
+
+    # ------------------------------------------------------------ commands
+
+    @commands.hybrid_group(
+        name="resetvideo",
+        fallback="membro",
+        invoke_without_command=True,
+        usage="<@membro|tudo> [motivo]",
+        description="Zera o tempo de câmera de um membro (com confirmação)",
+    )
+    @commands.guild_only()
+    @commands.has_guild_permissions(manage_guild=True)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(
+        membro="Quem terá o tempo zerado", motivo="Por que (vai para a auditoria)"
+    )
+    async def resetvideo(
+        self, ctx: Context, membro: discord.User, *, motivo: str | None = None
+    ) -> None:
+        """Zera o tempo de câmera de um membro neste servidor, depois de confirmar."""
+        await self._ask_reset(ctx, membro, motivo)
+
+    @resetvideo.command(name="tudo", description="Zera o tempo de câmera de todo o servidor")
+    @commands.guild_only()
+    @commands.has_guild_permissions(manage_guild=True)
+    @app_commands.describe(motivo="Por que (vai para a auditoria)")
+    async def resetvideo_tudo(self, ctx: Context, *, motivo: str | None = None) -> None:
+        """Zera o tempo de câmera de todos neste servidor, depois de confirmar."""
+        await self._ask_reset(ctx, None, motivo)
+
+    async def _ask_reset(
+        self, ctx: Context, target: discord.abc.User | None, reason: str | None
+    ) -> None:
+        view = ResetConfirmView(self, ctx, target, reason)
+        if target is None:
+            question = texts.RESET_CONFIRM_ALL
+        else:
+            question = texts.RESET_CONFIRM_MEMBER.format(name=escape_name(target.display_name))
+        view.message = await ctx.send(question, view=view)
+
+    @commands.hybrid_command(
+        name="ajustarvideo",
+        description="Adiciona ou remove tempo de câmera de um membro",
+    )
+    @commands.guild_only()
+    @commands.has_guild_permissions(manage_guild=True)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(
+        membro="Quem terá o tempo ajustado",
+        quantidade="Ex.: +1h30min, -20min, +45s, 2h",
+        motivo="Por que (vai para a auditoria)",
+    )
+    async def ajustarvideo(
+        self, ctx: Context, membro: discord.User, quantidade: str, *, motivo: str
+    ) -> None:
+        """Adiciona (+) ou remove (-) tempo de câmera de um membro, com motivo."""
+        assert ctx.guild is not None
+        requested = parse_duration(quantidade)
+        if requested is None:
+            raise DurationError(quantidade)
+        ledger = self.bot.store.ledger.guild(ctx.guild.id)
+        applied = removable(requested, ledger.stats(membro.id).seconds)
+        name = escape_name(membro.display_name)
+        if applied == 0:
+            await ctx.send(texts.ADJUST_NOTHING.format(name=name))
+            return
+        today = local_day(discord.utils.utcnow(), self.bot.settings.timezone)
+        record: Record = {
+            "op": "adjust",
+            "g": ctx.guild.id,
+            "u": membro.id,
+            "s": applied,
+            "day": today,
+        }
+        entry = self._entry(
+            ctx,
+            "adjust",
+            user_id=membro.id,
+            user_name=membro.display_name,
+            seconds=requested,
+            applied=applied,
+            reason=motivo,
+        )
+        if not await self._audited_commit(entry, record, []):
+            await ctx.send(texts.AUDIT_WRITE_FAILED)
+            return
+        total = format_duration(ledger.stats(membro.id).seconds)
+        template = texts.ADJUST_ADDED if applied > 0 else texts.ADJUST_REMOVED
+        await ctx.send(template.format(time=format_duration(abs(applied)), name=name, total=total))
+
+    @commands.hybrid_command(
+        name="auditoriavideo",
+        description="Mostra os últimos resets e ajustes de tempo deste servidor",
+    )
+    @commands.guild_only()
+    @commands.has_guild_permissions(manage_guild=True)
+    @app_commands.default_permissions(manage_guild=True)
+    async def auditoriavideo(self, ctx: Context) -> None:
+        """Mostra quem zerou ou ajustou tempo de câmera, quando e por quê."""
+        assert ctx.guild is not None
+        entries = await asyncio.to_thread(self.audit.latest, ctx.guild.id, AUDIT_SHOWN)
+        if not entries:
+            await ctx.send(texts.AUDIT_EMPTY)
+            return
+        embed = discord.Embed(
+            title=texts.AUDIT_TITLE,
+            color=EMBED_COLOR,
+            description=truncate_string("\n".join(audit_line(e) for e in entries), 4000),
+        )
+        embed.set_author(
+            name=ctx.guild.name, icon_url=ctx.guild.icon.url if ctx.guild.icon else None
+        )
+        embed.set_footer(text=texts.AUDIT_FOOTER.format(shown=len(entries)))
+        await ctx.send(embed=embed)
+
+    @commands.hybrid_command(
+        name="exportvideo",
+        description="Exporta o tempo de câmera do servidor em CSV",
+    )
+    @commands.guild_only()
+    @commands.has_guild_permissions(manage_guild=True)
+    @member_cooldown(1, EXPORT_COOLDOWN_SECONDS)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(periodo="hoje, semana, mes ou total (padrão: total)")
+    async def exportvideo(self, ctx: Context, periodo: str | None = None) -> None:
+        """Envia um CSV com o tempo de câmera de cada membro (hoje, semana, mes ou total)."""
+        assert ctx.guild is not None
+        period = Period.TOTAL if periodo is None else Period.parse(periodo)
+        if period is None:
+            raise PeriodError(periodo)
+        now = discord.utils.utcnow()
+        days = period_days(period, now, self.bot.settings.timezone)
+        standings = self.bot.store.ledger.standings(
+            ctx.guild.id, days, live=self.bot.sessions.live(ctx.guild.id)
+        )
+        ranked = standings.top(len(standings))
+        label = PERIOD_LABELS[period]
+        if not ranked:
+            await ctx.send(texts.EXPORT_EMPTY.format(period=label))
+            return
+        names = await export_names(ctx.guild, [s.user_id for s in ranked])
+        rows = [
+            ExportRow(s.user_id, names.get(s.user_id, ""), s.seconds, s.sessions) for s in ranked
+        ]
+        data = await asyncio.to_thread(build_csv, rows)
+        day = date.fromordinal(local_day(now, self.bot.settings.timezone)).isoformat()
+        filename = texts.EXPORT_FILENAME.format(period=period.value, day=day)
+        await ctx.send(
+            texts.EXPORT_DONE.format(period=label, members=len(rows)),
+            file=discord.File(io.BytesIO(data), filename=filename),
+        )
+
+
+async def setup(bot: BatePonto) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Admin(bot))
