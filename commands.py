@@ -1,23 +1,39 @@
-"""Member commands: the camera-time ranking."""
+"""Member commands: the camera-time ranking (`!rankingvideo`) and `!meutempo`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 import texts
-from config import EMBED_COLOR, RANKING_PAGE_SIZE
+from config import RANKING_PAGE_SIZE
+from cooldowns import member_cooldown
 from periods import PERIOD_LABELS, Period, period_days
-from ranking import RankingPage, build_page
-from utils import escape_name, format_duration, plural, resolve_names
+from personal import member_time, member_time_embed
+from ranking import (
+    MemberNames,
+    RankingPage,
+    build_page,
+    names_in,
+    period_standings,
+    position_of,
+    ranking_embed,
+)
+from utils import escape_name
+from views import OwnerOnlyView
 
 if TYPE_CHECKING:
     from bot import BatePonto
 
+log = logging.getLogger(__name__)
+
 Context = commands.Context["BatePonto"]
+
+PERIOD_CHOICES = [app_commands.Choice(name=p.value, value=p.value) for p in Period]
 
 
 class RankingArgumentError(commands.BadArgument):
@@ -51,87 +67,177 @@ def parse_ranking_args(periodo: str | None, pagina: int | None) -> tuple[Period,
     return period, page
 
 
+class RankingView(OwnerOnlyView):
+    """◀ ▶ buttons that page through a ranking, for the member who asked only."""
+
+    def __init__(self, cog: Ranking, owner_id: int, guild_id: int, period: Period) -> None:
+        """Page through `period`'s ranking of a server for member `owner_id`."""
+        super().__init__(owner_id)
+        self.cog = cog
+        self.guild_id = guild_id
+        self.period = period
+        self.page = 1
+        self.previous.label = texts.RANKING_PREVIOUS
+        self.next.label = texts.RANKING_NEXT
+
+    def show(self, ranking: RankingPage) -> None:
+        """Enable only the buttons that lead somewhere from this page."""
+        self.page = ranking.page
+        self.previous.disabled = ranking.page <= 1
+        self.next.disabled = ranking.page >= ranking.pages
+
+    @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary)
+    async def previous(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        """Show the page before."""
+        await self._turn(interaction, -1)
+
+    @discord.ui.button(label="▶", style=discord.ButtonStyle.secondary)
+    async def next(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
+    ) -> None:
+        """Show the page after."""
+        await self._turn(interaction, +1)
+
+    async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
+        guild = interaction.guild
+        if guild is None:
+            return
+        page, embed = await self.cog.render(
+            guild, self.period, max(1, self.page + step), self.owner_id
+        )
+        if embed is None:  # the ranking shrank under us: go back to its first page
+            page, embed = await self.cog.render(guild, self.period, 1, self.owner_id)
+        self.show(page)
+        await interaction.response.edit_message(embed=embed, view=self)
+
+
 class Ranking(commands.Cog):
-    """The camera-time ranking of a server."""
+    """The camera-time ranking of a server and each member's own figures."""
 
     def __init__(self, bot: BatePonto) -> None:
         """Attach to the bot."""
         self.bot = bot
-        self.departed: dict[int, set[int]] = {}
+        self.names = MemberNames()
 
-    def known_departed(self, guild_id: int) -> set[int]:
-        """Members seen to have left a server (hidden from its rankings)."""
-        return self.departed.setdefault(guild_id, set())
+    # ---------------------------------------------------- who is still here
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         """A member who comes back shows up in rankings again."""
-        self.known_departed(member.guild.id).discard(member.id)
+        self.names.seen(member.guild.id, member.id, member.display_name)
 
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:
         """A member who leaves is hidden from rankings (the data stays)."""
-        self.known_departed(member.guild.id).add(member.id)
+        self.names.left(member.guild.id, member.id)
 
-    async def ranking_page(self, guild: discord.Guild, period: Period, page: int) -> RankingPage:
-        """A page of the server's ranking for a period, live sessions included."""
+    @commands.Cog.listener()
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        """Someone in voice is in the server, whatever was known before."""
+        del before, after
+        self.names.seen(member.guild.id, member.id, member.display_name)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Forget the names of a server the bot left."""
+        self.names.forget_guild(guild.id)
+
+    # ------------------------------------------------------------ ranking
+
+    async def render(
+        self, guild: discord.Guild, period: Period, page: int, asker_id: int
+    ) -> tuple[RankingPage, discord.Embed | None]:
+        """A page of a period's ranking and its embed (None when the page is empty)."""
         days = period_days(period, discord.utils.utcnow(), self.bot.settings.timezone)
-        standings = self.bot.store.ledger.standings(
-            guild.id, days, live=self.bot.sessions.live(guild.id)
+        standings = period_standings(self.bot.store.ledger, self.bot.sessions, guild.id, days)
+        departed = self.names.departed(guild.id)
+        ranking = await build_page(
+            standings, page, RANKING_PAGE_SIZE, names_in(guild, self.names), departed
         )
-
-        async def names(user_ids: Iterable[int]) -> dict[int, str | None]:
-            return await resolve_names(guild, user_ids)
-
-        return await build_page(
-            standings, page, RANKING_PAGE_SIZE, names, self.known_departed(guild.id)
+        if not ranking.entries:
+            return ranking, None
+        embed = ranking_embed(
+            guild_name=guild.name,
+            icon_url=guild.icon.url if guild.icon else None,
+            period=period,
+            ranking=ranking,
+            placing=position_of(standings, asker_id, departed),
+            live=bool(self.bot.sessions.keys_in(guild.id)),
         )
-
-    def ranking_embed(
-        self, guild: discord.Guild, period: Period, ranking: RankingPage
-    ) -> discord.Embed:
-        """The embed of one ranking page."""
-        embed = discord.Embed(
-            title=texts.RANKING_TITLE.format(period=PERIOD_LABELS[period]),
-            color=EMBED_COLOR,
-            description="\n".join(
-                texts.RANKING_LINE.format(
-                    position=entry.position,
-                    name=escape_name(entry.name),
-                    time=format_duration(entry.seconds),
-                    sessions=plural(entry.sessions, "sessão", "sessões"),
-                )
-                for entry in ranking.entries
-            ),
-        )
-        embed.set_author(name=guild.name, icon_url=guild.icon.url if guild.icon else None)
-        footer = texts.RANKING_FOOTER.format(
-            page=ranking.page, pages=ranking.pages, members=ranking.members
-        )
-        if self.bot.sessions.keys_in(guild.id):
-            footer += f" • {texts.RANKING_LIVE_NOTE}"
-        embed.set_footer(text=footer)
-        return embed
+        return ranking, embed
 
     @commands.hybrid_command(
         name="rankingvideo",
+        usage=texts.RANKING_USAGE,
         description="Ranking de tempo com a câmera ligada neste servidor",
     )
     @commands.guild_only()
+    @member_cooldown()
+    @app_commands.describe(
+        periodo="hoje, semana, mes ou total (padrão: total)", pagina="Página do ranking"
+    )
+    @app_commands.choices(periodo=PERIOD_CHOICES)
     async def rankingvideo(
         self, ctx: Context, periodo: str | None = None, pagina: int | None = None
     ) -> None:
-        """Mostra o top 10 de tempo de câmera (hoje, semana, mes ou total)."""
+        """Top 10 por tempo de câmera (hoje, semana, mes ou total), com páginas."""
         assert ctx.guild is not None
         period, page = parse_ranking_args(periodo, pagina)
-        ranking = await self.ranking_page(ctx.guild, period, page)
-        if not ranking.entries:
+        self.names.seen(ctx.guild.id, ctx.author.id, ctx.author.display_name)
+        ranking, embed = await self.render(ctx.guild, period, page, ctx.author.id)
+        if embed is None:
             if page == 1:
                 await ctx.send(texts.RANKING_EMPTY.format(period=PERIOD_LABELS[period]))
             else:
                 await ctx.send(texts.RANKING_PAGE_EMPTY.format(page=page, pages=ranking.pages))
             return
-        await ctx.send(embed=self.ranking_embed(ctx.guild, period, ranking))
+        if ranking.pages == 1:
+            await ctx.send(embed=embed)
+            return
+        view = RankingView(self, ctx.author.id, ctx.guild.id, period)
+        view.show(ranking)
+        view.message = await ctx.send(embed=embed, view=view)
+
+    # ----------------------------------------------------------- meutempo
+
+    @commands.hybrid_command(
+        name="meutempo",
+        usage="[@membro]",
+        description="Seu tempo de câmera neste servidor (ou o de outro membro)",
+    )
+    @commands.guild_only()
+    @member_cooldown()
+    @app_commands.describe(membro="De quem mostrar o tempo (padrão: você)")
+    async def meutempo(self, ctx: Context, membro: discord.Member | None = None) -> None:
+        """Total, sessões, média, maior sessão, hoje/semana/mês, posição e sessão atual."""
+        assert ctx.guild is not None
+        target = membro or ctx.author
+        self.names.seen(ctx.guild.id, target.id, target.display_name)
+        figures = member_time(
+            self.bot.store.ledger,
+            self.bot.sessions,
+            ctx.guild.id,
+            target.id,
+            self.names.departed(ctx.guild.id),
+        )
+        if figures.is_empty:
+            if target.id == ctx.author.id:
+                await ctx.send(texts.MEUTEMPO_NONE_SELF)
+            else:
+                name = escape_name(target.display_name)
+                await ctx.send(texts.MEUTEMPO_NONE_OTHER.format(name=name))
+            return
+        embed = member_time_embed(
+            figures,
+            name=target.display_name,
+            avatar_url=target.display_avatar.url,
+            guild_name=ctx.guild.name,
+        )
+        await ctx.send(embed=embed)
 
 
 async def setup(bot: BatePonto) -> None:

@@ -109,6 +109,7 @@ def build_intents() -> discord.Intents:
     intents.guilds = True
     intents.voice_states = True
     intents.guild_messages = True
+    intents.dm_messages = True  # so a command sent in private gets a polite "servers only"
     intents.message_content = True
     return intents
 

@@ -1,15 +1,39 @@
-"""Building ranking pages: which members, in what order, shown how. Pure apart from name lookup."""
+"""Building ranking pages: which members, in what order, shown how.
+
+Everything here is pure except `MemberNames`, the one place that asks Discord
+for member names. A ranking costs one O(n) numpy pass over the server
+(`Ledger.standings`) plus name lookups for the members of the page asked for.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import math
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from ledger import Standing, Standings
+import discord
+import numpy as np
+
+import texts
+from config import EMBED_COLOR
+from events import VideoSessionManager
+from ledger import Ledger, Standing, Standings
+from periods import PERIOD_LABELS, DayRange, Period, local_day, split_by_local_day
+from utils import escape_name, format_duration, plural
+
+log = logging.getLogger(__name__)
 
 NameLookup = Callable[[Iterable[int]], Awaitable[dict[int, str | None]]]
 """Resolves member ids to display names; None for members who left."""
+
+NAME_CACHE_SECONDS = 600.0
+"""How long a looked-up name (or a departure) is trusted before asking Discord again."""
+
+
+# ------------------------------------------------------------------ figures
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +57,63 @@ class RankingPage:
     members: int
 
 
+@dataclass(frozen=True, slots=True)
+class Placing:
+    """Where one member stands in a ranking."""
+
+    position: int
+    seconds: int
+
+
+def live_in_days(
+    manager: VideoSessionManager, guild_id: int, days: DayRange | None
+) -> dict[int, tuple[int, int]]:
+    """Time of the sessions running now in a server that is not yet in the ledger.
+
+    Per member: (uncredited seconds that fall on the local days in `days`,
+    1 if the session is not counted yet and started within `days`). All time
+    when `days` is None. The uncredited seconds are the last ones up to now,
+    split at local midnights exactly as their record will split them.
+    """
+    if days is None:
+        return manager.live(guild_id)
+    now = manager.clock.now()
+    at = manager.clock.monotonic()
+    zone = manager.zone
+    live: dict[int, tuple[int, int]] = {}
+    for session in manager.sessions.values():
+        if session.guild_id != guild_id:
+            continue
+        pending = max(0, int(session.elapsed(at)) - session.credited)
+        seconds = sum(
+            part for day, part in split_by_local_day(now, -pending, 0, zone) if day in days
+        )
+        started_in = local_day(session.started_at, zone) in days
+        live[session.user_id] = (seconds, 0 if session.counted or not started_in else 1)
+    return live
+
+
+def period_standings(
+    ledger: Ledger,
+    manager: VideoSessionManager,
+    guild_id: int,
+    days: DayRange | None,
+) -> Standings:
+    """A server's standings over `days` (all time when None), live sessions included."""
+    return ledger.standings(guild_id, days, live=live_in_days(manager, guild_id, days))
+
+
+# ----------------------------------------------------------------- ordering
+
+
 async def visible_top(
     standings: Standings, count: int, names: NameLookup, known_departed: set[int]
 ) -> list[tuple[Standing, str]]:
     """The first `count` members still in the server, skipping those who left.
 
     Looks up names in widening windows so that a few departed members near the
-    top cost a few lookups, not a pass over the whole server.
+    top cost a few lookups, not a pass over the whole server. Members found to
+    have left are added to `known_departed`.
     """
     window = count + 10
     while True:
@@ -48,9 +122,9 @@ async def visible_top(
         for user_id, name in resolved.items():
             if name is None:
                 known_departed.add(user_id)
-        visible = [(s, resolved[s.user_id]) for s in candidates if resolved[s.user_id] is not None]
+        visible = [(s, name) for s in candidates if (name := resolved.get(s.user_id)) is not None]
         if len(visible) >= count or window >= len(standings):
-            return [(s, name) for s, name in visible[:count] if name is not None]
+            return visible[:count]
         window *= 2
 
 
@@ -61,7 +135,7 @@ async def build_page(
     names: NameLookup,
     known_departed: set[int],
 ) -> RankingPage:
-    """Page `page` (1-based) of a ranking of visible members."""
+    """Page `page` (1-based) of a ranking of the members still in the server."""
     shown = await visible_top(standings, page * page_size, names, known_departed)
     hidden = standings.count_in(known_departed)
     members = max(len(shown), len(standings) - hidden)
@@ -74,11 +148,164 @@ async def build_page(
     return RankingPage(entries, page, pages, members)
 
 
-def position_of(standings: Standings, user_id: int, known_departed: set[int]) -> int | None:
-    """1-based position of a member among visible members; None if unranked."""
-    if standings.seconds_of(user_id) <= 0:
+def position_of(standings: Standings, user_id: int, known_departed: set[int]) -> Placing | None:
+    """Where a member stands among members not known to have left; None if unranked.
+
+    One vectorised pass, whatever the size of the server.
+    """
+    seconds = standings.seconds_of(user_id)
+    if seconds <= 0:
         return None
     ahead = standings.ahead_of(user_id)
     if known_departed:
-        ahead = [uid for uid in ahead.tolist() if uid not in known_departed]
-    return len(ahead) + 1
+        departed = np.fromiter(known_departed, dtype=np.int64, count=len(known_departed))
+        ahead = ahead[~np.isin(ahead, departed)]
+    return Placing(len(ahead) + 1, seconds)
+
+
+# ---------------------------------------------------------------- showing
+
+
+def your_position_line(placing: Placing | None) -> str:
+    """The last line of a ranking, for the member who asked.
+
+    >>> your_position_line(Placing(12, 3725))
+    'Sua posição: #12 — 1h 2min 5s'
+    >>> your_position_line(None)
+    'Você ainda não aparece neste ranking.'
+    """
+    if placing is None:
+        return texts.RANKING_NOT_RANKED
+    return texts.RANKING_YOUR_POSITION.format(
+        position=placing.position, time=format_duration(placing.seconds)
+    )
+
+
+def ranking_line(entry: RankedMember) -> str:
+    r"""One member's line: position, escaped name, time and sessions.
+
+    >>> ranking_line(RankedMember(1, 7, "*ana*", 3665, 2))
+    '**1.** \\*ana\\* — 1h 1min 5s (2 sessões)'
+    """
+    return texts.RANKING_LINE.format(
+        position=entry.position,
+        name=escape_name(entry.name),
+        time=format_duration(entry.seconds),
+        sessions=plural(entry.sessions, "sessão", "sessões"),
+    )
+
+
+def ranking_embed(
+    *,
+    guild_name: str,
+    icon_url: str | None,
+    period: Period,
+    ranking: RankingPage,
+    placing: Placing | None,
+    live: bool,
+) -> discord.Embed:
+    """The embed of one ranking page, ending with the asking member's position."""
+    lines = [ranking_line(entry) for entry in ranking.entries]
+    lines += ["", your_position_line(placing)]
+    embed = discord.Embed(
+        title=texts.RANKING_TITLE.format(period=PERIOD_LABELS[period]),
+        color=EMBED_COLOR,
+        description="\n".join(lines),
+    )
+    embed.set_author(name=guild_name, icon_url=icon_url)
+    footer = texts.RANKING_FOOTER.format(
+        page=ranking.page, pages=ranking.pages, members=ranking.members
+    )
+    if live:
+        footer += f" • {texts.RANKING_LIVE_NOTE}"
+    embed.set_footer(text=footer)
+    return embed
+
+
+# ------------------------------------------------------------------- names
+
+
+class MemberNames:
+    """Display names of server members, remembered for a while; departures too.
+
+    Members in the bot's cache are read from it; others are fetched from
+    Discord concurrently and remembered for `ttl` seconds, so paging through a
+    ranking does not ask Discord again. A member who left (404) is remembered
+    as departed for the same time, or until seen again (`seen`).
+    """
+
+    def __init__(self, ttl: float = NAME_CACHE_SECONDS) -> None:
+        """Remember answers for `ttl` seconds (monotonic)."""
+        self.ttl = ttl
+        self._guilds: dict[int, dict[int, tuple[str | None, float]]] = {}
+
+    def departed(self, guild_id: int) -> set[int]:
+        """Members of a server currently known to have left."""
+        now = time.monotonic()
+        known = self._guilds.get(guild_id, {})
+        return {uid for uid, (name, until) in known.items() if name is None and until > now}
+
+    def seen(self, guild_id: int, user_id: int, name: str | None = None) -> None:
+        """A member was seen in the server (or, with no name, should be looked up again)."""
+        known = self._guilds.get(guild_id)
+        if known is None:
+            return
+        if name is None:
+            known.pop(user_id, None)
+        else:
+            known[user_id] = (name, time.monotonic() + self.ttl)
+
+    def left(self, guild_id: int, user_id: int) -> None:
+        """A member was seen leaving the server."""
+        self._guilds.setdefault(guild_id, {})[user_id] = (None, time.monotonic() + self.ttl)
+
+    def forget_guild(self, guild_id: int) -> None:
+        """Drop everything known about a server."""
+        self._guilds.pop(guild_id, None)
+
+    async def lookup(self, guild: discord.Guild, user_ids: Iterable[int]) -> dict[int, str | None]:
+        """Names by id (None for members who left), asking Discord only for unknown ones."""
+        now = time.monotonic()
+        known = self._guilds.setdefault(guild.id, {})
+        if len(known) > 4096:
+            for uid in [uid for uid, (_, until) in known.items() if until <= now]:
+                del known[uid]
+        names: dict[int, str | None] = {}
+        missing: list[int] = []
+        for user_id in user_ids:
+            member = guild.get_member(user_id)
+            entry = known.get(user_id)
+            if member is not None:
+                names[user_id] = member.display_name
+            elif entry is not None and entry[1] > now:
+                names[user_id] = entry[0]
+            else:
+                missing.append(user_id)
+        if missing:
+            fetched = await asyncio.gather(*(self._fetch(guild, uid) for uid in missing))
+            until = time.monotonic() + self.ttl
+            for user_id, (name, trusted) in zip(missing, fetched, strict=True):
+                names[user_id] = name
+                if trusted:
+                    known[user_id] = (name, until)
+        return names
+
+    @staticmethod
+    async def _fetch(guild: discord.Guild, user_id: int) -> tuple[str | None, bool]:
+        """(name or None if gone, whether the answer may be remembered)."""
+        try:
+            return (await guild.fetch_member(user_id)).display_name, True
+        except discord.NotFound:
+            return None, True
+        except discord.HTTPException as error:
+            log.warning("Could not fetch member %s of %s: %s", user_id, guild.id, error)
+            return texts.UNKNOWN_MEMBER.format(user_id=user_id), False
+
+
+def names_in(guild: discord.Guild, directory: MemberNames) -> NameLookup:
+    """A `NameLookup` for one server, through `directory`."""
+
+    async def names(user_ids: Iterable[int]) -> dict[int, str | None]:
+        return await directory.lookup(guild, user_ids)
+
+    return names

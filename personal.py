@@ -1,0 +1,121 @@
+"""A member's own camera figures (`!meutempo`): computed and shown in pure code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import discord
+
+import texts
+from config import EMBED_COLOR
+from events import VideoSessionManager
+from ledger import Ledger
+from periods import Period, period_days
+from ranking import Placing, live_in_days, period_standings, position_of
+from utils import escape_name, format_duration
+
+
+@dataclass(frozen=True, slots=True)
+class MemberTime:
+    """Everything `!meutempo` shows about one member in one server."""
+
+    total: int
+    sessions: int
+    longest: int
+    today: int
+    week: int
+    month: int
+    placing: Placing | None
+    ranked: int
+    live_since: datetime | None = None
+    live_seconds: int = 0
+
+    @property
+    def average(self) -> int:
+        """Whole seconds per session (0 without sessions).
+
+        >>> MemberTime(100, 3, 50, 0, 0, 0, None, 0).average
+        33
+        """
+        return self.total // self.sessions if self.sessions else 0
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether there is nothing at all to show."""
+        return self.total <= 0 and self.live_since is None
+
+
+def member_time(
+    ledger: Ledger,
+    manager: VideoSessionManager,
+    guild_id: int,
+    user_id: int,
+    known_departed: set[int],
+) -> MemberTime:
+    """A member's figures now, the session running now included."""
+    now = manager.clock.now()
+    guild = ledger.guilds.get(guild_id)
+    stats = guild.stats(user_id) if guild is not None else None
+
+    def in_period(period: Period) -> int:
+        days = period_days(period, now, manager.zone)
+        assert days is not None
+        stored = guild.member_seconds_in(user_id, days) if guild is not None else 0
+        return stored + live_in_days(manager, guild_id, days).get(user_id, (0, 0))[0]
+
+    live_seconds, live_sessions = manager.live(guild_id).get(user_id, (0, 0))
+    current = manager.current(guild_id, user_id)
+    standings = period_standings(ledger, manager, guild_id, None)
+    return MemberTime(
+        total=(stats.seconds if stats else 0) + live_seconds,
+        sessions=(stats.sessions if stats else 0) + live_sessions,
+        longest=max(stats.longest if stats else 0, current[1] if current else 0),
+        today=in_period(Period.TODAY),
+        week=in_period(Period.WEEK),
+        month=in_period(Period.MONTH),
+        placing=position_of(standings, user_id, known_departed),
+        ranked=len(standings) - standings.count_in(known_departed),
+        live_since=current[0] if current else None,
+        live_seconds=current[1] if current else 0,
+    )
+
+
+def member_time_embed(
+    figures: MemberTime, *, name: str, avatar_url: str | None, guild_name: str
+) -> discord.Embed:
+    """The `!meutempo` embed of one member."""
+    embed = discord.Embed(
+        title=texts.MEUTEMPO_TITLE.format(name=escape_name(name)), color=EMBED_COLOR
+    )
+    embed.set_author(name=guild_name)
+    if avatar_url:
+        embed.set_thumbnail(url=avatar_url)
+    fields = [
+        (texts.MEUTEMPO_TOTAL, format_duration(figures.total)),
+        (texts.MEUTEMPO_SESSIONS, str(figures.sessions)),
+        (texts.MEUTEMPO_AVERAGE, format_duration(figures.average)),
+        (texts.MEUTEMPO_LONGEST, format_duration(figures.longest)),
+        (texts.MEUTEMPO_TODAY, format_duration(figures.today)),
+        (texts.MEUTEMPO_WEEK, format_duration(figures.week)),
+        (texts.MEUTEMPO_MONTH, format_duration(figures.month)),
+        (
+            texts.MEUTEMPO_POSITION,
+            texts.MEUTEMPO_POSITION_VALUE.format(
+                position=figures.placing.position, members=figures.ranked
+            )
+            if figures.placing is not None
+            else texts.MEUTEMPO_NOT_RANKED,
+        ),
+    ]
+    for label, value in fields:
+        embed.add_field(name=label, value=value, inline=True)
+    if figures.live_since is not None:
+        now_value = texts.MEUTEMPO_LIVE.format(
+            time=format_duration(figures.live_seconds),
+            since=discord.utils.format_dt(figures.live_since, "t"),
+        )
+    else:
+        now_value = texts.MEUTEMPO_OFFLINE
+    embed.add_field(name=texts.MEUTEMPO_NOW, value=now_value, inline=False)
+    return embed
