@@ -268,3 +268,16 @@ async def test_members_on_camera_in_a_server_the_bot_joins_start_counting(simcor
     await camera(env, guild, ana, voice, on=False)
     await stop_bot(env)
     assert totals(data_file, guild, ana) == {"total_seconds": 40, "sessions": 1}
+
+
+async def test_stopping_while_disconnected_counts_until_the_disconnect(simcord_env, data_file):
+    env = simcord_env
+    guild = env.create_guild("Estudos")
+    voice = guild.create_voice_channel("Sala")
+    ana = guild.add_member(env.create_user("ana"))
+    await camera(env, guild, ana, voice)
+    await env.advance_time(50)
+    await drop_gateway(env)
+    await env.advance_time(100)
+    await stop_bot(env)
+    assert totals(data_file, guild, ana) == {"total_seconds": 50, "sessions": 1}
