@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 
 Context = commands.Context["BatePonto"]
 
+OPTIONAL_MEMBER: discord.Member | None = commands.parameter(converter=discord.Member, default=None)
+"""An optional member argument whose text must name a member: not `Optional[Member]`,
+which would quietly fall back to the default when nobody matches."""
+
 PERIOD_CHOICES = [app_commands.Choice(name=p.value, value=p.value) for p in Period]
 
 
@@ -212,7 +216,11 @@ class Ranking(commands.Cog):
     @commands.guild_only()
     @member_cooldown()
     @app_commands.describe(membro="De quem mostrar o tempo (padrão: você)")
-    async def meutempo(self, ctx: Context, membro: discord.Member | None = None) -> None:
+    async def meutempo(
+        self,
+        ctx: Context,
+        membro: discord.Member | None = OPTIONAL_MEMBER,
+    ) -> None:
         """Total, sessões, média, maior sessão, hoje/semana/mês, posição e sessão atual."""
         assert ctx.guild is not None
         target = membro or ctx.author
