@@ -1,0 +1,39 @@
+"""Tools for the bot's owner: registering the slash commands with Discord (`!sync`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from discord.ext import commands
+
+import texts
+
+if TYPE_CHECKING:
+    from bot import BatePonto
+
+log = logging.getLogger(__name__)
+
+Context = commands.Context["BatePonto"]
+
+
+class Owner(commands.Cog):
+    """Commands only the owner of the bot application may use."""
+
+    def __init__(self, bot: BatePonto) -> None:
+        """Attach to the bot."""
+        self.bot = bot
+
+    @commands.hybrid_command(name="sync", description="Registra os comandos de barra no Discord")
+    @commands.is_owner()
+    async def sync(self, ctx: Context) -> None:
+        """Registra os comandos de barra (não é feito ao iniciar, para poupar limites)."""
+        await ctx.defer(ephemeral=True)
+        synced = await self.bot.tree.sync()
+        log.info("Synced %d application command(s) at the request of %s", len(synced), ctx.author)
+        await ctx.send(texts.SYNC_DONE.format(count=len(synced)), ephemeral=True)
+
+
+async def setup(bot: BatePonto) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Owner(bot))

@@ -1,0 +1,127 @@
+"""`!ajuda` and the owner's `!sync`, through the real bot."""
+
+from __future__ import annotations
+
+import pytest
+from discord.ext import commands
+
+import texts
+from help import help_embed
+from tests.command_helpers import no_background_snapshots, say, sync_commands
+
+pytestmark = pytest.mark.usefixtures(no_background_snapshots.__name__)
+
+FIXED_NAMES = (
+    "rankingvideo",
+    "meutempo",
+    "ajuda",
+    "resetvideo",
+    "ajustarvideo",
+    "exportvideo",
+    "auditoriavideo",
+    "graficovideo",
+    "sync",
+)
+
+
+def help_text(embed):
+    return "\n".join([embed.description or ""] + [field.value for field in embed.fields])
+
+
+@pytest.fixture
+def question_prefix(data_file, monkeypatch):
+    """COMMAND_PREFIX=? (request it before `simcord_env`, so the bot is built with it)."""
+    monkeypatch.setenv("COMMAND_PREFIX", "?")
+
+
+@pytest.fixture
+def world(simcord_env):
+    env = simcord_env
+    guild = env.create_guild("Estudos")
+    text = guild.create_text_channel("geral")
+    return env, guild, text, guild.add_member(env.create_user("ana"))
+
+
+# ------------------------------------------------------------------ pure
+
+
+def test_help_gives_an_example_of_every_command():
+    shown = help_text(help_embed("!", []))
+    for name in FIXED_NAMES:
+        assert f"`!{name}" in shown
+    assert shown.count("Ex.: `!") == len(FIXED_NAMES)
+
+
+def test_help_fields_fit_discord_limits():
+    embed = help_embed("bate-ponto!", [])
+    assert all(len(field.value) <= 1024 for field in embed.fields)
+    assert len(embed) <= 6000
+
+
+# ------------------------------------------------------------------ through the bot
+
+
+async def test_help_lists_every_loaded_command(world):
+    env, guild, text, ana = world
+    shown = help_text((await say(ana, text, "!ajuda")).embeds[0])
+    loaded = {command.name for command in env.bot.commands}
+    assert {"rankingvideo", "meutempo", "ajuda", "sync"} <= loaded
+    for name in loaded | set(FIXED_NAMES):
+        assert f"`!{name}" in shown, name
+
+
+async def test_help_shows_examples_with_the_configured_prefix(question_prefix, simcord_env):
+    env = simcord_env
+    guild = env.create_guild("Estudos")
+    text = guild.create_text_channel("geral")
+    ana = guild.add_member(env.create_user("ana"))
+    shown = help_text((await say(ana, text, "?ajuda")).embeds[0])
+    assert "Ex.: `?rankingvideo semana 2`" in shown
+    assert "`!rankingvideo" not in shown
+
+
+async def test_help_works_in_private_messages(world):
+    env, guild, text, ana = world
+    await ana.user.send_dm("!ajuda")
+    assert ana.user.dm_channel.last_message.embeds[0].title == texts.HELP_TITLE
+
+
+async def test_slash_help(world):
+    env, guild, text, ana = world
+    await sync_commands(env)
+    result = await ana.slash(text, "ajuda")
+    assert "`!meutempo [@membro]`" in help_text(result.response.embeds[0])
+
+
+# ------------------------------------------------------------------ !sync
+
+
+async def test_slash_commands_are_not_registered_on_start(world):
+    env, guild, text, ana = world
+    assert ana.available_commands(text) == ()
+
+
+async def test_sync_by_the_owner_registers_the_slash_commands(world):
+    env, guild, text, ana = world
+    env.bot.owner_id = ana.id
+    message = await say(ana, text, "!sync")
+    registered = ana.available_commands(text)
+    assert {"rankingvideo", "meutempo", "ajuda", "sync"} <= set(registered)
+    assert message.content == texts.SYNC_DONE.format(count=len(env.bot.tree.get_commands()))
+
+
+async def test_sync_by_anyone_else_is_refused_politely(world):
+    env, guild, text, ana = world
+    message = await say(ana, text, "!sync")
+    assert message.content == texts.OWNER_ONLY
+    assert ana.available_commands(text) == ()
+    assert [type(e) for e in env.errors] == [commands.NotOwner]
+
+
+async def test_slash_sync_by_the_owner(world):
+    env, guild, text, ana = world
+    env.bot.owner_id = ana.id
+    await sync_commands(env)
+    result = await ana.slash(text, "sync")
+    assert result.response.ephemeral
+    assert result.response.content.startswith("✅")
