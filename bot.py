@@ -141,6 +141,29 @@ def describe_failure(error: Exception) -> tuple[int, str] | None:
     return None
 
 
+STOP_GRACE_SECONDS = 2.0
+"""After a stop closed the bot, how long `bot.start()` may take to return before it is cancelled."""
+
+
+async def start_until_closed(bot: BatePonto, token: str, closed: asyncio.Future[None]) -> None:
+    """`bot.start()`, until it returns or, once `closed` is done, for a short grace.
+
+    A closed bot makes `start()` return at once, unless discord.py is asleep
+    before a reconnect attempt (minutes, in a long outage): then it is cancelled.
+    """
+    running = asyncio.create_task(bot.start(token, reconnect=True), name="discord-connection")
+    try:
+        await asyncio.wait({running, closed}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            await asyncio.wait({running}, timeout=STOP_GRACE_SECONDS)
+    finally:
+        if not running.done():
+            running.cancel()
+            await asyncio.wait({running})
+    if not running.cancelled():
+        running.result()
+
+
 async def run_bot(bot: BatePonto, token: str) -> int:
     """Run until Discord or a signal stops the bot; the process exit code.
 
@@ -149,14 +172,21 @@ async def run_bot(bot: BatePonto, token: str) -> int:
     Expected failures are logged as one line, never as a traceback.
     """
     loop = asyncio.get_running_loop()
+    closed: asyncio.Future[None] = loop.create_future()
     stopping: list[asyncio.Task[None]] = []
+
+    async def stop() -> None:
+        try:
+            await bot.close()
+        finally:
+            closed.set_result(None)
 
     def request_stop(name: str) -> None:
         if stopping:
             log.info("%s recebido: o bot já está sendo encerrado", name)
             return
         log.info("%s recebido: encerrando as sessões e salvando os dados", name)
-        stopping.append(asyncio.create_task(bot.close(), name="graceful-stop"))
+        stopping.append(asyncio.create_task(stop(), name="graceful-stop"))
 
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
@@ -165,9 +195,9 @@ async def run_bot(bot: BatePonto, token: str) -> int:
             loop.add_signal_handler(sig, request_stop, sig.name)
     try:
         async with bot:
-            await bot.start(token, reconnect=True)
+            await start_until_closed(bot, token, closed)
         for task in stopping:
-            await task
+            await task  # a failure to save surfaces here
     except Exception as error:
         failure = describe_failure(error)
         if failure is None:
