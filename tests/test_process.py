@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,8 +33,15 @@ STANDIN = Path(__file__).resolve().parent / "standin"
 UNIT = REPO / "deploy" / "bate-ponto.service"
 TOKEN = "MTQ1NjA3NDQ0Mzk4MDgwMDAwMQ.GstandIn.never-to-be-printed-7f3a9c"
 READY = "STANDIN READY"
-SETTINGS = ("DISCORD_TOKEN", "COMMAND_PREFIX", "DATA_FILE", "LOG_LEVEL", "TIMEZONE")
-SETTINGS += ("CHECKPOINT_SECONDS", "LEGACY_GUILD_ID")
+SETTINGS = (
+    "DISCORD_TOKEN",
+    "COMMAND_PREFIX",
+    "DATA_FILE",
+    "LOG_LEVEL",
+    "TIMEZONE",
+    "CHECKPOINT_SECONDS",
+    "LEGACY_GUILD_ID",
+)
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - [\w.-]+ - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - \S.*$"
 )
@@ -83,7 +91,6 @@ class BotProcess:
             encoding="utf-8",
         )
         self.lines: list[str] = []
-        self.ready = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -91,21 +98,34 @@ class BotProcess:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.append(line.rstrip("\n"))
-            if line.startswith(READY):
-                self.ready.set()
 
     @property
     def output(self) -> str:
         return "\n".join(self.lines)
 
-    def wait_ready(self) -> None:
-        if not self.ready.wait(TIMEOUT):
-            self.process.kill()
-            self.wait()
-            pytest.fail(f"the bot never got ready:\n{self.output}")
+    def wait_for(self, text: str) -> str:
+        """The first line containing `text`, once the bot printed it."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            exited = self.process.poll() is not None
+            if exited:
+                self._reader.join(TIMEOUT)
+            if found := [line for line in self.lines if text in line]:
+                return found[0]
+            if exited or time.monotonic() > deadline:
+                self.process.kill()
+                self.wait()
+                pytest.fail(f"the bot never printed {text!r}:\n{self.output}")
+            time.sleep(0.05)
 
     def wait(self) -> int:
-        code = self.process.wait(TIMEOUT)
+        try:
+            code = self.process.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            self._reader.join(TIMEOUT)
+            pytest.fail(f"the bot did not exit within {TIMEOUT}s:\n{self.output}")
         self._reader.join(TIMEOUT)
         return code
 
@@ -149,44 +169,69 @@ def assert_one_clear_error(result: BotProcess, *phrases: str) -> str:
     return errors[0]
 
 
+class DiscordApi:
+    """A local Discord REST API: `answers` by path, else 401 as Discord answers a bad token."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, object] = {}
+        self.received: list[tuple[str, str]] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = self.path.removeprefix("/api/v10")
+                api.received.append((path, self.headers.get("Authorization", "")))
+                unauthorized = {"message": "401: Unauthorized", "code": 0}
+                body = json.dumps(api.answers.get(path, unauthorized)).encode()
+                self.send_response(200 if path in api.answers else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}/api/v10"
+
+    def accept_the_token(self) -> None:
+        """Answer a login: the bot user and its application."""
+        user = {"id": "1456074443980800001", "username": "BatePonto", "discriminator": "0"}
+        user |= {"avatar": None, "bot": True}
+        self.answers["/users/@me"] = user
+        self.answers["/oauth2/applications/@me"] = {
+            "id": user["id"],
+            "name": "BatePonto",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": {**user, "id": "1456074443980800002", "bot": False},
+            "verify_key": "0" * 64,
+            "flags": 0,
+        }
+
+
 @pytest.fixture
-def discord_rejecting_tokens() -> Iterator[tuple[str, list[str]]]:
-    """A local Discord REST API answering 401, as Discord does to a bad token.
-
-    Yields its base URL and the Authorization headers it received.
-    """
-    received: list[str] = []
-
-    class Unauthorized(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            received.append(self.headers.get("Authorization", ""))
-            body = json.dumps({"message": "401: Unauthorized", "code": 0}).encode()
-            self.send_response(401)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Unauthorized)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+def discord_api() -> Iterator[DiscordApi]:
+    api = DiscordApi()
+    thread = threading.Thread(target=api.server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api/v10", received
+        yield api
     finally:
-        server.shutdown()
-        server.server_close()
+        api.server.shutdown()
+        api.server.server_close()
         thread.join()
 
 
 @pytest.fixture
-def unreachable_discord() -> Iterator[str]:
-    """A base URL whose port refuses connections (bound, never listening)."""
+def closed_port() -> Iterator[int]:
+    """A local port that refuses connections (bound, never listening)."""
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        yield f"http://127.0.0.1:{closed.getsockname()[1]}/api/v10"
+        yield closed.getsockname()[1]
 
 
 # ---------------------------------------------------------- start-up failures
@@ -201,17 +246,16 @@ def test_missing_token_exits_with_one_line_saying_how_to_set_it(start_bot):
 
 
 @slow
-def test_rejected_token_exits_with_one_line(start_bot, discord_rejecting_tokens):
-    api, received = discord_rejecting_tokens
-    result = run_bot(start_bot, STANDIN_API_BASE=api)
-    assert received == [f"Bot {TOKEN}"]
+def test_rejected_token_exits_with_one_line(start_bot, discord_api):
+    result = run_bot(start_bot, STANDIN_API_BASE=discord_api.base)
+    assert discord_api.received == [("/users/@me", f"Bot {TOKEN}")]
     assert_one_clear_error(result, "DISCORD_TOKEN", "invalid token")
     assert result.process.returncode == bot.EXIT_CONFIG
 
 
 @slow
-def test_unreachable_discord_exits_with_one_line(start_bot, unreachable_discord):
-    result = run_bot(start_bot, STANDIN_API_BASE=unreachable_discord)
+def test_unreachable_discord_exits_with_one_line(start_bot, closed_port):
+    result = run_bot(start_bot, STANDIN_API_BASE=f"http://127.0.0.1:{closed_port}/api/v10")
     assert_one_clear_error(result, "cannot reach Discord")
     assert result.process.returncode == bot.EXIT_FAILURE
 
@@ -240,7 +284,7 @@ def test_unusable_data_file_exits_with_one_line(start_bot, tmp_path):
 @slow
 def test_second_bot_on_the_same_data_file_exits_with_one_line(start_bot, tmp_path):
     first = start_bot(STANDIN_SIMCORD="1")
-    first.wait_ready()
+    first.wait_for(READY)
     second = run_bot(start_bot, STANDIN_SIMCORD="1")
     assert_one_clear_error(second, str(tmp_path / "video_ranking.json"), "already in use")
     assert second.process.returncode == bot.EXIT_FAILURE
@@ -255,8 +299,8 @@ def test_second_bot_on_the_same_data_file_exits_with_one_line(start_bot, tmp_pat
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name)
 def test_signal_closes_open_sessions_saves_and_exits_zero(start_bot, tmp_path, stop_signal):
     running = start_bot(STANDIN_SIMCORD="125")
-    running.wait_ready()
-    ids = dict(pair.split("=") for pair in running.lines[-1].split()[2:])
+    ready = running.wait_for(READY)
+    ids = dict(pair.split("=") for pair in ready.split()[2:])
     running.process.send_signal(stop_signal)
     assert running.wait() == 0, running.output
     assert "Traceback" not in running.output
@@ -266,32 +310,46 @@ def test_signal_closes_open_sessions_saves_and_exits_zero(start_bot, tmp_path, s
     assert member["guilds"][ids["guild"]] == {"total_seconds": 125, "sessions": 1}
 
 
+@slow
+def test_signal_during_a_long_wait_to_reconnect_still_exits_zero_at_once(
+    start_bot, discord_api, closed_port
+):
+    discord_api.accept_the_token()
+    running = start_bot(
+        STANDIN_API_BASE=discord_api.base,
+        STANDIN_GATEWAY=f"ws://127.0.0.1:{closed_port}/",
+        STANDIN_RECONNECT_DELAY="600",
+    )
+    running.wait_for("Attempting a reconnect in 600.00s")
+    signalled = time.monotonic()
+    running.process.send_signal(signal.SIGTERM)
+    assert running.wait() == 0, running.output
+    assert time.monotonic() - signalled < 10
+
+
 # ----------------------------------------------------------------------- logs
 
 
 @slow
-def test_token_never_appears_in_the_output_even_at_debug_level(start_bot, discord_rejecting_tokens):
-    api, received = discord_rejecting_tokens
-    result = run_bot(start_bot, STANDIN_API_BASE=api, LOG_LEVEL="DEBUG")
-    assert received == [f"Bot {TOKEN}"]
+def test_token_never_appears_in_the_output_even_at_debug_level(start_bot, discord_api):
+    result = run_bot(start_bot, STANDIN_API_BASE=discord_api.base, LOG_LEVEL="DEBUG")
+    assert discord_api.received == [("/users/@me", f"Bot {TOKEN}")]
     assert " - DEBUG - " in result.output
     assert TOKEN not in result.output
     assert TOKEN.split(".")[0] not in result.output
 
 
 @slow
-def test_every_log_line_is_timestamp_name_level_message(start_bot, discord_rejecting_tokens):
-    api, _ = discord_rejecting_tokens
-    result = run_bot(start_bot, STANDIN_API_BASE=api)
+def test_every_log_line_is_timestamp_name_level_message(start_bot, discord_api):
+    result = run_bot(start_bot, STANDIN_API_BASE=discord_api.base)
     assert len(result.lines) >= 2
     assert [line for line in result.lines if not LOG_LINE.match(line)] == []
 
 
 @slow
-def test_discord_http_logs_only_warnings_even_at_debug_level(start_bot, discord_rejecting_tokens):
-    api, received = discord_rejecting_tokens
-    result = run_bot(start_bot, STANDIN_API_BASE=api, LOG_LEVEL="DEBUG")
-    assert received, "discord.http made its request (and would have logged it at DEBUG)"
+def test_discord_http_logs_only_warnings_even_at_debug_level(start_bot, discord_api):
+    result = run_bot(start_bot, STANDIN_API_BASE=discord_api.base, LOG_LEVEL="DEBUG")
+    assert discord_api.received, "discord.http made its request (and logs it at DEBUG)"
     assert " - DEBUG - " in result.output
     assert [line for line in result.lines if " - discord.http - " in line] == []
 

@@ -7,6 +7,10 @@ start-up, before `bot.py` runs. Nothing changes unless these variables ask:
   `.env` never leaks into a test (the environment still applies).
 - `STANDIN_API_BASE=<url>`: Discord's REST base URL. discord.py's real HTTP
   stack then talks to a local server (or to a closed port: no network).
+- `STANDIN_GATEWAY=<url>`: the gateway's websocket URL (a closed port: an outage
+  that starts right after login).
+- `STANDIN_RECONNECT_DELAY=<seconds>`: every wait discord.py makes before a
+  reconnect attempt (its real backoff grows to minutes in a long outage).
 - `STANDIN_SIMCORD=<seconds>`: `Client.start` attaches simcord instead of
   connecting. Its guild has one member on camera from the start; after
   `<seconds>` of virtual time the line `STANDIN READY guild=<id> member=<id>`
@@ -32,6 +36,19 @@ def _redirect_api(base: str) -> None:
     import discord.http
 
     discord.http.Route.BASE = base
+
+
+def _redirect_gateway(url: str) -> None:
+    import yarl
+    from discord.gateway import DiscordWebSocket
+
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+
+def _fix_reconnect_delay(seconds: float) -> None:
+    from discord.backoff import ExponentialBackoff
+
+    ExponentialBackoff.delay = lambda self: seconds
 
 
 def _attach_simcord(seconds: float) -> None:
@@ -85,5 +102,9 @@ if os.environ.get("STANDIN_IGNORE_DOTENV"):
     _ignore_dotenv()
 if os.environ.get("STANDIN_API_BASE"):
     _redirect_api(os.environ["STANDIN_API_BASE"])
+if os.environ.get("STANDIN_GATEWAY"):
+    _redirect_gateway(os.environ["STANDIN_GATEWAY"])
+if os.environ.get("STANDIN_RECONNECT_DELAY"):
+    _fix_reconnect_delay(float(os.environ["STANDIN_RECONNECT_DELAY"]))
 if os.environ.get("STANDIN_SIMCORD"):
     _attach_simcord(float(os.environ["STANDIN_SIMCORD"]))
