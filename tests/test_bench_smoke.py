@@ -1,0 +1,37 @@
+"""The benchmark runs end to end at tiny sizes and prints its table (timings are not checked)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_prints_one_table_with_every_measurement():
+    run = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    for measurement in (
+        "fsync of a 4 KiB append",
+        "event latency p50 (durable)",
+        "event latency p99 (durable)",
+        "p50 growth",
+        "durable events/s",
+        "top-10, all time",
+        "top-10, this week",
+        "start-up: load + replay",
+        "memory per tracked member",
+        "event-loop worst lag",
+    ):
+        assert measurement in out, measurement
+    assert "targets met:" in out
+    assert out.count("Bate-Ponto benchmark") == 1
