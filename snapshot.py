@@ -6,6 +6,7 @@ produced in small chunks so the thread never holds the GIL for long.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -167,19 +168,36 @@ def encode_export(snapshot: LedgerCopy) -> Iterator[bytes]:
     if not user_parts:
         yield b"{}\n"
         return
-    users = np.concatenate(user_parts)
-    guilds = np.concatenate(guild_parts)
-    seconds = np.concatenate(seconds_parts)
-    sessions = np.concatenate(sessions_parts)
+    users, guilds = np.concatenate(user_parts), np.concatenate(guild_parts)
     order = np.lexsort((guilds, users))
-    users, guilds = users[order].tolist(), guilds[order].tolist()
-    seconds, sessions = seconds[order].tolist(), sessions[order].tolist()
-    if not users:
+    users, guilds = users[order], guilds[order]
+    seconds = np.concatenate(seconds_parts)[order]
+    sessions = np.concatenate(sessions_parts)[order]
+    if not len(users):
         yield b"{}\n"
         return
+    # Cut into chunks of about CHUNK rows, never inside one member's rows, and turn
+    # one chunk at a time into Python values: the GIL is never held for long.
+    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+    cuts = np.searchsorted(starts, np.arange(0, len(users), CHUNK))
+    bounds = [*np.unique(starts[cuts[cuts < len(starts)]]).tolist(), len(users)]
+    yield b"{"
+    for number, (begin, end) in enumerate(itertools.pairwise(bounds)):
+        yield _export_members(
+            users[begin:end].tolist(),
+            guilds[begin:end].tolist(),
+            seconds[begin:end].tolist(),
+            sessions[begin:end].tolist(),
+            first=number == 0,
+        ).encode()
+    yield b"\n}\n"
 
-    out: list[str] = ["{"]
-    first_user = True
+
+def _export_members(
+    users: list[int], guilds: list[int], seconds: list[int], sessions: list[int], *, first: bool
+) -> str:
+    """The export text of whole members' rows (sorted by member, then server; -1 = none)."""
+    out: list[str] = []
     index, count = 0, len(users)
     while index < count:
         user = users[index]
@@ -194,20 +212,14 @@ def encode_export(snapshot: LedgerCopy) -> Iterator[bytes]:
             for i in range(index, end)
             if guilds[i] >= 0
         ]
-        guild_text = ",\n".join(blocks)
-        guild_json = "{\n" + guild_text + "\n    }" if blocks else "{}"
+        guild_json = "{\n" + ",\n".join(blocks) + "\n    }" if blocks else "{}"
         out.append(
-            ("\n" if first_user else ",\n")
+            ("\n" if first and index == 0 else ",\n")
             + f'  "{user}": {{\n    "total_seconds": {total},\n    "sessions": {total_sessions},\n'
             f'    "guilds": {guild_json}\n  }}'
         )
-        first_user = False
         index = end
-        if len(out) >= 5000:
-            yield "".join(out).encode()
-            out = []
-    out.append("\n}\n")
-    yield "".join(out).encode()
+    return "".join(out)
 
 
 def _count(value: Any, what: str) -> int:
