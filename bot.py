@@ -18,7 +18,7 @@ from events import SystemClock, VideoSessionManager
 
 log = logging.getLogger("bate-ponto")
 
-EXTENSIONS = ("events", "commands", "help", "owner", "errors", "admin")
+EXTENSIONS = ("events", "commands", "help", "owner", "errors", "admin", "charts")
 """Loaded by name: importing `commands` directly would shadow `discord.ext.commands`."""
 
 

@@ -1,0 +1,297 @@
+"""`!graficovideo`: a bar chart of camera hours per day, for a server or one member.
+
+The figures come from the ledger (plus running sessions, counted today); the
+PNG is drawn off the event loop with matplotlib's Agg canvas, never pyplot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import math
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+import texts
+from cooldowns import member_cooldown
+from periods import DayRange, local_day
+from utils import escape_name, format_duration
+
+if TYPE_CHECKING:
+    from bot import BatePonto
+
+log = logging.getLogger(__name__)
+
+Context = commands.Context["BatePonto"]
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 365
+CHART_COOLDOWN_SECONDS = 20.0
+
+WIDTH_PX, HEIGHT_PX, DPI = 1000, 480, 100
+BACKGROUND = "#2B2D31"
+PLOT_BACKGROUND = "#313338"
+BAR = "#5865F2"
+BAR_TODAY = "#57F287"
+TEXT = "#F2F3F5"
+MUTED = "#B5BAC1"
+GRID = "#4E5058"
+FONT = "DejaVu Sans"
+
+_render_lock = threading.Lock()
+"""matplotlib's text and font caches are not thread-safe: one chart at a time."""
+
+
+class ChartArgumentError(commands.BadArgument):
+    """The number of days given to the chart is out of range."""
+
+    what = texts.CHART_USAGE_WHAT
+
+
+@dataclass(frozen=True, slots=True)
+class ChartData:
+    """What a chart shows: one bar of seconds per local day, oldest first."""
+
+    who: str
+    days: list[date]
+    seconds: list[int]
+
+    @property
+    def total(self) -> int:
+        """All the seconds shown."""
+        return sum(self.seconds)
+
+
+def chart_days(days: int, today: int) -> DayRange:
+    """The last `days` local days, today included.
+
+    >>> r = chart_days(7, date(2026, 3, 10).toordinal())
+    >>> date.fromordinal(r.first), date.fromordinal(r.last)
+    (datetime.date(2026, 3, 4), datetime.date(2026, 3, 10))
+    """
+    return DayRange(today - days + 1, today)
+
+
+def chart_data(who: str, by_day: Mapping[int, int], days: DayRange) -> ChartData:
+    """One value per day of the range, zero for days without camera time.
+
+    >>> d = chart_data("ana", {738000: 60}, DayRange(737999, 738001))
+    >>> d.seconds, d.total
+    ([0, 60, 0], 60)
+    """
+    ordinals = range(days.first, days.last + 1)
+    return ChartData(
+        who, [date.fromordinal(d) for d in ordinals], [int(by_day.get(d, 0)) for d in ordinals]
+    )
+
+
+def day_label(day: date) -> str:
+    """A date as the chart's axis shows it.
+
+    >>> day_label(date(2026, 3, 7))
+    '07/03'
+    """
+    return day.strftime("%d/%m")
+
+
+def decimal_comma(value: float, digits: int = 1) -> str:
+    """A number the Brazilian way.
+
+    >>> decimal_comma(1.25), decimal_comma(3.0), decimal_comma(0.5, 2), decimal_comma(0, 0)
+    ('1,2', '3', '0,5', '0')
+    """
+    text = f"{value:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def short_duration(seconds: int) -> str:
+    """A bar's label: the time on camera that day, in as few characters as reads well.
+
+    >>> short_duration(50), short_duration(1200), short_duration(5400), short_duration(7200)
+    ('50s', '20min', '1h30', '2h')
+    >>> short_duration(3629)
+    '1h'
+    """
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}min"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours}h{minutes:02d}" if minutes else f"{hours}h"
+
+
+def decimals_for(ticks: Sequence[float]) -> int:
+    """How many decimals the axis needs to tell its ticks apart.
+
+    >>> decimals_for([0, 1, 2]), decimals_for([0, 0.5, 1]), decimals_for([0, 0.25, 0.5])
+    (0, 1, 2)
+    >>> decimals_for([0, 0.002, 0.004])
+    3
+    """
+    if len(ticks) < 2:
+        return 0
+    step = abs(ticks[1] - ticks[0])
+    for digits in range(5):
+        if abs(round(step, digits) - step) < 1e-9:
+            return digits
+    return 4
+
+
+def tick_positions(count: int, most: int = 16) -> list[int]:
+    """Which bars get a date label: evenly spaced, always the last (today).
+
+    >>> tick_positions(5), tick_positions(30)[-3:], len(tick_positions(365)) <= 17
+    ([0, 1, 2, 3, 4], [25, 27, 29], True)
+    """
+    step = max(1, math.ceil(count / most))
+    last = count - 1
+    return sorted({*range(last, -1, -step)})
+
+
+@cache
+def _font_charmap() -> frozenset[int]:
+    path = font_manager.findfont(font_manager.FontProperties(family=FONT))
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """`text` without the characters the chart font has no glyph for (emoji and such).
+
+    >>> drawable("Ana 📹 Sá")
+    'Ana Sá'
+    """
+    charmap = _font_charmap()
+    kept = "".join(c for c in text if ord(c) in charmap)
+    return " ".join(kept.split()) or "?"
+
+
+def render_chart(data: ChartData) -> bytes:
+    """The chart as a PNG of `WIDTH_PX` x `HEIGHT_PX` (blocking: run it in a worker thread)."""
+    with _render_lock:
+        return _render(data)
+
+
+def _render(data: ChartData) -> bytes:
+    hours = [s / 3600 for s in data.seconds]
+    count = len(hours)
+    figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=BACKGROUND)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.07, 0.13, 0.91, 0.69), facecolor=PLOT_BACKGROUND)
+
+    colors = [BAR] * count
+    colors[-1] = BAR_TODAY
+    axes.bar(range(count), hours, width=0.8 if count <= 90 else 1.0, color=colors, zorder=3)
+    if count <= 31:
+        for x, (value, seconds) in enumerate(zip(hours, data.seconds, strict=True)):
+            if seconds > 0:
+                axes.annotate(
+                    short_duration(seconds),
+                    (x, value),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    fontsize=8,
+                    color=TEXT,
+                )
+
+    ticks = tick_positions(count)
+    axes.set_xticks(ticks, [day_label(data.days[i]) for i in ticks])
+    axes.set_xlim(-0.6, count - 0.4)
+    top = max(hours, default=0.0)
+    axes.set_ylim(0, top * 1.15 if top > 0 else 1)
+    locator = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10])
+    axes.yaxis.set_major_locator(locator)
+    digits = decimals_for(locator.tick_values(*axes.get_ylim()))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: decimal_comma(value, digits)))
+    axes.set_ylabel(texts.CHART_AXIS_HOURS, color=TEXT, fontsize=11)
+    axes.tick_params(colors=MUTED, labelsize=9)
+    axes.grid(axis="y", color=GRID, linewidth=0.8, zorder=0)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_color(GRID)
+
+    title = texts.CHART_TITLE.format(who=drawable(data.who))
+    figure.text(0.07, 0.92, title, color=TEXT, fontsize=15, fontweight="bold", family=FONT)
+    template = texts.CHART_SUBTITLE if count > 1 else texts.CHART_SUBTITLE_TODAY
+    subtitle = template.format(
+        days=count,
+        first=data.days[0].strftime("%d/%m/%Y"),
+        last=data.days[-1].strftime("%d/%m/%Y"),
+        total=format_duration(data.total),
+    )
+    figure.text(0.07, 0.865, subtitle, color=MUTED, fontsize=10, family=FONT)
+    figure.text(0.98, 0.865, texts.CHART_TODAY_KEY, color=BAR_TODAY, fontsize=10, ha="right")
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", facecolor=BACKGROUND)
+    return buffer.getvalue()
+
+
+class Charts(commands.Cog):
+    """Charts of camera time."""
+
+    def __init__(self, bot: BatePonto) -> None:
+        """Attach to the bot."""
+        self.bot = bot
+
+    def series(self, guild_id: int, user_id: int | None, days: DayRange, who: str) -> ChartData:
+        """Seconds per day of a server (or one of its members), running sessions counted today."""
+        by_day = dict(self.bot.store.ledger.guild(guild_id).seconds_by_day(days, user_id))
+        live = self.bot.sessions.live(guild_id)
+        running = sum(s for uid, (s, _n) in live.items() if user_id is None or uid == user_id)
+        if running > 0:
+            by_day[days.last] = by_day.get(days.last, 0) + running
+        return chart_data(who, by_day, days)
+
+    @commands.hybrid_command(
+        name="graficovideo",
+        description="Gráfico das horas de câmera por dia (do servidor ou de um membro)",
+    )
+    @commands.guild_only()
+    @member_cooldown(1, CHART_COOLDOWN_SECONDS)
+    @app_commands.describe(
+        membro="De quem (padrão: o servidor todo)", dias="Quantos dias (1 a 365, padrão 30)"
+    )
+    async def graficovideo(
+        self, ctx: Context, membro: discord.User | None = None, dias: int = DEFAULT_DAYS
+    ) -> None:
+        """Gráfico de barras com as horas de câmera por dia."""
+        assert ctx.guild is not None
+        if not 1 <= dias <= MAX_DAYS:
+            raise ChartArgumentError(str(dias))
+        today = local_day(discord.utils.utcnow(), self.bot.settings.timezone)
+        who = membro.display_name if membro is not None else ctx.guild.name
+        data = self.series(
+            ctx.guild.id, membro.id if membro else None, chart_days(dias, today), who
+        )
+        if data.total == 0:
+            await ctx.send(texts.CHART_EMPTY.format(who=escape_name(who), days=dias))
+            return
+        png = await asyncio.to_thread(render_chart, data)
+        await ctx.send(
+            texts.CHART_DONE.format(
+                who=escape_name(who), days=dias, total=format_duration(data.total)
+            ),
+            file=discord.File(io.BytesIO(png), filename=texts.CHART_FILENAME),
+        )
+
+
+async def setup(bot: BatePonto) -> None:
+    """Extension entry point."""
+    await bot.add_cog(Charts(bot))

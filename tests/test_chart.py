@@ -1,0 +1,147 @@
+"""`!graficovideo`: the PNG chart of camera hours per day, through the real bot."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import struct
+from datetime import date
+
+import pytest
+from discord.ext import commands
+from PIL import Image
+
+import charts
+import texts
+from periods import DayRange
+from tests.admin_helpers import SIMCORD, Server, camera
+
+pytestmark = SIMCORD
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+HOUR, DAY = 3600, 24 * 3600
+# The simulated clock starts at 2026-01-01T00:00Z, 21:00 on 31/12/2025 in São Paulo.
+TO_LOCAL_MIDNIGHT = 3 * HOUR
+
+
+@pytest.fixture
+async def server(simcord_env):
+    return Server(simcord_env)
+
+
+@pytest.fixture
+def fed(simcord_env, monkeypatch):
+    """What the bot hands to the renderer (the real one still draws the PNG)."""
+    # The bot loaded its own copy of the extension module: watch that one.
+    loaded = inspect.getmodule(simcord_env.bot.get_cog("Charts"))
+    seen = []
+    real = loaded.render_chart
+
+    def spy(data):
+        seen.append(data)
+        return real(data)
+
+    monkeypatch.setattr(loaded, "render_chart", spy)
+    return seen
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, the first chunk of every PNG."""
+    assert data[:8] == PNG_MAGIC
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+async def attachment_bytes(message):
+    (attachment,) = message.attachments
+    assert attachment.filename == texts.CHART_FILENAME
+    return await attachment.read()
+
+
+async def test_chart_is_a_png_of_the_documented_size(simcord_env, server):
+    await server.session(server.ana, 50)
+    await server.ana.send(server.text, "!graficovideo")
+    data = await attachment_bytes(server.text.last_message)
+    assert png_size(data) == (charts.WIDTH_PX, charts.HEIGHT_PX)
+    image = Image.open(io.BytesIO(data))
+    image.load()  # decodes every pixel: a truncated file fails here
+    assert image.size == (charts.WIDTH_PX, charts.HEIGHT_PX)
+    assert image.convert("RGB").getpixel((5, 5)) == (0x2B, 0x2D, 0x31)
+
+
+async def test_chart_of_a_member_shows_their_seconds_per_local_day(simcord_env, server, fed):
+    env = simcord_env
+    await env.advance_time(TO_LOCAL_MIDNIGHT - 20)  # 23:59:40 on 31/12
+    await server.ana.join_voice(server.voice)
+    await camera(env, server.guild, server.ana, server.voice, on=True)
+    await env.advance_time(50)  # 20 s on 31/12, 30 s on 01/01
+    await camera(env, server.guild, server.ana, server.voice, on=False)
+    await env.advance_time(2 * DAY)
+    await camera(env, server.guild, server.ana, server.voice, on=True)
+    await env.advance_time(40)  # 40 s on 03/01
+    await camera(env, server.guild, server.ana, server.voice, on=False)
+    await server.session(server.bia, 30)  # someone else: not in ana's chart
+
+    await server.bia.send(server.text, f"!graficovideo {server.ana.mention} 7")
+
+    (data,) = fed
+    assert data.days[0] == date(2025, 12, 28) and data.days[-1] == date(2026, 1, 3)
+    per_day = dict(zip(data.days, data.seconds, strict=True))
+    expected = env.bot.store.ledger.guild(server.guild.id).seconds_by_day(
+        DayRange(data.days[0].toordinal(), data.days[-1].toordinal()), server.ana.id
+    )
+    assert {day.toordinal(): s for day, s in per_day.items() if s} == expected
+    assert {day: s for day, s in per_day.items() if s} == {
+        date(2025, 12, 31): 20,
+        date(2026, 1, 1): 30,
+        date(2026, 1, 3): 40,
+    }
+    assert server.text.last_message.content == texts.CHART_DONE.format(
+        who="ana", days=7, total="1min 30s"
+    )
+
+
+async def test_chart_of_the_server_by_slash_adds_up_every_member(simcord_env, server, fed):
+    await server.session(server.ana, 50)
+    await server.session(server.bia, 25)
+    result = await server.ana.slash(server.text, "graficovideo", dias=3)
+    (data,) = fed
+    assert data.seconds == [0, 0, 75]
+    assert data.who == "Estudos"
+    png = await attachment_bytes(result.response)
+    assert png_size(png) == (charts.WIDTH_PX, charts.HEIGHT_PX)
+
+
+async def test_chart_counts_a_running_session_today(simcord_env, server, fed):
+    await server.ana.join_voice(server.voice)
+    await camera(simcord_env, server.guild, server.ana, server.voice, on=True)
+    await simcord_env.advance_time(45)
+    await server.ana.send(server.text, "!graficovideo 1")
+    (data,) = fed
+    assert data.seconds == [45]
+
+
+async def test_chart_without_camera_time_says_so_instead_of_an_empty_picture(simcord_env, server):
+    await server.ana.send(server.text, "!graficovideo")
+    message = server.text.last_message
+    assert message.content == texts.CHART_EMPTY.format(who="Estudos", days=30)
+    assert not message.attachments
+
+
+@pytest.mark.parametrize("days", ["0", "366", "muitos"])
+async def test_chart_with_a_bad_number_of_days_gets_the_usage_line(simcord_env, server, days):
+    await server.ana.send(server.text, f"!graficovideo {days}")
+    reply = server.text.last_message.content
+    assert "!graficovideo [membro] [dias=30]" in reply
+    assert not server.text.last_message.attachments
+    assert len(simcord_env.errors) == 1
+
+
+async def test_a_second_chart_right_away_is_held_back_for_that_member_only(simcord_env, server):
+    await server.session(server.ana, 30)
+    await server.ana.send(server.text, "!graficovideo")
+    await server.ana.send(server.text, "!graficovideo")
+    assert server.text.last_message.content.startswith("Calma!")
+    await server.bia.send(server.text, "!graficovideo")
+    assert server.text.last_message.attachments
+    assert [type(e) for e in simcord_env.errors] == [commands.CommandOnCooldown]
