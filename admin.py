@@ -362,8 +362,11 @@ class ResetConfirmView(OwnerOnlyView):
         if self.finished:
             return
         self.finished = True
+        self.disable_all()
+        self.stop()
+        await interaction.response.defer()  # writing to disk may outlast Discord's 3 s
         content = await self.cog.reset(self.ctx, self.target, self.reason)
-        await self._finish(interaction, content)
+        await interaction.edit_original_response(content=content, view=self)
 
     @discord.ui.button(label="Cancelar", style=discord.ButtonStyle.secondary)
     async def cancel(
@@ -411,10 +414,12 @@ class Admin(commands.Cog):
             **fields,
         )
 
-    async def _audited_commit(
-        self, entry: AuditEntry, record: Record, restart: list[tuple[int, int]]
-    ) -> bool:
-        """Audit, then restart sessions and commit; False (and nothing done) if the log failed."""
+    async def _audited_commit(self, entry: AuditEntry, record: Record) -> bool:
+        """Audit, then apply a change; False (and nothing done) if the audit log failed.
+
+        A reset also restarts the running sessions it covers in the same step
+        (no await in between), so they cannot bring back time from before it.
+        """
         try:
             await asyncio.to_thread(self.audit.append, entry)
         except OSError as error:
@@ -422,8 +427,13 @@ class Admin(commands.Cog):
                 "Could not write the audit log %s (%s); change refused", self.audit.path, error
             )
             return False
-        for key in restart:
-            self.bot.sessions.restart_session(*key)
+        if record["op"] == "reset":
+            guild_id = record["g"]
+            keys = (
+                [(guild_id, record["u"])] if "u" in record else self.bot.sessions.keys_in(guild_id)
+            )
+            for key in keys:
+                self.bot.sessions.restart_session(*key)
         durable = self.bot.store.commit([record])
         try:
             await asyncio.wait_for(asyncio.shield(durable), COMMIT_WAIT_SECONDS)
@@ -445,10 +455,7 @@ class Admin(commands.Cog):
             user_name=target.display_name if target else None,
             reason=reason,
         )
-        # Running sessions restart from zero in the same step, so they cannot
-        # bring back time from before the reset.
-        keys = [(guild_id, target.id)] if target else self.bot.sessions.keys_in(guild_id)
-        if not await self._audited_commit(entry, record, keys):
+        if not await self._audited_commit(entry, record):
             return texts.AUDIT_WRITE_FAILED
         log.info(
             "Reset of %s in server %s by %s",
@@ -519,6 +526,7 @@ class Admin(commands.Cog):
         requested = parse_duration(quantidade)
         if requested is None:
             raise DurationError(quantidade)
+        await ctx.defer()
         ledger = self.bot.store.ledger.guild(ctx.guild.id)
         applied = removable(requested, ledger.stats(membro.id).seconds)
         name = escape_name(membro.display_name)
@@ -542,7 +550,7 @@ class Admin(commands.Cog):
             applied=applied,
             reason=motivo,
         )
-        if not await self._audited_commit(entry, record, []):
+        if not await self._audited_commit(entry, record):
             await ctx.send(texts.AUDIT_WRITE_FAILED)
             return
         total = format_duration(ledger.stats(membro.id).seconds)
@@ -559,6 +567,7 @@ class Admin(commands.Cog):
     async def auditoriavideo(self, ctx: Context) -> None:
         """Mostra quem zerou ou ajustou tempo de câmera, quando e por quê."""
         assert ctx.guild is not None
+        await ctx.defer()
         entries = await asyncio.to_thread(self.audit.latest, ctx.guild.id, AUDIT_SHOWN)
         if not entries:
             await ctx.send(texts.AUDIT_EMPTY)
@@ -589,6 +598,7 @@ class Admin(commands.Cog):
         period = Period.TOTAL if periodo is None else Period.parse(periodo)
         if period is None:
             raise PeriodError(periodo)
+        await ctx.defer()
         now = discord.utils.utcnow()
         days = period_days(period, now, self.bot.settings.timezone)
         standings = self.bot.store.ledger.standings(

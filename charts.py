@@ -275,6 +275,7 @@ class Charts(commands.Cog):
         assert ctx.guild is not None
         if not 1 <= dias <= MAX_DAYS:
             raise ChartArgumentError(str(dias))
+        await ctx.defer()
         today = local_day(discord.utils.utcnow(), self.bot.settings.timezone)
         who = membro.display_name if membro is not None else ctx.guild.name
         data = self.series(

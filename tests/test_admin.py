@@ -39,8 +39,10 @@ async def test_member_without_manage_server_is_refused_politely(simcord_env, ser
 
 
 async def test_admin_slash_commands_are_hidden_from_members(simcord_env, server):
-    with pytest.raises(SetupError):
-        await server.ana.slash(server.text, "ajustarvideo")
+    with pytest.raises(SetupError, match="not visible to this user"):
+        await server.ana.slash(
+            server.text, "ajustarvideo", membro=server.ana, quantidade="+1h", motivo="eu mesma"
+        )
 
 
 # ---------------------------------------------------------------------- reset
