@@ -4,15 +4,30 @@ Files, all beside `DATA_FILE` and named after it (for `video_ranking.json`):
 
 - `video_ranking.json` — the totals in the documented format (what users read and back up);
 - `video_ranking.state.json` — the full state (totals, per-day history, open sessions);
-- `video_ranking.journal.jsonl` — every change since the last snapshot, fsync'd;
+- `video_ranking.journal.jsonl` — every change since the snapshot before last, fsync'd;
 - `video_ranking.lock` — held by the running bot, so a second one refuses to start;
 - `*.bak.json` — the previous good copy of each snapshot file;
 - `*.corrupt-<UTC time>.*` — files that could not be read, kept aside untouched.
 
+All of them are mode 0600. One bot process owns a `DATA_FILE`: `Store.open` takes
+the lock file (a separate file that is never replaced) and fails at once with
+`StoreLockedError` if another process holds it.
+
 A change is durable once its journal line is fsync'd (O(1) per event). Snapshots
-rewrite the two JSON files atomically off the event loop, then trim the journal.
-Start-up loads the newest good state and replays journal records with a higher
-sequence number, so a record can never count twice.
+run off the event loop, in an order that leaves loadable files at every instant:
+
+1. the export is written to a temporary file and fsync'd (its SHA-256 noted);
+2. the state replaces the old one (kept as `.bak`), listing the export digests;
+3. the journal is compacted to the records newer than the `.bak` state, under a
+   header listing the same digests with their sequence numbers;
+4. the export replaces `DATA_FILE` (the old one kept as `.bak`).
+
+Start-up loads the newest good state (the state file, else its `.bak`) and
+replays journal records with a higher sequence number, so a record can never
+count twice. A `DATA_FILE` whose digest the store never wrote was changed outside
+the bot: its totals are adopted. With no good state, the newest good export is
+the base, and its digest says which journal records are newer than it. Whatever
+had to be repaired is saved again before `Store.open` returns.
 """
 
 from __future__ import annotations
@@ -20,10 +35,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import portalocker
 
@@ -34,10 +50,13 @@ from database_lock import (
     file_sha256,
     hold_lock,
     quarantine,
-    read_json,
+    read_json_and_digest,
+    remove_temp_files,
     replace_with_backup,
+    temp_name,
+    write_synced,
 )
-from journal import Journal, Record
+from journal import Journal, JournalContents, Record
 from ledger import Ledger
 from snapshot import (
     LedgerCopy,
@@ -53,9 +72,23 @@ log = logging.getLogger(__name__)
 SNAPSHOT_MIN_SECONDS = 5.0
 """Shortest pause between snapshots; it grows with the cost of a snapshot."""
 
+KEPT_EXPORTS = 3
+"""How many export digests a snapshot lists: enough to name `DATA_FILE` and its
+`.bak` even when the snapshot before failed half-way."""
+
+Export = tuple[int, str]
+"""(sequence number, SHA-256) of a `DATA_FILE` the store wrote: its totals are the
+ledger's totals at that sequence number."""
+
+T = TypeVar("T")
+
 
 class StoreLockedError(FileLockError):
     """Another process is using the same `DATA_FILE`."""
+
+
+class StoreClosedError(RuntimeError):
+    """Changes were committed after the store was closed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +108,7 @@ class StorePaths:
 
     @property
     def journal(self) -> Path:
-        """The journal of changes since the last snapshot."""
+        """The journal of changes since the snapshot before last."""
         return self.sibling("journal", ".jsonl")
 
     @property
@@ -88,45 +121,314 @@ class StorePaths:
         """The lock file held while the bot runs (never replaced, so locks stay valid)."""
         return self.data.with_name(f"{self.data.stem}.lock")
 
+    @property
+    def export_temp(self) -> Path:
+        """Where the next export is written before it replaces `DATA_FILE`."""
+        return temp_name(self.data, "export")
+
+    @property
+    def temp_prefixes(self) -> list[str]:
+        """How the names of this store's temporary files start."""
+        written = [self.data, self.state, self.journal, self.lock]
+        written += [self.backup(self.data), self.backup(self.state)]
+        return [f".{path.name}." for path in written] + [f".{self.data.stem}.corrupt-"]
+
     @staticmethod
     def backup(path: Path) -> Path:
         """The previous good copy of a snapshot file."""
         return path.with_name(f"{path.stem}.bak{path.suffix}")
 
 
-def _load_json_or_backup(path: Path, what: str) -> tuple[Any, Path] | None:
-    """Read `path`, falling back to its backup; corrupt files are moved aside and logged."""
+# ----------------------------------------------------------------- reading files
+
+
+def _decode_state(data: Any) -> tuple[Ledger, list[Export]]:
+    """A parsed state file: its ledger and the exports it lists.
+
+    Raises:
+        CorruptFileError: not a state file, or values no ledger can hold.
+    """
+    try:
+        ledger = decode_state(data)
+        _check_state_lengths(data)
+        _check_ledger(ledger)
+        exports = []
+        for entry in data.get("exports", []):
+            # Older states listed bare digests, all of them at the state's own seq.
+            seq, digest = (ledger.seq, entry) if isinstance(entry, str) else entry
+            exports.append((int(seq), str(digest)))
+    except CorruptFileError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+        raise CorruptFileError(f"state file has unexpected content: {error!r}") from error
+    return ledger, exports
+
+
+def _check_state_lengths(data: Any) -> None:
+    for guild_id, saved in data["guilds"].items():
+        columns = (saved["users"], saved["seconds"], saved["sessions"], saved["longest"])
+        if len({len(column) for column in columns}) != 1:
+            raise CorruptFileError(f"member columns of server {guild_id} differ in length")
+        for day, table in saved["days"].items():
+            if not len(table["rows"]) == len(table["seconds"]) == len(table["sessions"]):
+                raise CorruptFileError(f"day {day} of server {guild_id} differs in length")
+
+
+def _check_ledger(ledger: Ledger) -> None:
+    """Raise `CorruptFileError` unless every figure is one the ledger can produce."""
+    if ledger.seq < 0:
+        raise CorruptFileError(f"negative sequence number {ledger.seq}")
+    for user_id, figures in ledger.unattributed.items():
+        if user_id <= 0 or min(figures) < 0:
+            raise CorruptFileError(f"bad unattributed totals for {user_id}: {figures}")
+    for (guild_id, user_id), session in ledger.open_sessions.items():
+        datetime.fromisoformat(session.started_at)
+        if guild_id <= 0 or user_id <= 0 or session.credited < 0:
+            raise CorruptFileError(f"bad open session {guild_id}/{user_id}: {session}")
+    for guild_id, guild in ledger.guilds.items():
+        members = guild.members
+        keys, values = members.keys[: members.size], members.values[:, : members.size]
+        if guild_id <= 0 or (keys <= 0).any() or (values < 0).any():
+            raise CorruptFileError(f"server {guild_id} holds a bad id or a negative figure")
+        if len(members.index) != members.size:
+            raise CorruptFileError(f"server {guild_id} lists a member twice")
+        for day, table in guild.days.items():
+            rows, figures = table.keys[: table.size], table.values[:, : table.size]
+            if len(table.index) != table.size or (figures < 0).any():
+                raise CorruptFileError(f"day {day} of server {guild_id} has bad figures")
+            if table.size and (rows.min() < 0 or rows.max() >= members.size):
+                raise CorruptFileError(f"day {day} of server {guild_id} names unknown rows")
+
+
+def _decode_export(data: Any) -> Ledger:
+    """A parsed `DATA_FILE` (current or original format) as a ledger.
+
+    Raises:
+        CorruptFileError: not a ranking, or values no ledger can hold.
+    """
+    try:
+        return decode_export(data)
+    except CorruptFileError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+        raise CorruptFileError(f"ranking file has unexpected content: {error!r}") from error
+
+
+def _set_aside(path: Path, what: str, error: Exception) -> None:
+    """Move an unusable file aside, byte for byte, and say so loudly."""
+    kept = quarantine(path)
+    log.error(
+        "The %s file %s could not be used (%s). It was kept as %s; "
+        "recovering from the newest good copy",
+        what,
+        path,
+        error,
+        kept,
+    )
+
+
+def _read_newest_good(
+    path: Path, what: str, decode: Callable[[Any], T]
+) -> tuple[T, Path, str] | None:
+    """The first of `path` and its backup that reads and decodes: (value, file, SHA-256).
+
+    Files that exist but cannot be used are moved aside and logged at ERROR.
+    """
     for candidate in (path, StorePaths.backup(path)):
         try:
-            return read_json(candidate), candidate
+            data, digest = read_json_and_digest(candidate)
+            return decode(data), candidate, digest
         except FileNotFoundError:
             continue
         except (CorruptFileError, OSError) as error:
-            kept = quarantine(candidate)
-            log.error(
-                "The %s file %s could not be read (%s). It was kept as %s; "
-                "recovering from the newest good copy",
-                what,
-                candidate,
-                error,
-                kept,
-            )
+            _set_aside(candidate, what, error)
     return None
+
+
+def _exports_in_journal(records: Iterable[Record]) -> list[Export]:
+    """The exports named by the journal's headers."""
+    found = []
+    for record in records:
+        if record.get("op") == "base":
+            for seq, digest in record.get("snapshots", []):
+                found.append((int(seq), str(digest)))
+    return found
+
+
+# --------------------------------------------------------------------- recovery
+
+
+@dataclass
+class Recovery:
+    """What start-up made of the files on disk."""
+
+    ledger: Ledger
+    base_seq: int
+    """Sequence number of the snapshot the ledger was loaded from (before replay)."""
+    exports: list[Export]
+    """Exports `DATA_FILE` or its `.bak` may hold, oldest first."""
+    dirty: bool
+    """Whether the files need rewriting to match the ledger."""
+    replayed: int = 0
+
+
+def recover(paths: StorePaths, contents: JournalContents) -> Recovery:
+    """Rebuild the ledger from the newest good files and the journal (blocking)."""
+    records = [r for r in contents.records if r.get("op") != "base"]
+    known = _exports_in_journal(contents.records)
+    state = _read_newest_good(paths.state, "state", _decode_state)
+    if state is not None:
+        (ledger, state_exports), source, _ = state
+        recovery = _recover_from_state(paths, ledger, known + state_exports)
+        recovery.dirty |= source != paths.state
+    else:
+        recovery = _recover_without_state(paths, known, records)
+    recovery.replayed = _replay(recovery.ledger, records)
+    recovery.dirty |= recovery.replayed > 0 or contents.corrupt_lines > 0
+    return recovery
+
+
+def _recover_from_state(paths: StorePaths, ledger: Ledger, known: list[Export]) -> Recovery:
+    """A good state: check `DATA_FILE` against it, adopting totals edited outside the bot."""
+    seq_of = {digest: seq for seq, digest in sorted(known)}
+    recovery = Recovery(ledger, ledger.seq, [], dirty=True)
+    digest = file_sha256(paths.data)
+    if digest is None:
+        recovery.exports = _candidates(known, None)
+        return recovery
+    if digest in seq_of:
+        current = (seq_of[digest], digest)
+        recovery.exports = _candidates(known, current)
+        recovery.dirty = current[0] != ledger.seq
+        return recovery
+    try:
+        data, digest = read_json_and_digest(paths.data)
+        outside = _decode_export(data)
+    except (CorruptFileError, OSError) as error:
+        _set_aside(paths.data, "ranking", error)
+        recovery.exports = _candidates(known, None)
+        return recovery
+    log.warning(
+        "%s was changed outside the bot; its totals were adopted (per-day history kept as it was)",
+        paths.data,
+    )
+    _adopt_totals(ledger, outside)
+    recovery.exports = _candidates(known, (ledger.seq, digest))
+    return recovery
+
+
+def _recover_without_state(
+    paths: StorePaths, known: list[Export], records: list[Record]
+) -> Recovery:
+    """No good state: start from the newest good export, else from nothing."""
+    export = _read_newest_good(paths.data, "ranking", _decode_export)
+    if export is None:
+        if known:
+            log.error(
+                "No state or ranking file of %s could be read; rebuilding from the journal "
+                "alone (older totals are in the files kept aside as *.corrupt-*)",
+                paths.data,
+            )
+        return Recovery(Ledger(), 0, [], dirty=bool(records))
+    ledger, source, digest = export
+    seq_of = {d: seq for seq, d in sorted(known)}
+    if digest in seq_of:
+        ledger.seq = seq_of[digest]
+        log.warning(
+            "No state file of %s could be read; totals recovered from %s and the journal "
+            "(per-day history before it is missing)",
+            paths.data,
+            source,
+        )
+        return Recovery(ledger, ledger.seq, _candidates(known, (ledger.seq, digest)), dirty=True)
+    # Not a file this store wrote (the original format, or edited by hand): no
+    # journal record can be placed after it, so none is replayed.
+    if records:
+        log.error(
+            "No state file could be read and %s matches no snapshot in the journal; "
+            "journal records were not replayed and the journal is kept in %s",
+            source,
+            quarantine(paths.journal, copy=True),
+        )
+    else:
+        log.info("Loaded %d member(s) from %s", _member_count(ledger), source)
+    ledger.seq = max([r.get("seq", 0) for r in records] + [s for s, _ in known] + [0])
+    return Recovery(ledger, ledger.seq, [(ledger.seq, digest)], dirty=True)
+
+
+def _candidates(known: list[Export], current: Export | None) -> list[Export]:
+    """Exports that `DATA_FILE` or its backup may hold, oldest first, `current` last.
+
+    >>> _candidates([(1, "a"), (5, "c"), (3, "b"), (5, "c")], (7, "d"))
+    [(3, 'b'), (5, 'c'), (7, 'd')]
+    >>> _candidates([(1, "a")], None)
+    [(1, 'a')]
+    """
+    tail = [current] if current is not None else []
+    others = sorted(set(known) - set(tail))
+    keep = KEPT_EXPORTS - len(tail)
+    return others[max(0, len(others) - keep) :] + tail
+
+
+def _member_count(ledger: Ledger) -> int:
+    users = set(ledger.unattributed)
+    for guild in ledger.guilds.values():
+        users.update(guild.members.index)
+    return len(users)
+
+
+def _replay(ledger: Ledger, records: Iterable[Record]) -> int:
+    """Apply the records newer than the ledger, in order; how many were applied."""
+    replayed = 0
+    for record in records:
+        if record.get("seq", 0) > ledger.seq:
+            ledger.apply(record)
+            replayed += 1
+    if replayed:
+        log.info("Replayed %d journal record(s) newer than the last snapshot", replayed)
+    return replayed
+
+
+def _adopt_totals(ledger: Ledger, source: Ledger) -> None:
+    """Make the ledger's totals those of `source`, keeping its per-day history."""
+    for guild_id, theirs in source.guilds.items():
+        mine = ledger.guild(guild_id)
+        for user_id, row in theirs.members.index.items():
+            my_row = mine.members.row(user_id)  # may grow the table: index it afterwards
+            mine.members.values[:2, my_row] = theirs.members.values[:2, row]
+        for user_id, row in mine.members.index.items():
+            if user_id not in theirs.members.index:
+                mine.members.values[:2, row] = 0
+    for guild_id in set(ledger.guilds) - set(source.guilds):
+        ledger.guilds[guild_id].members.values[:2, :] = 0
+    ledger.unattributed = dict(source.unattributed)
+
+
+# ------------------------------------------------------------------------ store
 
 
 class Store:
     """Owns the ranking data of one `DATA_FILE` for the life of the bot."""
 
-    def __init__(self, data_file: Path, ledger: Ledger, journal: Journal, lock: Any) -> None:
-        """Use `Store.open` (it loads, recovers and locks)."""
+    def __init__(
+        self,
+        data_file: Path,
+        ledger: Ledger,
+        journal: Journal,
+        lock: portalocker.Lock,
+        *,
+        base_seq: int | None = None,
+        exports: Iterable[Export] = (),
+    ) -> None:
+        """Use `Store.open` (it locks, loads and recovers)."""
         self.paths = StorePaths(data_file)
         self.ledger = ledger
         self.journal = journal
         self._lock = lock
-        self._seq = ledger.seq
-        self._snapshot_seq = ledger.seq
-        self._known_exports: list[tuple[int, str]] = []
+        self._base_seq = ledger.seq if base_seq is None else base_seq
+        self._exports = list(exports)
         self._snapshot_task: asyncio.Task[None] | None = None
+        self._snapshot_lock = asyncio.Lock()
         self._snapshot_cost = 0.0
         self._dirty = False
         self._closed = False
@@ -138,6 +440,8 @@ class Store:
     def open(cls, data_file: Path, *, lock_timeout: float = 0.0) -> Store:
         """Lock, load and recover the store (blocking: run it off the event loop).
 
+        With `lock_timeout` > 0, wait that long for another process to let go.
+
         Raises:
             StoreLockedError: another process holds this `DATA_FILE`.
         """
@@ -147,8 +451,9 @@ class Store:
             lock = hold_lock(paths.lock, timeout=lock_timeout)
         except FileLockError as error:
             raise StoreLockedError(
-                f"{data_file} já está em uso por outro processo do bot / is already in use by "
-                f"another bot process (lock: {paths.lock})"
+                f"{data_file} já está em uso por outro processo do bot; pare-o antes ou use "
+                f"outro DATA_FILE / is already in use by another bot process; stop it first "
+                f"or use another DATA_FILE (lock: {paths.lock})"
             ) from error
         try:
             return cls._load(paths, lock)
@@ -158,88 +463,32 @@ class Store:
 
     @classmethod
     def _load(cls, paths: StorePaths, lock: portalocker.Lock) -> Store:
+        remove_temp_files(paths.data.parent, paths.temp_prefixes)
         journal = Journal(paths.journal)
-        records = journal.load()
-        bases = [r for r in records if r["op"] == "base"]
-        known = [tuple(pair) for base in bases for pair in base.get("snapshots", [])]
-
-        state = _load_json_or_backup(paths.state, "state")
-        ledger: Ledger | None = None
-        if state is not None:
-            try:
-                ledger = decode_state(state[0])
-                known += [(ledger.seq, d) for d in state[0].get("exports", [])]
-            except CorruptFileError as error:
-                kept = quarantine(state[1])
-                log.error("The state file %s is unusable (%s); kept as %s", state[1], error, kept)
-                ledger = None
-
-        export_digest = file_sha256(paths.data)
-        adopt = export_digest is not None and export_digest not in {d for _, d in known}
-        if ledger is None or adopt:
-            exported = _load_json_or_backup(paths.data, "ranking")
-            if exported is not None:
-                try:
-                    from_export = decode_export(exported[0])
-                except CorruptFileError as error:
-                    kept = quarantine(exported[1])
-                    log.error(
-                        "The ranking file %s is unusable (%s); kept as %s", exported[1], error, kept
-                    )
-                    from_export = None
-                if from_export is not None:
-                    digest = file_sha256(exported[1])
-                    base_seq = next((s for s, d in known if d == digest), None)
-                    if ledger is not None:
-                        log.warning(
-                            "%s was changed outside the bot; its totals were adopted "
-                            "(per-day history kept as it was)",
-                            paths.data,
-                        )
-                        cls._adopt_totals(ledger, from_export)
-                    else:
-                        ledger = from_export
-                        if base_seq is not None:
-                            ledger.seq = base_seq
-                        elif any(r["op"] != "base" for r in records):
-                            log.error(
-                                "No state file could be read and %s matches no snapshot in "
-                                "the journal; journal records were not replayed and the "
-                                "journal is kept in %s",
-                                paths.data,
-                                quarantine(paths.journal, copy=True),
-                            )
-                            records = []
-        if ledger is None:
-            ledger = Ledger()
-
-        replayed = 0
-        for record in records:
-            if record["op"] != "base" and record.get("seq", 0) > ledger.seq:
-                ledger.apply(record)
-                replayed += 1
-        if replayed:
-            log.info("Replayed %d journal record(s) newer than the last snapshot", replayed)
-        store = cls(paths.data, ledger, journal, lock)
-        store._known_exports = sorted(set(known))[-2:]
-        store._dirty = replayed > 0 or adopt or export_digest is None or state is None
+        try:
+            recovery = recover(paths, journal.load())
+        except BaseException:
+            journal.close()
+            raise
+        store = cls(
+            paths.data,
+            recovery.ledger,
+            journal,
+            lock,
+            base_seq=recovery.base_seq,
+            exports=recovery.exports,
+        )
+        if recovery.dirty:
+            store._save_now()
         return store
 
-    @staticmethod
-    def _adopt_totals(ledger: Ledger, source: Ledger) -> None:
-        for guild_id, theirs in source.guilds.items():
-            mine = ledger.guild(guild_id)
-            seen = set()
-            for user_id, row in theirs.members.index.items():
-                seen.add(user_id)
-                my_row = mine.members.row(user_id)
-                mine.members.values[:2, my_row] = theirs.members.values[:2, row]
-            for user_id, row in mine.members.index.items():
-                if user_id not in seen:
-                    mine.members.values[:2, row] = 0
-        for guild_id in set(ledger.guilds) - set(source.guilds):
-            ledger.guilds[guild_id].members.values[:2, :] = 0
-        ledger.unattributed = dict(source.unattributed)
+    def _save_now(self) -> None:
+        """Blocking snapshot at start-up, so repairs are on disk before the bot runs."""
+        try:
+            self._write_snapshot(copy_ledger(self.ledger))
+        except OSError as error:
+            self._dirty = True
+            self._snapshot_failed(error)
 
     # ------------------------------------------------------------------ changes
 
@@ -247,16 +496,28 @@ class Store:
         """Apply records to the ledger now and make them durable.
 
         Must run on the event loop. The returned future completes when the
-        records are fsync'd; the ledger (and so every ranking) already shows them.
+        records are fsync'd (or saved in a snapshot); the ledger, and so every
+        ranking, already shows them.
         """
+        if self._closed:
+            return self._refuse(records)
         stamped = []
         for record in records:
-            self._seq += 1
-            stamped.append({"seq": self._seq, **record})
+            stamped.append({"seq": self.ledger.seq + 1, **record})
             self.ledger.apply(stamped[-1])
         self._dirty = True
         self._schedule_snapshot()
         return self.journal.append(stamped)
+
+    def _refuse(self, records: Iterable[Record]) -> asyncio.Future[None]:
+        records = list(records)
+        log.error(
+            "%d change(s) arrived after %s was closed; not saved", len(records), self.paths.data
+        )
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future.set_exception(StoreClosedError(f"{self.paths.data} is closed"))
+        future.exception()  # logged above; awaiting it still raises
+        return future
 
     @property
     def has_unattributed(self) -> bool:
@@ -276,64 +537,93 @@ class Store:
     async def _snapshot_later(self, delay: float) -> None:
         await asyncio.sleep(delay)
         await self.snapshot()
-        if self._dirty and not self._closed:
-            self._snapshot_task = None
+        self._snapshot_task = None
+        if self._dirty:
             self._schedule_snapshot()
 
     async def snapshot(self) -> bool:
-        """Write both snapshot files and trim the journal; False if the disk refused."""
-        await self.journal.flush()
-        copy = copy_ledger(self.ledger)
-        self._dirty = False
-        started = time.perf_counter()
-        try:
-            await asyncio.to_thread(self._write_snapshot, copy)
-        except OSError as error:
-            self._dirty = True
-            if not self.snapshot_failing:
-                log.error(
-                    "Cannot write the snapshot of %s (%s); data stays in memory and in the "
-                    "journal, and will be saved when writing works again",
-                    self.paths.data,
-                    error,
-                )
-            self.snapshot_failing = True
-            return False
-        if self.snapshot_failing:
-            log.warning("Snapshots of %s work again", self.paths.data)
-        self.snapshot_failing = False
-        self._snapshot_cost = time.perf_counter() - started
-        return True
+        """Write both snapshot files and trim the journal; False if the disk refused.
+
+        Runs in a worker thread. Cancelling the caller waits for the thread to
+        finish, so two snapshots never write at once.
+        """
+        async with self._snapshot_lock:
+            copy = copy_ledger(self.ledger)
+            self._dirty = False
+            started = time.perf_counter()
+            write = asyncio.ensure_future(asyncio.to_thread(self._write_snapshot, copy))
+            try:
+                await asyncio.shield(write)
+            except asyncio.CancelledError:
+                await asyncio.wait([write])
+                self._snapshot_done(write, started)
+                raise
+            except OSError:
+                pass
+            return self._snapshot_done(write, started)
+
+    def _snapshot_done(self, write: asyncio.Future[None], started: float) -> bool:
+        error = write.exception()
+        if error is None:
+            if self.snapshot_failing:
+                log.warning("Snapshots of %s work again", self.paths.data)
+            self.snapshot_failing = False
+            self._snapshot_cost = time.perf_counter() - started
+            return True
+        self._dirty = True
+        if not isinstance(error, OSError):
+            raise error
+        self._snapshot_failed(error)
+        return False
+
+    def _snapshot_failed(self, error: OSError) -> None:
+        if not self.snapshot_failing:
+            log.error(
+                "Cannot write the snapshot of %s (%s); data stays in memory and in the "
+                "journal, and will be saved when writing works again",
+                self.paths.data,
+                error,
+            )
+        self.snapshot_failing = True
 
     def _write_snapshot(self, copy: LedgerCopy) -> None:
-        """Blocking: export, state, then journal trim — each step crash-safe."""
+        """Blocking: export, state, journal compaction, export in place (see module doc)."""
         paths = self.paths
-        temp = paths.data.with_name(f".{paths.data.name}.export.tmp")
-        digest = atomic_write(temp, encode_export(copy))
-        exports = [d for _, d in self._known_exports][-1:] + [digest]
-        copy.meta = {"exports": exports}
+        digest = write_synced(paths.export_temp, encode_export(copy))
+        exports = list(dict.fromkeys([*self._exports, (copy.seq, digest)]))[-KEPT_EXPORTS:]
+        listed = [list(export) for export in exports]
+        copy.meta = {"exports": listed}
         atomic_write(paths.state, encode_state(copy), backup=StorePaths.backup(paths.state))
-        replace_with_backup(temp, paths.data, StorePaths.backup(paths.data))
-        previous_seq = self._snapshot_seq
-        self._known_exports = (self._known_exports + [(copy.seq, digest)])[-2:]
-        self.journal.compact(
-            keep_after=previous_seq,
-            header={"op": "base", "snapshots": [list(p) for p in self._known_exports]},
-        )
-        self._snapshot_seq = copy.seq
+        # From here on DATA_FILE may end up holding the new export: name it.
+        self._exports = exports
+        self.journal.compact(keep_after=self._base_seq, header={"op": "base", "snapshots": listed})
+        replace_with_backup(paths.export_temp, paths.data, StorePaths.backup(paths.data))
+        self._base_seq = copy.seq
 
     # ------------------------------------------------------------------ closing
 
     async def close(self) -> None:
-        """Flush the journal, write a final snapshot and release the lock."""
+        """Write a final snapshot, finish the journal and release the lock.
+
+        If the disk refuses everything, what could not be saved is logged at
+        ERROR; closing never hangs on a broken disk.
+        """
         if self._closed:
             return
         self._closed = True
-        if self._snapshot_task is not None and not self._snapshot_task.done():
-            self._snapshot_task.cancel()
-            await asyncio.gather(self._snapshot_task, return_exceptions=True)
-        await self.journal.flush()
-        if self._dirty or self.ledger.seq != self._snapshot_seq:
-            await self.snapshot()
-        self.journal.close()
-        self._lock.release()
+        try:
+            task = self._snapshot_task
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            saved = await self.snapshot() if self._dirty else True
+            unsaved = await self.journal.shutdown(covered=saved)
+            if unsaved and not saved:
+                log.error(
+                    "%d change(s) to %s could not be written before closing and are lost",
+                    unsaved,
+                    self.paths.data,
+                )
+        finally:
+            self.journal.close()
+            await asyncio.to_thread(self._lock.release)

@@ -7,6 +7,7 @@ from the event loop.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import logging
@@ -31,31 +32,36 @@ class CorruptFileError(ValueError):
     """A data file exists but cannot be read as the JSON it should hold."""
 
 
+LOCK_CHECK_SECONDS = 0.01
+"""How often a waiting `hold_lock` tries the lock again."""
+
+
 def _open_lock_file(lock_path: Path) -> None:
     fd = os.open(lock_path, os.O_CREAT | os.O_WRONLY, FILE_MODE)
-    os.close(fd)
+    try:
+        os.fchmod(fd, FILE_MODE)
+    finally:
+        os.close(fd)
 
 
 def hold_lock(lock_path: Path, *, timeout: float = 0.0) -> portalocker.Lock:
     """Take an exclusive lock on a dedicated, never-replaced lock file and return it.
 
     The caller releases it with `.release()`. With `timeout=0` a held lock fails
-    at once.
+    at once; otherwise the lock is tried again every `LOCK_CHECK_SECONDS` until
+    `timeout` seconds have passed (the OS call itself never blocks).
 
     Raises:
         FileLockError: another process holds the lock.
     """
     _open_lock_file(lock_path)
-    flags = portalocker.LockFlags.EXCLUSIVE
-    if timeout <= 0:
-        flags |= portalocker.LockFlags.NON_BLOCKING
     lock = portalocker.Lock(
         lock_path,
         mode="a",
-        timeout=timeout,
-        check_interval=0.01,
+        timeout=max(0.0, timeout),
+        check_interval=LOCK_CHECK_SECONDS,
         fail_when_locked=False,
-        flags=flags,
+        flags=portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING,
     )
     try:
         lock.acquire()
@@ -83,37 +89,83 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def temp_name(path: Path, purpose: str = "") -> Path:
+    """The temporary file beside `path` used while writing it.
+
+    Hidden, named after `path`, ending in `.tmp`, so `remove_temp_files` finds
+    the ones a crash left behind.
+
+    >>> temp_name(Path("/d/video_ranking.json"), "export").name
+    '.video_ranking.json.export.tmp'
+    """
+    return path.with_name(f".{path.name}.{purpose or os.getpid()}.tmp")
+
+
+def remove_temp_files(folder: Path, prefixes: Iterable[str]) -> list[Path]:
+    """Delete the `*.tmp` files in `folder` whose names start with one of `prefixes`.
+
+    Leftovers of writes cut short by a crash. Only safe while holding the lock
+    of the files they belong to. Returns what was removed.
+    """
+    removed = []
+    for prefix in prefixes:
+        for temp in folder.glob(glob.escape(prefix) + "*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+                removed.append(temp)
+    return removed
+
+
+def write_synced(path: Path, chunks: Iterable[bytes]) -> str:
+    """Write `chunks` to `path` (mode 0600, truncated first) and fsync it; its SHA-256.
+
+    On failure the partial file is removed.
+    """
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, FILE_MODE)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)
+            for chunk in chunks:
+                digest.update(chunk)
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        raise
+    return digest.hexdigest()
+
+
 def atomic_write(path: Path, chunks: Iterable[bytes], *, backup: Path | None = None) -> str:
     """Replace `path` with `chunks` so that readers see the old or new file, never a mix.
 
     Temp file in the same folder, flush + fsync, optional hard-link backup of the
     old file, `os.replace`, fsync of the folder. Returns the SHA-256 of what was written.
     """
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    digest = hashlib.sha256()
-    fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, FILE_MODE)
+    temp = temp_name(path)
+    digest = write_synced(temp, chunks)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            for chunk in chunks:
-                digest.update(chunk)
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
         replace_with_backup(temp, path, backup)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         raise
-    return digest.hexdigest()
+    return digest
 
 
 def replace_with_backup(source: Path, target: Path, backup: Path | None) -> None:
-    """`os.replace(source, target)`, first keeping the old target as `backup` (a hard link)."""
+    """`os.replace(source, target)`, first keeping the old target as `backup` (a hard link).
+
+    The folder is fsync'd after the renames, so they survive a power loss.
+    """
     if backup is not None and target.exists():
-        link = backup.with_name(f".{backup.name}.{os.getpid()}.tmp")
+        link = temp_name(backup)
         with contextlib.suppress(FileNotFoundError):
             link.unlink()
         os.link(target, link)
+        os.chmod(link, FILE_MODE)
         os.replace(link, backup)
     os.replace(source, target)
     fsync_dir(target.parent)
@@ -136,11 +188,22 @@ def read_json(path: Path) -> Any:
         FileNotFoundError: the file does not exist.
         CorruptFileError: it exists but is not valid UTF-8 JSON.
     """
+    return read_json_and_digest(path)[0]
+
+
+def read_json_and_digest(path: Path) -> tuple[Any, str]:
+    """Read a JSON file; its content and the SHA-256 of the bytes that were read.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        CorruptFileError: it exists but is not valid UTF-8 JSON.
+    """
     raw = path.read_bytes()
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise CorruptFileError(f"{path} is not valid JSON: {error}") from error
+    return data, hashlib.sha256(raw).hexdigest()
 
 
 def file_sha256(path: Path) -> str | None:
@@ -158,7 +221,9 @@ def file_sha256(path: Path) -> str | None:
 def quarantine(path: Path, *, copy: bool = False) -> Path:
     """Move (or copy) a bad file aside, byte for byte, under a name that says why.
 
-    `video_ranking.json` becomes `video_ranking.corrupt-20261126T065326Z.json`.
+    `video_ranking.json` becomes `video_ranking.corrupt-20261126T065326Z.json`
+    (mode 0600). The name carries the real UTC time of the move, so it can be
+    matched with the log line that reports it.
     """
     now = datetime.now(UTC)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
@@ -171,6 +236,7 @@ def quarantine(path: Path, *, copy: bool = False) -> Path:
         atomic_write(target, [path.read_bytes()])
     else:
         os.replace(path, target)
+        os.chmod(target, FILE_MODE)
         fsync_dir(path.parent)
     return target
 

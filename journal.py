@@ -3,11 +3,16 @@
 Appends are grouped: while one batch is being written and fsync'd in a worker
 thread, new records queue up and go out together in the next batch (group
 commit), so the cost per record stays at the disk's floor under bursts.
+
+When the disk refuses a write (full, read-only, failing), the batch is kept in
+memory and tried again with a growing pause; the error is logged once per
+outage and the records' futures complete when they finally reach the disk.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -17,14 +22,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from database_lock import FILE_MODE, fsync_dir, quarantine
+from database_lock import FILE_MODE, fsync_dir, quarantine, temp_name
 
 log = logging.getLogger(__name__)
 
 Record = dict[str, Any]
 
 RETRY_FIRST_SECONDS = 1.0
+"""Pause before the first retry of a failed write; it doubles up to the maximum."""
 RETRY_MAX_SECONDS = 30.0
+
+
+class JournalClosedError(RuntimeError):
+    """Records were handed to a journal that is closed."""
 
 
 def encode(record: Record) -> bytes:
@@ -47,7 +57,19 @@ class JournalContents:
 
 
 def read_journal(path: Path) -> JournalContents:
-    """Parse a journal, tolerating a torn last line (a write cut short by a crash)."""
+    r"""Parse a journal, tolerating a torn last line (a write cut short by a crash).
+
+    A last line without its newline is torn even if it parses: records are
+    acknowledged only once their whole batch, newline included, is on disk.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "j.jsonl"
+    ...     _ = path.write_bytes(b'{"seq":1,"op":"x"}\n{"seq":2,"op":"x"}\n{"seq":3,"o')
+    ...     contents = read_journal(path)
+    >>> [r["seq"] for r in contents.records], contents.torn_tail, contents.valid_bytes
+    ([1, 2], True, 38)
+    """
     contents = JournalContents()
     try:
         raw = path.read_bytes()
@@ -59,45 +81,54 @@ def read_journal(path: Path) -> JournalContents:
         last = number == len(lines) - 1
         if last and not line:
             break
+        if last:
+            contents.torn_tail = True
+            break
+        offset += len(line) + 1
+        contents.valid_bytes = offset
         try:
             record = json.loads(line)
             if not isinstance(record, dict) or "op" not in record:
                 raise ValueError("not a record")
-        except ValueError:
-            if last:
-                contents.torn_tail = True
-                break
+            if not isinstance(record.get("seq", 0), int):
+                raise ValueError("bad sequence number")
+        except (ValueError, RecursionError):
             contents.corrupt_lines += 1
-            offset += len(line) + 1
-            contents.valid_bytes = offset
             continue
-        if last:
-            # A complete JSON object without its newline: the crash came between
-            # the two. The record was never acknowledged; drop it as torn.
-            contents.torn_tail = True
-            break
         contents.records.append(record)
-        offset += len(line) + 1
-        contents.valid_bytes = offset
     return contents
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 class Journal:
     """The durable, append-only half of the store."""
 
     def __init__(self, path: Path) -> None:
-        """Open (creating if needed) the journal at `path` for appending."""
+        """Use the journal at `path`; `load` reads it and opens it for appending."""
         self.path = path
         self._io = threading.Lock()
         self._fd: int | None = None
         self._pending: list[bytes] = []
         self._waiters: list[asyncio.Future[None]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._closing = False
+        self._closed = False
         self.failing_since: float | None = None
         self.unsaved = 0
 
-    def load(self) -> list[Record]:
-        """Read the existing records and make the file ready for appends (blocking)."""
+    def load(self) -> JournalContents:
+        """Read the existing records and make the file ready for appends (blocking).
+
+        Unreadable lines in the middle are skipped (a copy of the file is kept
+        aside and the fact logged at ERROR); a torn last line is dropped, logged
+        and cut off the file, so the next append starts on a clean line.
+        """
         contents = read_journal(self.path)
         if contents.corrupt_lines:
             kept = quarantine(self.path, copy=True)
@@ -110,25 +141,38 @@ class Journal:
             )
         if contents.torn_tail:
             log.warning(
-                "Journal %s ended in a torn line (a write cut short by a crash); it was ignored",
+                "Journal %s ended in a torn line (a write cut short by a crash); it was "
+                "ignored and cut off",
                 self.path,
             )
         self._open(truncate_to=contents.valid_bytes if contents.torn_tail else None)
-        return contents.records
+        return contents
 
     def _open(self, truncate_to: int | None = None) -> None:
         existed = self.path.exists()
-        self._fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, FILE_MODE)
-        if truncate_to is not None:
-            os.ftruncate(self._fd, truncate_to)
-            os.fsync(self._fd)
-        if not existed:
-            fsync_dir(self.path.parent)
+        fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            if truncate_to is not None:
+                os.ftruncate(fd, truncate_to)
+                os.fsync(fd)
+            if not existed:
+                fsync_dir(self.path.parent)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
 
     # ------------------------------------------------------------------ appends
 
     def append(self, records: Iterable[Record]) -> asyncio.Future[None]:
-        """Queue records for the disk; the future completes once they are fsync'd."""
+        """Queue records for the disk; the future completes once they are fsync'd.
+
+        Raises:
+            JournalClosedError: the journal was closed.
+        """
+        if self._closing or self._closed:
+            raise JournalClosedError(f"{self.path} is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         self._pending.extend(encode(record) for record in records)
@@ -138,7 +182,7 @@ class Journal:
         return future
 
     async def flush(self) -> None:
-        """Wait until everything queued so far is durable."""
+        """Wait until everything queued so far is durable (however long that takes)."""
         if self._waiters:
             await asyncio.gather(*self._waiters, return_exceptions=True)
 
@@ -149,26 +193,22 @@ class Journal:
 
     async def _write_loop(self) -> None:
         delay = RETRY_FIRST_SECONDS
-        while self._pending:
+        while self._pending and not self._closed:
             batch, waiters = self._pending, self._waiters
             self._pending, self._waiters = [], []
             self.unsaved = len(batch)
             try:
                 await asyncio.to_thread(self._write, b"".join(batch))
+            except JournalClosedError:
+                return  # closed under us (the process is going away)
             except OSError as error:
                 self._pending = batch + self._pending
                 self._waiters = waiters + self._waiters
                 self.unsaved = 0
-                if self.failing_since is None:
-                    self.failing_since = asyncio.get_running_loop().time()
-                    log.error(
-                        "Cannot write the journal %s (%s); %d record(s) are kept in memory "
-                        "and will be saved when writing works again",
-                        self.path,
-                        error,
-                        len(self._pending),
-                    )
-                await asyncio.sleep(delay)
+                self._report_failure(error)
+                if self._closing:
+                    return  # `close` settles what is left
+                await self._pause(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 continue
             self.unsaved = 0
@@ -180,32 +220,47 @@ class Journal:
                 if not waiter.done():
                     waiter.set_result(None)
 
+    def _report_failure(self, error: OSError) -> None:
+        if self.failing_since is None:
+            self.failing_since = asyncio.get_running_loop().time()
+            log.error(
+                "Cannot write the journal %s (%s); %d record(s) are kept in memory "
+                "and will be saved when writing works again",
+                self.path,
+                error,
+                len(self._pending),
+            )
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep before a retry; `close` cuts it short."""
+        if self._wake is None:
+            self._wake = asyncio.Event()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+
     def _write(self, data: bytes) -> None:
         with self._io:
+            if self._closed:
+                raise JournalClosedError(f"{self.path} is closed")
             if self._fd is None:
                 self._open()
             assert self._fd is not None
             start = os.lseek(self._fd, 0, os.SEEK_END)
             try:
-                view = memoryview(data)
-                while view:
-                    written = os.write(self._fd, view)
-                    view = view[written:]
+                _write_all(self._fd, data)
                 os.fsync(self._fd)
             except OSError:
                 # Never leave half a batch behind: a later retry appends it whole.
                 try:
                     os.ftruncate(self._fd, start)
                 except OSError:
-                    self._reopen_after_failure()
+                    self._drop_fd()
                 raise
 
-    def _reopen_after_failure(self) -> None:
+    def _drop_fd(self) -> None:
         if self._fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self._fd)
-            except OSError:
-                pass
         self._fd = None
 
     # --------------------------------------------------------------- compaction
@@ -213,28 +268,60 @@ class Journal:
     def compact(self, keep_after: int, header: Record) -> None:
         """Rewrite the journal keeping `header` and the records with seq > `keep_after`.
 
-        Blocking; safe to run in a worker thread while appends continue.
+        Blocking and crash-safe (temp file, fsync, rename, fsync of the folder);
+        safe to run in a worker thread while appends continue.
         """
         with self._io:
+            if self._closed:
+                raise JournalClosedError(f"{self.path} is closed")
             contents = read_journal(self.path)
             kept = [header] + [r for r in contents.records if r.get("seq", 0) > keep_after]
-            temp = self.path.with_name(f".{self.path.name}.compact.tmp")
+            temp = temp_name(self.path, "compact")
             fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, FILE_MODE)
             try:
-                os.write(fd, b"".join(encode(r) for r in kept))
+                os.fchmod(fd, FILE_MODE)
+                _write_all(fd, b"".join(encode(r) for r in kept))
                 os.fsync(fd)
-            finally:
+            except BaseException:
                 os.close(fd)
+                with contextlib.suppress(FileNotFoundError):
+                    temp.unlink()
+                raise
+            os.close(fd)
             os.replace(temp, self.path)
+            self._drop_fd()
             fsync_dir(self.path.parent)
-            if self._fd is not None:
-                os.close(self._fd)
-            self._fd = None
             self._open()
 
+    # ------------------------------------------------------------------ closing
+
+    async def shutdown(self, *, covered: bool) -> int:
+        """Write what is queued, then close; how many records never reached the journal.
+
+        A healthy writer finishes its queue. A failing one gets one more try and
+        then gives up: its records' futures complete normally when `covered`
+        (they were saved another way, in a snapshot), and fail otherwise.
+        """
+        self._closing = True
+        if self._wake is not None:
+            self._wake.set()
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
+        unsaved = len(self._pending)
+        waiters, self._pending, self._waiters = self._waiters, [], []
+        for waiter in waiters:
+            if waiter.done():
+                continue
+            if covered:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(OSError(f"{self.path}: records could not be written"))
+                waiter.exception()  # reported by `Store.close`; no "never retrieved" noise
+        self.close()
+        return unsaved
+
     def close(self) -> None:
-        """Close the file handle (pending records should be flushed first)."""
+        """Close the file handle now; nothing queued is written after this (blocking)."""
         with self._io:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            self._closed = True
+            self._drop_fd()
