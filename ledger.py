@@ -21,47 +21,43 @@ Record = dict[str, Any]
 SECONDS, SESSIONS, LONGEST = 0, 1, 2
 
 
-class Table:
-    """Append-only keyed rows of int64 columns: a dict finds the row, numpy holds values."""
+class _Rows:
+    """Rows of int64 columns in numpy arrays that double in size when full."""
 
-    __slots__ = ("index", "keys", "values", "size")
+    __slots__ = ("keys", "values", "size")
 
     def __init__(self, columns: int, capacity: int = 16) -> None:
         """Create an empty table with `columns` int64 columns."""
-        self.index: dict[int, int] = {}
         self.keys = np.zeros(capacity, dtype=np.int64)
         self.values = np.zeros((columns, capacity), dtype=np.int64)
         self.size = 0
 
-    @classmethod
-    def from_columns(cls, keys: Iterable[int], *columns: Iterable[int]) -> Table:
-        """Build a table from parallel sequences of keys and column values."""
-        key_array = np.fromiter(keys, dtype=np.int64)
-        table = cls(len(columns), max(16, len(key_array)))
+    def _fill(self, keys: Iterable[int], columns: tuple[Iterable[int], ...]) -> np.ndarray:
+        """Load parallel sequences (numpy arrays are taken as they are); returns the keys.
+
+        Raises:
+            ValueError: the sequences differ in length.
+        """
+        key_array = _int64(keys)
         size = len(key_array)
-        table.keys[:size] = key_array
+        self.keys = np.zeros(max(16, size), dtype=np.int64)
+        self.values = np.zeros((len(columns), max(16, size)), dtype=np.int64)
+        self.keys[:size] = key_array
         for column, values in enumerate(columns):
-            table.values[column, :size] = np.fromiter(values, dtype=np.int64, count=size)
-        table.index = dict(zip(key_array.tolist(), range(size), strict=True))
-        table.size = size
-        return table
+            array = _int64(values)
+            if len(array) != size:
+                raise ValueError(f"column {column} has {len(array)} values for {size} keys")
+            self.values[column, :size] = array
+        self.size = size
+        return key_array
 
-    def row(self, key: int) -> int:
-        """The row of `key`, appended (zeroed) when new."""
-        row = self.index.get(key)
-        if row is None:
-            row = self.size
-            if row == len(self.keys):
-                self._grow()
-            self.keys[row] = key
-            self.index[key] = row
-            self.size += 1
+    def _append(self, key: int) -> int:
+        row = self.size
+        if row == len(self.keys):
+            self._grow()
+        self.keys[row] = key
+        self.size += 1
         return row
-
-    def get(self, key: int, column: int) -> int:
-        """The value of `key` in `column`, 0 when the key is absent."""
-        row = self.index.get(key)
-        return 0 if row is None else int(self.values[column, row])
 
     def column(self, column: int) -> np.ndarray:
         """A view of one column over the used rows."""
@@ -78,6 +74,135 @@ class Table:
     def snapshot(self) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the used keys and values, safe to read from another thread."""
         return self.keys[: self.size].copy(), self.values[:, : self.size].copy()
+
+
+def _int64(values: Iterable[int]) -> np.ndarray:
+    if isinstance(values, np.ndarray):
+        return values.astype(np.int64, copy=False)
+    return np.fromiter(values, dtype=np.int64)
+
+
+class Table(_Rows):
+    """Rows keyed by a sparse id (a member id): a dict finds the row."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, columns: int, capacity: int = 16) -> None:
+        """Create an empty table with `columns` int64 columns."""
+        super().__init__(columns, capacity)
+        self.index: dict[int, int] = {}
+
+    @classmethod
+    def from_columns(cls, keys: Iterable[int], *columns: Iterable[int]) -> Table:
+        """Build a table from parallel sequences of keys and column values.
+
+        Raises:
+            ValueError: the sequences differ in length.
+        """
+        table = cls(len(columns))
+        key_array = table._fill(keys, columns)
+        table.index = dict(zip(key_array.tolist(), range(table.size), strict=True))
+        return table
+
+    def row(self, key: int) -> int:
+        """The row of `key`, appended (zeroed) when new."""
+        row = self.index.get(key)
+        if row is None:
+            row = self.index[key] = self._append(key)
+        return row
+
+    def get(self, key: int, column: int) -> int:
+        """The value of `key` in `column`, 0 when the key is absent."""
+        row = self.index.get(key)
+        return 0 if row is None else int(self.values[column, row])
+
+    def has_duplicate_keys(self) -> bool:
+        """Whether a key appears on two rows (only a damaged file can cause it)."""
+        return len(self.index) != self.size
+
+
+class DayTable(_Rows):
+    """One local day of a server: seconds and sessions, keyed by the member's row.
+
+    Rows are found through a dense array of positions indexed by member row
+    (4 bytes per member of the server), built when the day is first written to.
+    Days that are over drop it (`forget_positions`), so a long history costs
+    only its rows; lookups in them are one vectorised scan.
+
+    >>> day = DayTable()
+    >>> day.values[SECONDS, day.row(7)] += 30
+    >>> day.find(7), day.find(3)
+    (0, None)
+    >>> day.forget_positions()
+    >>> day.find(7), day.row(7), day.row(2)
+    (0, 0, 1)
+    """
+
+    __slots__ = ("_positions",)
+
+    def __init__(self, capacity: int = 16) -> None:
+        """Create an empty day."""
+        super().__init__(2, capacity)
+        self._positions: np.ndarray | None = None
+
+    @classmethod
+    def from_columns(
+        cls, rows: Iterable[int], seconds: Iterable[int], sessions: Iterable[int]
+    ) -> DayTable:
+        """Build a day from parallel sequences of member rows, seconds and sessions.
+
+        Raises:
+            ValueError: the sequences differ in length.
+        """
+        table = cls()
+        table._fill(rows, (seconds, sessions))
+        return table
+
+    def find(self, member_row: int) -> int | None:
+        """The row of a member in this day, None when absent."""
+        positions = self._positions
+        if positions is None:
+            hits = np.flatnonzero(self.keys[: self.size] == member_row)
+            return int(hits[0]) if len(hits) else None
+        if member_row >= len(positions):
+            return None
+        row = int(positions[member_row])
+        return row if row >= 0 else None
+
+    def row(self, member_row: int) -> int:
+        """The row of a member in this day, appended (zeroed) when new."""
+        positions = self._index_positions(member_row)
+        row = int(positions[member_row])
+        if row < 0:
+            row = self._append(member_row)
+            positions[member_row] = row
+        return row
+
+    def _index_positions(self, member_row: int) -> np.ndarray:
+        """The positions array, built or grown so that `member_row` fits in it."""
+        positions = self._positions
+        if positions is None or member_row >= len(positions):
+            used = self.keys[: self.size]
+            needed = max(member_row, int(used.max()) if self.size else 0) + 1
+            length = max(16, needed, 0 if positions is None else 2 * len(positions))
+            positions = np.full(length, -1, dtype=np.int32)
+            positions[used] = np.arange(self.size, dtype=np.int32)
+            self._positions = positions
+        return positions
+
+    def forget_positions(self) -> None:
+        """Free the positions array (rebuilt on the next write)."""
+        self._positions = None
+
+    def has_duplicate_keys(self) -> bool:
+        """Whether a member appears on two rows (only a damaged file can cause it)."""
+        rows = np.sort(self.keys[: self.size])
+        return bool((rows[1:] == rows[:-1]).any())
+
+    @property
+    def index(self) -> dict[int, int]:
+        """Member row -> row, as a new dict (O(rows): prefer `find`)."""
+        return dict(zip(self.keys[: self.size].tolist(), range(self.size), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +228,7 @@ class GuildLedger:
     def __init__(self) -> None:
         """Start with no members."""
         self.members = Table(3)
-        self.days: dict[int, Table] = {}
+        self.days: dict[int, DayTable] = {}
 
     def credit(
         self,
@@ -130,10 +255,15 @@ class GuildLedger:
             day_row = table.row(row)
             table.values[SESSIONS, day_row] += sessions
 
-    def _day(self, day: int) -> Table:
+    def _day(self, day: int) -> DayTable:
         table = self.days.get(day)
         if table is None:
-            table = self.days[day] = Table(2)
+            if self.days and day > max(self.days):
+                # A new day begins: days before yesterday are done being written to.
+                for past, done in self.days.items():
+                    if past < day - 1:
+                        done.forget_positions()
+            table = self.days[day] = DayTable()
         return table
 
     def adjust(self, user_id: int, seconds: int, day: int) -> int:
@@ -157,7 +287,7 @@ class GuildLedger:
             if remaining <= 0:
                 break
             table = self.days[past]
-            day_row = table.index.get(row)
+            day_row = table.find(row)
             if day_row is None:
                 continue
             taken = min(remaining, int(table.values[SECONDS, day_row]))
@@ -172,7 +302,7 @@ class GuildLedger:
             return
         self.members.values[:, row] = 0
         for table in self.days.values():
-            day_row = table.index.get(row)
+            day_row = table.find(row)
             if day_row is not None:
                 table.values[:, day_row] = 0
 
@@ -197,7 +327,7 @@ class GuildLedger:
                 continue
             if user_id is None:
                 result[day] = int(table.column(SECONDS).sum())
-            elif row is not None and (day_row := table.index.get(row)) is not None:
+            elif row is not None and (day_row := table.find(row)) is not None:
                 result[day] = int(table.values[SECONDS, day_row])
         return result
 
@@ -213,11 +343,9 @@ class GuildLedger:
         sessions = np.zeros(size, dtype=np.int64)
         for day, table in self.days.items():
             if day in days and table.size:
-                rows = table.keys[: table.size]
-                for total, column in ((seconds, SECONDS), (sessions, SESSIONS)):
-                    total += np.bincount(rows, weights=table.column(column), minlength=size).astype(
-                        np.int64
-                    )
+                rows = table.keys[: table.size]  # each member at most once per day
+                seconds[rows] += table.column(SECONDS)
+                sessions[rows] += table.column(SESSIONS)
         return seconds, sessions
 
 

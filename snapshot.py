@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from database_lock import CorruptFileError
-from ledger import SECONDS, SESSIONS, GuildLedger, Ledger, OpenSession, Table
+from ledger import SECONDS, SESSIONS, DayTable, GuildLedger, Ledger, OpenSession, Table
 
 STATE_VERSION = 1
 CHUNK = 20_000
@@ -134,7 +134,7 @@ def decode_state(data: Any) -> Ledger:
             )
             for day_text, day in saved["days"].items():
                 ordinal = date.fromisoformat(day_text).toordinal()
-                guild.days[ordinal] = Table.from_columns(
+                guild.days[ordinal] = DayTable.from_columns(
                     day["rows"], day["seconds"], day["sessions"]
                 )
             ledger.guilds[int(guild_id)] = guild
