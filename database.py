@@ -41,6 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import portalocker
 
 from database_lock import (
@@ -190,11 +191,11 @@ def _check_ledger(ledger: Ledger) -> None:
         keys, values = members.keys[: members.size], members.values[:, : members.size]
         if guild_id <= 0 or (keys <= 0).any() or (values < 0).any():
             raise CorruptFileError(f"server {guild_id} holds a bad id or a negative figure")
-        if len(members.index) != members.size:
+        if len(np.unique(keys)) != members.size:
             raise CorruptFileError(f"server {guild_id} lists a member twice")
         for day, table in guild.days.items():
             rows, figures = table.keys[: table.size], table.values[:, : table.size]
-            if len(table.index) != table.size or (figures < 0).any():
+            if len(np.unique(rows)) != table.size or (figures < 0).any():
                 raise CorruptFileError(f"day {day} of server {guild_id} has bad figures")
             if table.size and (rows.min() < 0 or rows.max() >= members.size):
                 raise CorruptFileError(f"day {day} of server {guild_id} names unknown rows")
@@ -268,7 +269,7 @@ class Recovery:
     exports: list[Export]
     """Exports `DATA_FILE` or its `.bak` may hold, oldest first."""
     dirty: bool
-    """Whether the files need rewriting to match the ledger."""
+    """Whether the files need repairing now (replayed journal records alone do not count)."""
     replayed: int = 0
 
 
@@ -284,7 +285,8 @@ def recover(paths: StorePaths, contents: JournalContents) -> Recovery:
     else:
         recovery = _recover_without_state(paths, known, records)
     recovery.replayed = _replay(recovery.ledger, records)
-    recovery.dirty |= recovery.replayed > 0 or contents.corrupt_lines > 0
+    # Replayed records are already durable in the journal: the next snapshot folds them in.
+    recovery.dirty |= contents.corrupt_lines > 0
     return recovery
 
 
@@ -480,6 +482,8 @@ class Store:
         )
         if recovery.dirty:
             store._save_now()
+        elif recovery.replayed:
+            store._dirty = True  # a background snapshot (or close) writes them to the files
         return store
 
     def _save_now(self) -> None:
