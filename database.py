@@ -41,7 +41,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
 import portalocker
 
 from database_lock import (
@@ -76,6 +75,9 @@ SNAPSHOT_MIN_SECONDS = 5.0
 KEPT_EXPORTS = 3
 """How many export digests a snapshot lists: enough to name `DATA_FILE` and its
 `.bak` even when the snapshot before failed half-way."""
+
+MAX_ID = 2**63 - 1
+"""Ids and figures are kept as signed 64-bit integers (Discord ids fit until 2084)."""
 
 Export = tuple[int, str]
 """(sequence number, SHA-256) of a `DATA_FILE` the store wrote: its totals are the
@@ -180,7 +182,7 @@ def _check_ledger(ledger: Ledger) -> None:
     if ledger.seq < 0:
         raise CorruptFileError(f"negative sequence number {ledger.seq}")
     for user_id, figures in ledger.unattributed.items():
-        if user_id <= 0 or min(figures) < 0:
+        if not 0 < user_id <= MAX_ID or min(figures) < 0 or max(figures) > MAX_ID:
             raise CorruptFileError(f"bad unattributed totals for {user_id}: {figures}")
     for (guild_id, user_id), session in ledger.open_sessions.items():
         datetime.fromisoformat(session.started_at)
@@ -191,11 +193,11 @@ def _check_ledger(ledger: Ledger) -> None:
         keys, values = members.keys[: members.size], members.values[:, : members.size]
         if guild_id <= 0 or (keys <= 0).any() or (values < 0).any():
             raise CorruptFileError(f"server {guild_id} holds a bad id or a negative figure")
-        if len(np.unique(keys)) != members.size:
+        if members.has_duplicate_keys():
             raise CorruptFileError(f"server {guild_id} lists a member twice")
         for day, table in guild.days.items():
             rows, figures = table.keys[: table.size], table.values[:, : table.size]
-            if len(np.unique(rows)) != table.size or (figures < 0).any():
+            if table.has_duplicate_keys() or (figures < 0).any():
                 raise CorruptFileError(f"day {day} of server {guild_id} has bad figures")
             if table.size and (rows.min() < 0 or rows.max() >= members.size):
                 raise CorruptFileError(f"day {day} of server {guild_id} names unknown rows")
@@ -208,7 +210,9 @@ def _decode_export(data: Any) -> Ledger:
         CorruptFileError: not a ranking, or values no ledger can hold.
     """
     try:
-        return decode_export(data)
+        ledger = decode_export(data)
+        _check_ledger(ledger)
+        return ledger
     except CorruptFileError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
