@@ -298,7 +298,11 @@ def _recover_from_state(paths: StorePaths, ledger: Ledger, known: list[Export]) 
     """A good state: check `DATA_FILE` against it, adopting totals edited outside the bot."""
     seq_of = {digest: seq for seq, digest in sorted(known)}
     recovery = Recovery(ledger, ledger.seq, [], dirty=True)
-    digest = file_sha256(paths.data)
+    try:
+        digest = file_sha256(paths.data)
+    except OSError as error:
+        _set_aside(paths.data, "ranking", error)
+        digest = None
     if digest is None:
         recovery.exports = _candidates(known, None)
         return recovery
