@@ -121,6 +121,7 @@ class Results:
 
     fsync: Samples
     sizes: dict[int, SizeResult] = field(default_factory=dict)
+    load: tuple[float, float] = (0.0, 0.0)
 
 
 def measure_size(size: int, plan: Plan, folder: Path) -> SizeResult:
@@ -292,7 +293,8 @@ def rows(results: Results, plan: Plan) -> tuple[list[Row], list[str]]:
         f"start-up = Store.open on a snapshot plus a journal tail of {plan.journal_tail:,} "
         "records to replay, files in the page cache (just written).",
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, temp folder "
-        f"{tempfile.gettempdir()}.",
+        f"{tempfile.gettempdir()}; 1-minute load average {results.load[0]:.1f} at the start, "
+        f"{results.load[1]:.1f} at the end (other processes share the CPUs).",
     ]
     return out, notes
 
@@ -316,11 +318,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     started = time.perf_counter()
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bate-ponto-bench-") as temp:
         folder = Path(temp)
         results = Results(fsync_floor(folder, plan.fsync_samples))
         for size in plan.sizes:
             results.sizes[size] = measure_size(size, plan, folder / members(size))
+    results.load = (load_at_start, os.getloadavg()[0])
     table_rows, notes = rows(results, plan)
     title = f"Bate-Ponto benchmark ({plan.name} run, {time.perf_counter() - started:.0f} s)" + (
         " - tiny sizes, timings not meaningful" if args.quick else ""
