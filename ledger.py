@@ -171,23 +171,23 @@ class DayTable(_Rows):
 
     def row(self, member_row: int) -> int:
         """The row of a member in this day, appended (zeroed) when new."""
-        positions = self._index_positions(member_row)
+        positions = self._positions
+        if positions is None or member_row >= len(positions):
+            positions = self._build_positions(member_row)
         row = int(positions[member_row])
         if row < 0:
             row = self._append(member_row)
             positions[member_row] = row
         return row
 
-    def _index_positions(self, member_row: int) -> np.ndarray:
-        """The positions array, built or grown so that `member_row` fits in it."""
-        positions = self._positions
-        if positions is None or member_row >= len(positions):
-            used = self.keys[: self.size]
-            needed = max(member_row, int(used.max()) if self.size else 0) + 1
-            length = max(16, needed, 0 if positions is None else 2 * len(positions))
-            positions = np.full(length, -1, dtype=np.int32)
-            positions[used] = np.arange(self.size, dtype=np.int32)
-            self._positions = positions
+    def _build_positions(self, member_row: int) -> np.ndarray:
+        """A new positions array with room for `member_row` (at least twice the old one)."""
+        used = self.keys[: self.size]
+        needed = max(member_row, int(used.max()) if self.size else 0) + 1
+        old = 0 if self._positions is None else len(self._positions)
+        positions = np.full(max(16, needed, 2 * old), -1, dtype=np.int32)
+        positions[used] = np.arange(self.size, dtype=np.int32)
+        self._positions = positions
         return positions
 
     def forget_positions(self) -> None:
