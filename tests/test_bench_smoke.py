@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
 import subprocess
 import sys
 from pathlib import Path
+
+import bench.report
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,3 +38,9 @@ def test_quick_benchmark_prints_one_table_with_every_measurement():
         assert measurement in out, measurement
     assert "targets met:" in out
     assert out.count("Bate-Ponto benchmark") == 1
+
+
+def test_table_figures_read_as_their_documented_examples():
+    result = doctest.testmod(bench.report)
+    assert result.attempted > 0
+    assert result.failed == 0
