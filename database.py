@@ -69,7 +69,7 @@ from snapshot import (
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_MIN_SECONDS = 5.0
+SNAPSHOT_MIN_SECONDS = 10.0
 """Shortest pause between snapshots; it grows with the cost of a snapshot."""
 
 KEPT_EXPORTS = 3

@@ -9,7 +9,7 @@ import pytest
 
 # Short enough that the store's 5 s snapshot pause is always a virtual timer
 # (a settle timeout equal to it races with its real-time fallback).
-SIMCORD = pytest.mark.simcord(settle_timeout=2, strict_sync=False)
+SIMCORD = pytest.mark.simcord(strict_sync=False)
 
 
 async def camera(env, guild, member, channel, on=True):

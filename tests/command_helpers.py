@@ -5,10 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
-import database
-
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -72,15 +68,3 @@ async def sync_commands(env):
     """Register the slash commands, as the owner's `!sync` does."""
     with env._bot_scope():
         await env.bot.tree.sync()
-
-
-@pytest.fixture
-def no_background_snapshots(monkeypatch):
-    """Keep the store from writing snapshots in a worker thread while a test runs.
-
-    A snapshot running in a worker thread while the journal writes in another
-    leaves simcord's settle waiting until its real-time timeout (seen with
-    simcord 3.2.1). These tests are about commands, not storage: the journal
-    still records every change and the final snapshot is still written on close.
-    """
-    monkeypatch.setattr(database, "SNAPSHOT_MIN_SECONDS", 10.0**9)

@@ -4,7 +4,22 @@ from __future__ import annotations
 
 import pytest
 
+import database
 from bot import create_bot
+
+
+@pytest.fixture(autouse=True)
+def hourly_background_snapshots(monkeypatch):
+    """Space the store's background snapshots an hour of virtual time apart.
+
+    A snapshot is real disk work (several fsyncs in a worker thread), and simcord
+    gives one `advance_time` call a real-time budget equal to its settle timeout.
+    At the production pause (10 s) an advance over hours of virtual time would
+    run hundreds of snapshots inside that budget. Tests about snapshots set
+    their own pause; every change still reaches the journal at once, and the
+    final snapshot is still written on close.
+    """
+    monkeypatch.setattr(database, "SNAPSHOT_MIN_SECONDS", 3600.0)
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from discord.ext import commands
 
 import texts
 from help import help_embed
-from tests.command_helpers import no_background_snapshots, say, sync_commands
-
-pytestmark = pytest.mark.usefixtures(no_background_snapshots.__name__)
+from tests.command_helpers import say, sync_commands
 
 FIXED_NAMES = (
     "rankingvideo",

@@ -13,14 +13,11 @@ from ranking import Placing
 from tests.command_helpers import (
     advance_to_local,
     camera,
-    no_background_snapshots,
     on_camera_for,
     ranked,
     say,
     sync_commands,
 )
-
-pytestmark = pytest.mark.usefixtures(no_background_snapshots.__name__)
 
 COOLDOWN = 5
 

@@ -13,7 +13,6 @@ from tests.command_helpers import (
     advance_to_local,
     camera,
     description,
-    no_background_snapshots,
     on_camera_for,
     ranked,
     say,
@@ -22,8 +21,6 @@ from tests.command_helpers import (
 from views import VIEW_TIMEOUT_SECONDS
 
 COOLDOWN = 5
-
-pytestmark = pytest.mark.usefixtures(no_background_snapshots.__name__)
 
 
 def lines(message):
