@@ -48,7 +48,11 @@ class BatePonto(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Open the store, then load the feature extensions."""
-        self._store = await asyncio.to_thread(Store.open, self.settings.data_file)
+        store = await asyncio.to_thread(Store.open, self.settings.data_file)
+        if self._closing is not None:  # a stop arrived while the store was opening
+            await store.close()
+            return
+        self._store = store
         log.info("Dados em %s", self.settings.data_file)
         for name in EXTENSIONS:
             await self.load_extension(name)
@@ -78,6 +82,8 @@ class BatePonto(commands.Bot):
     async def _persist_and_close_store(self) -> None:
         if self._store is None:
             return
+        # Stop listening first: no session may start after the last ones are closed.
+        await self.remove_cog("VoiceTracker")
         records = self.sessions.end_all()
         if records:
             self._store.commit(records)
