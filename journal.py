@@ -56,11 +56,12 @@ class JournalContents:
     corrupt_lines: int = 0
 
 
-def read_journal(path: Path) -> JournalContents:
+def read_journal(path: Path, start: int = 0, end: int | None = None) -> JournalContents:
     r"""Parse a journal, tolerating a torn last line (a write cut short by a crash).
 
     A last line without its newline is torn even if it parses: records are
     acknowledged only once their whole batch, newline included, is on disk.
+    `start` and `end` limit the reading to a byte range (from a line start).
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -72,7 +73,9 @@ def read_journal(path: Path) -> JournalContents:
     """
     contents = JournalContents()
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            handle.seek(start)
+            raw = handle.read() if end is None else handle.read(max(0, end - start))
     except FileNotFoundError:
         return contents
     offset = 0
@@ -97,6 +100,15 @@ def read_journal(path: Path) -> JournalContents:
             continue
         contents.records.append(record)
     return contents
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """(device, inode, size) of the file at `path`, None when there is none."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_size
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -269,29 +281,50 @@ class Journal:
         """Rewrite the journal keeping `header` and the records with seq > `keep_after`.
 
         Blocking and crash-safe (temp file, fsync, rename, fsync of the folder);
-        safe to run in a worker thread while appends continue.
+        safe to run in a worker thread while appends continue. The records on
+        disk are read, filtered and written out before the lock is taken; under
+        it only the lines appended meanwhile are, so appends wait for a rename,
+        not for a parse of the whole journal.
         """
+
+        def kept(start: int = 0, end: int | None = None) -> bytes:
+            records = read_journal(self.path, start, end).records
+            return b"".join(encode(r) for r in records if r.get("seq", 0) > keep_after)
+
         with self._io:
             if self._closed:
                 raise JournalClosedError(f"{self.path} is closed")
-            contents = read_journal(self.path)
-            kept = [header] + [r for r in contents.records if r.get("seq", 0) > keep_after]
-            temp = temp_name(self.path, "compact")
-            fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, FILE_MODE)
-            try:
-                os.fchmod(fd, FILE_MODE)
-                _write_all(fd, b"".join(encode(r) for r in kept))
+            before = _identity(self.path)
+        temp = temp_name(self.path, "compact")
+        fd = os.open(temp, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            # Appends only add whole batches after `before`; a failed one cuts back to its start.
+            _write_all(fd, encode(header) + (kept(0, before[2]) if before else b""))
+            os.fsync(fd)
+            with self._io:
+                if self._closed:
+                    raise JournalClosedError(f"{self.path} is closed")
+                now = _identity(self.path)
+                if before and now and now[:2] == before[:2] and now[2] >= before[2]:
+                    _write_all(fd, kept(before[2]))
+                else:  # the file changed under us: start again, whole
+                    os.ftruncate(fd, 0)
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    _write_all(fd, encode(header) + kept())
                 os.fsync(fd)
-            except BaseException:
                 os.close(fd)
-                with contextlib.suppress(FileNotFoundError):
-                    temp.unlink()
-                raise
-            os.close(fd)
-            os.replace(temp, self.path)
-            self._drop_fd()
-            fsync_dir(self.path.parent)
-            self._open()
+                fd = -1
+                os.replace(temp, self.path)
+                self._drop_fd()
+                fsync_dir(self.path.parent)
+                self._open()
+        except BaseException:
+            if fd >= 0:
+                os.close(fd)
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            raise
 
     # ------------------------------------------------------------------ closing
 
