@@ -1,4 +1,4 @@
-"""Admin tools: reset and adjust camera time, export it as CSV, and the audit log of changes.
+"""Admin tools: reset and adjust camera time, export it as CSV, show the audit log.
 
 Every tool needs the Manage Server permission. Resets and adjustments are written
 to the audit log (JSONL beside `DATA_FILE`, fsync'd, mode 0600) *before* they are
@@ -9,17 +9,10 @@ action (a crash between the two can leave an entry for an action that did not la
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
-import json
 import logging
-import os
 import re
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -27,12 +20,13 @@ from discord import app_commands
 from discord.ext import commands
 
 import texts
+from audit import AuditEntry, AuditLog, audit_line
 from config import EMBED_COLOR
 from cooldowns import member_cooldown
-from database_lock import FILE_MODE, fsync_dir
+from csv_export import ExportRow, build_csv, export_names
 from journal import Record
 from periods import PERIOD_LABELS, Period, local_day, period_days
-from utils import escape_name, format_duration, resolve_names, truncate_string
+from utils import escape_name, format_duration, truncate_string
 from views import OwnerOnlyView
 
 if TYPE_CHECKING:
@@ -54,13 +48,7 @@ MAX_ADJUST_SECONDS = 10_000 * 3600
 AUDIT_SHOWN = 10
 """Entries shown by `!auditoriavideo`."""
 
-EXPORT_FETCH_LIMIT = 100
-"""At most this many names missing from the cache are fetched from Discord for an export."""
-
 EXPORT_COOLDOWN_SECONDS = 30.0
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make spreadsheets read a cell as a formula."""
 
 
 # ---------------------------------------------------------------- durations
@@ -116,216 +104,6 @@ class PeriodError(commands.BadArgument):
     """The period given to `!exportvideo` could not be read."""
 
     what = texts.EXPORT_USAGE_WHAT
-
-
-# --------------------------------------------------------------- audit log
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One manual change: who did it, when, to whom, what and why."""
-
-    at: str
-    guild_id: int
-    admin_id: int
-    admin_name: str
-    action: str
-    user_id: int | None = None
-    user_name: str | None = None
-    seconds: int | None = None
-    applied: int | None = None
-    reason: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The entry as a JSON object (one audit log line)."""
-        data: dict[str, Any] = {
-            "at": self.at,
-            "g": self.guild_id,
-            "by": self.admin_id,
-            "by_name": self.admin_name,
-            "action": self.action,
-        }
-        optional = {
-            "u": self.user_id,
-            "name": self.user_name,
-            "s": self.seconds,
-            "applied": self.applied,
-            "reason": self.reason,
-        }
-        data.update({key: value for key, value in optional.items() if value is not None})
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AuditEntry:
-        """Read an entry written by `to_json`.
-
-        Raises:
-            KeyError: a required field is missing.
-        """
-        return cls(
-            at=data["at"],
-            guild_id=int(data["g"]),
-            admin_id=int(data["by"]),
-            admin_name=str(data.get("by_name", data["by"])),
-            action=str(data["action"]),
-            user_id=int(data["u"]) if "u" in data else None,
-            user_name=data.get("name"),
-            seconds=data.get("s"),
-            applied=data.get("applied"),
-            reason=data.get("reason"),
-        )
-
-
-class AuditLog:
-    """An append-only JSONL file of manual changes. Blocking: call it from a worker thread."""
-
-    def __init__(self, path: Path) -> None:
-        """Use the audit log at `path` (created on the first append, mode 0600)."""
-        self.path = path
-        self._lock = threading.Lock()
-
-    def append(self, entry: AuditEntry) -> None:
-        """Append one entry and fsync it; a failed write leaves no partial line behind.
-
-        Raises:
-            OSError: the entry could not be made durable.
-        """
-        line = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
-        with self._lock:
-            created = not self.path.exists()
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, FILE_MODE)
-            try:
-                start = os.lseek(fd, 0, os.SEEK_END)
-                try:
-                    view = memoryview(line)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                    os.fsync(fd)
-                except OSError:
-                    try:
-                        os.ftruncate(fd, start)
-                    except OSError:
-                        log.warning("Could not trim a partial line off %s", self.path)
-                    raise
-            finally:
-                os.close(fd)
-            if created:
-                fsync_dir(self.path.parent)
-
-    def latest(self, guild_id: int, count: int, *, block: int = 1 << 16) -> list[AuditEntry]:
-        """The newest `count` entries of a server, newest first (reads the file from its end)."""
-        found: list[AuditEntry] = []
-        try:
-            handle = self.path.open("rb")
-        except FileNotFoundError:
-            return found
-        with handle:
-            end = handle.seek(0, os.SEEK_END)
-            carry = b""
-            while end > 0 and len(found) < count:
-                start = max(0, end - block)
-                handle.seek(start)
-                lines = (handle.read(end - start) + carry).split(b"\n")
-                carry = lines.pop(0) if start > 0 else b""
-                for entry in _entries(reversed(lines)):
-                    if entry.guild_id == guild_id:
-                        found.append(entry)
-                        if len(found) == count:
-                            break
-                end = start
-        return found
-
-
-def _entries(lines: Iterable[bytes]) -> Iterator[AuditEntry]:
-    """Entries from raw lines, skipping blank and unreadable ones (e.g. a torn last line)."""
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            yield AuditEntry.from_json(json.loads(line))
-        except (ValueError, KeyError, TypeError):
-            log.warning("Skipped an unreadable audit log line")
-
-
-def audit_line(entry: AuditEntry) -> str:
-    """How `!auditoriavideo` shows an entry (Discord renders the time in the reader's zone)."""
-    stamp = int(datetime.fromisoformat(entry.at).timestamp())
-    admin = escape_name(entry.admin_name)
-    target = escape_name(entry.user_name or str(entry.user_id))
-    if entry.action == "adjust":
-        applied = entry.applied if entry.applied is not None else entry.seconds or 0
-        sign = "+" if applied >= 0 else "-"
-        line = texts.AUDIT_ADJUST.format(
-            ts=stamp, admin=admin, target=target, change=f"{sign}{format_duration(abs(applied))}"
-        )
-    elif entry.user_id is None:
-        line = texts.AUDIT_RESET_ALL.format(ts=stamp, admin=admin)
-    else:
-        line = texts.AUDIT_RESET_MEMBER.format(ts=stamp, admin=admin, target=target)
-    if entry.reason:
-        line += "\n" + texts.AUDIT_REASON.format(
-            reason=escape_name(truncate_string(entry.reason, 200))
-        )
-    return line
-
-
-# ------------------------------------------------------------------ export
-
-
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    """One member's line in a CSV export."""
-
-    user_id: int
-    name: str
-    seconds: int
-    sessions: int
-
-
-def neutralise(cell: str) -> str:
-    """A cell that spreadsheets will show as text, never run as a formula.
-
-    >>> neutralise("=HYPERLINK(1)"), neutralise("-2"), neutralise("@ana"), neutralise("ana")
-    ("'=HYPERLINK(1)", "'-2", "'@ana", 'ana')
-    """
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
-def build_csv(rows: Iterable[ExportRow]) -> bytes:
-    r"""The export file: UTF-8 with BOM (Excel reads accents right), `;`-separated.
-
-    `;` is the list separator of spreadsheets set to Brazilian Portuguese.
-
-    >>> build_csv([ExportRow(123456789012345678, "João", 3665, 2)])[3:].decode()
-    'id_membro;nome;segundos;sessoes;tempo\r\n123456789012345678;João;3665;2;1h 1min 5s\r\n'
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(texts.EXPORT_HEADER)
-    for row in rows:
-        writer.writerow(
-            [
-                str(row.user_id),
-                neutralise(row.name),
-                str(row.seconds),
-                str(row.sessions),
-                format_duration(row.seconds),
-            ]
-        )
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-async def export_names(guild: discord.Guild, user_ids: Sequence[int]) -> dict[int, str]:
-    """Names for an export: the cache for everyone, Discord for the first few misses.
-
-    Members who left (or who are beyond the fetch limit) get an empty name.
-    """
-    names = {uid: m.display_name for uid in user_ids if (m := guild.get_member(uid)) is not None}
-    missing = [uid for uid in user_ids if uid not in names][:EXPORT_FETCH_LIMIT]
-    if missing:
-        fetched = await resolve_names(guild, missing)
-        names.update({uid: name for uid, name in fetched.items() if name is not None})
-    return names
 
 
 # ------------------------------------------------------------ confirmation
@@ -609,7 +387,7 @@ class Admin(commands.Cog):
         if not ranked:
             await ctx.send(texts.EXPORT_EMPTY.format(period=label))
             return
-        names = await export_names(ctx.guild, [s.user_id for s in ranked])
+        names = await export_names(self.bot.names, ctx.guild, [s.user_id for s in ranked])
         rows = [
             ExportRow(s.user_id, names.get(s.user_id, ""), s.seconds, s.sessions) for s in ranked
         ]

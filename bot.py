@@ -15,6 +15,7 @@ from discord.ext import commands
 from config import Settings, SettingsError, build_intents, load_settings, setup_logging
 from database import Store, StoreLockedError
 from events import SystemClock, VideoSessionManager
+from utils import MemberNames
 
 log = logging.getLogger("bate-ponto")
 
@@ -36,6 +37,7 @@ class BatePonto(commands.Bot):
         )
         self.settings = settings
         self.sessions = sessions
+        self.names = MemberNames()
         self._store: Store | None = None
         self._closing: asyncio.Future[None] | None = None
 

@@ -15,7 +15,6 @@ from cooldowns import member_cooldown
 from periods import PERIOD_LABELS, Period, period_days
 from personal import member_time, member_time_embed
 from ranking import (
-    MemberNames,
     RankingPage,
     build_page,
     names_in,
@@ -123,19 +122,18 @@ class Ranking(commands.Cog):
     def __init__(self, bot: BatePonto) -> None:
         """Attach to the bot."""
         self.bot = bot
-        self.names = MemberNames()
 
     # ---------------------------------------------------- who is still here
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:
         """A member who comes back shows up in rankings again."""
-        self.names.seen(member.guild.id, member.id, member.display_name)
+        self.bot.names.seen(member.guild.id, member.id, member.display_name)
 
     @commands.Cog.listener()
     async def on_member_remove(self, member: discord.Member) -> None:
         """A member who leaves is hidden from rankings (the data stays)."""
-        self.names.left(member.guild.id, member.id)
+        self.bot.names.left(member.guild.id, member.id)
 
     @commands.Cog.listener()
     async def on_voice_state_update(
@@ -143,12 +141,12 @@ class Ranking(commands.Cog):
     ) -> None:
         """Someone in voice is in the server, whatever was known before."""
         del before, after
-        self.names.seen(member.guild.id, member.id, member.display_name)
+        self.bot.names.seen(member.guild.id, member.id, member.display_name)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Forget the names of a server the bot left."""
-        self.names.forget_guild(guild.id)
+        self.bot.names.forget_guild(guild.id)
 
     # ------------------------------------------------------------ ranking
 
@@ -158,9 +156,9 @@ class Ranking(commands.Cog):
         """A page of a period's ranking and its embed (None when the page is empty)."""
         days = period_days(period, discord.utils.utcnow(), self.bot.settings.timezone)
         standings = period_standings(self.bot.store.ledger, self.bot.sessions, guild.id, days)
-        departed = self.names.departed(guild.id)
+        departed = self.bot.names.departed(guild.id)
         ranking = await build_page(
-            standings, page, RANKING_PAGE_SIZE, names_in(guild, self.names), departed
+            standings, page, RANKING_PAGE_SIZE, names_in(guild, self.bot.names), departed
         )
         if not ranking.entries:
             return ranking, None
@@ -191,7 +189,7 @@ class Ranking(commands.Cog):
         """Top 10 por tempo de câmera (hoje, semana, mes ou total), com páginas."""
         assert ctx.guild is not None
         period, page = parse_ranking_args(periodo, pagina)
-        self.names.seen(ctx.guild.id, ctx.author.id, ctx.author.display_name)
+        self.bot.names.seen(ctx.guild.id, ctx.author.id, ctx.author.display_name)
         ranking, embed = await self.render(ctx.guild, period, page, ctx.author.id)
         if embed is None:
             if page == 1:
@@ -224,13 +222,13 @@ class Ranking(commands.Cog):
         """Total, sessões, média, maior sessão, hoje/semana/mês, posição e sessão atual."""
         assert ctx.guild is not None
         target = membro or ctx.author
-        self.names.seen(ctx.guild.id, target.id, target.display_name)
+        self.bot.names.seen(ctx.guild.id, target.id, target.display_name)
         figures = member_time(
             self.bot.store.ledger,
             self.bot.sessions,
             ctx.guild.id,
             target.id,
-            self.names.departed(ctx.guild.id),
+            self.bot.names.departed(ctx.guild.id),
         )
         if figures.is_empty:
             if target.id == ctx.author.id:

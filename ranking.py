@@ -1,16 +1,14 @@
 """Building ranking pages: which members, in what order, shown how.
 
-Everything here is pure except `MemberNames`, the one place that asks Discord
-for member names. A ranking costs one O(n) numpy pass over the server
+Everything here is pure; member names come through a `NameLookup` (in the bot,
+`utils.MemberNames`). A ranking costs one O(n) numpy pass over the server
 (`Ledger.standings`) plus name lookups for the members of the page asked for.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,15 +20,12 @@ from config import EMBED_COLOR
 from events import VideoSessionManager
 from ledger import Ledger, Standing, Standings
 from periods import PERIOD_LABELS, DayRange, Period, local_day, split_by_local_day
-from utils import escape_name, format_duration, plural
+from utils import MemberNames, escape_name, format_duration, plural
 
 log = logging.getLogger(__name__)
 
 NameLookup = Callable[[Iterable[int]], Awaitable[dict[int, str | None]]]
 """Resolves member ids to display names; None for members who left."""
-
-NAME_CACHE_SECONDS = 600.0
-"""How long a looked-up name (or a departure) is trusted before asking Discord again."""
 
 
 # ------------------------------------------------------------------ figures
@@ -220,86 +215,6 @@ def ranking_embed(
         footer += f" • {texts.RANKING_LIVE_NOTE}"
     embed.set_footer(text=footer)
     return embed
-
-
-# ------------------------------------------------------------------- names
-
-
-class MemberNames:
-    """Display names of server members, remembered for a while; departures too.
-
-    Members in the bot's cache are read from it; others are fetched from
-    Discord concurrently and remembered for `ttl` seconds, so paging through a
-    ranking does not ask Discord again. A member who left (404) is remembered
-    as departed for the same time, or until seen again (`seen`).
-    """
-
-    def __init__(self, ttl: float = NAME_CACHE_SECONDS) -> None:
-        """Remember answers for `ttl` seconds (monotonic)."""
-        self.ttl = ttl
-        self._guilds: dict[int, dict[int, tuple[str | None, float]]] = {}
-
-    def departed(self, guild_id: int) -> set[int]:
-        """Members of a server currently known to have left."""
-        now = time.monotonic()
-        known = self._guilds.get(guild_id, {})
-        return {uid for uid, (name, until) in known.items() if name is None and until > now}
-
-    def seen(self, guild_id: int, user_id: int, name: str | None = None) -> None:
-        """A member was seen in the server (or, with no name, should be looked up again)."""
-        known = self._guilds.get(guild_id)
-        if known is None:
-            return
-        if name is None:
-            known.pop(user_id, None)
-        else:
-            known[user_id] = (name, time.monotonic() + self.ttl)
-
-    def left(self, guild_id: int, user_id: int) -> None:
-        """A member was seen leaving the server."""
-        self._guilds.setdefault(guild_id, {})[user_id] = (None, time.monotonic() + self.ttl)
-
-    def forget_guild(self, guild_id: int) -> None:
-        """Drop everything known about a server."""
-        self._guilds.pop(guild_id, None)
-
-    async def lookup(self, guild: discord.Guild, user_ids: Iterable[int]) -> dict[int, str | None]:
-        """Names by id (None for members who left), asking Discord only for unknown ones."""
-        now = time.monotonic()
-        known = self._guilds.setdefault(guild.id, {})
-        if len(known) > 4096:
-            for uid in [uid for uid, (_, until) in known.items() if until <= now]:
-                del known[uid]
-        names: dict[int, str | None] = {}
-        missing: list[int] = []
-        for user_id in user_ids:
-            member = guild.get_member(user_id)
-            entry = known.get(user_id)
-            if member is not None:
-                names[user_id] = member.display_name
-            elif entry is not None and entry[1] > now:
-                names[user_id] = entry[0]
-            else:
-                missing.append(user_id)
-        if missing:
-            fetched = await asyncio.gather(*(self._fetch(guild, uid) for uid in missing))
-            until = time.monotonic() + self.ttl
-            for user_id, (name, trusted) in zip(missing, fetched, strict=True):
-                names[user_id] = name
-                if trusted:
-                    known[user_id] = (name, until)
-        return names
-
-    @staticmethod
-    async def _fetch(guild: discord.Guild, user_id: int) -> tuple[str | None, bool]:
-        """(name or None if gone, whether the answer may be remembered)."""
-        try:
-            return (await guild.fetch_member(user_id)).display_name, True
-        except discord.NotFound:
-            return None, True
-        except discord.HTTPException as error:
-            log.warning("Could not fetch member %s of %s: %s", user_id, guild.id, error)
-            return texts.UNKNOWN_MEMBER.format(user_id=user_id), False
 
 
 def names_in(guild: discord.Guild, directory: MemberNames) -> NameLookup:

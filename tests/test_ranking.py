@@ -8,7 +8,7 @@ from discord.ext import commands
 import texts
 from commands import RankingArgumentError
 from periods import Period
-from ranking import NAME_CACHE_SECONDS, Placing, RankedMember, RankingPage, ranking_embed
+from ranking import Placing, RankedMember, RankingPage, ranking_embed
 from tests.command_helpers import (
     advance_to_local,
     camera,
@@ -18,6 +18,7 @@ from tests.command_helpers import (
     say,
     sync_commands,
 )
+from utils import NAME_CACHE_SECONDS
 from views import VIEW_TIMEOUT_SECONDS
 
 COOLDOWN = 5

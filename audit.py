@@ -1,0 +1,171 @@
+"""The audit log: an append-only JSONL record of every manual reset and adjustment.
+
+Blocking I/O; the admin cog calls it from a worker thread. Each line is fsync'd
+before the change it describes is applied.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import texts
+from database_lock import FILE_MODE, fsync_dir
+from utils import escape_name, format_duration, truncate_string
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One manual change: who did it, when, to whom, what and why."""
+
+    at: str
+    guild_id: int
+    admin_id: int
+    admin_name: str
+    action: str
+    user_id: int | None = None
+    user_name: str | None = None
+    seconds: int | None = None
+    applied: int | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as a JSON object (one audit log line)."""
+        data: dict[str, Any] = {
+            "at": self.at,
+            "g": self.guild_id,
+            "by": self.admin_id,
+            "by_name": self.admin_name,
+            "action": self.action,
+        }
+        optional = {
+            "u": self.user_id,
+            "name": self.user_name,
+            "s": self.seconds,
+            "applied": self.applied,
+            "reason": self.reason,
+        }
+        data.update({key: value for key, value in optional.items() if value is not None})
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditEntry:
+        """Read an entry written by `to_json`.
+
+        Raises:
+            KeyError: a required field is missing.
+        """
+        return cls(
+            at=data["at"],
+            guild_id=int(data["g"]),
+            admin_id=int(data["by"]),
+            admin_name=str(data.get("by_name", data["by"])),
+            action=str(data["action"]),
+            user_id=int(data["u"]) if "u" in data else None,
+            user_name=data.get("name"),
+            seconds=data.get("s"),
+            applied=data.get("applied"),
+            reason=data.get("reason"),
+        )
+
+
+class AuditLog:
+    """An append-only JSONL file of manual changes. Blocking: call it from a worker thread."""
+
+    def __init__(self, path: Path) -> None:
+        """Use the audit log at `path` (created on the first append, mode 0600)."""
+        self.path = path
+        self._lock = threading.Lock()
+
+    def append(self, entry: AuditEntry) -> None:
+        """Append one entry and fsync it; a failed write leaves no partial line behind.
+
+        Raises:
+            OSError: the entry could not be made durable.
+        """
+        line = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
+        with self._lock:
+            created = not self.path.exists()
+            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, FILE_MODE)
+            try:
+                start = os.lseek(fd, 0, os.SEEK_END)
+                try:
+                    view = memoryview(line)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    os.fsync(fd)
+                except OSError:
+                    try:
+                        os.ftruncate(fd, start)
+                    except OSError:
+                        log.warning("Could not trim a partial line off %s", self.path)
+                    raise
+            finally:
+                os.close(fd)
+            if created:
+                fsync_dir(self.path.parent)
+
+    def latest(self, guild_id: int, count: int, *, block: int = 1 << 16) -> list[AuditEntry]:
+        """The newest `count` entries of a server, newest first (reads the file from its end)."""
+        found: list[AuditEntry] = []
+        try:
+            handle = self.path.open("rb")
+        except FileNotFoundError:
+            return found
+        with handle:
+            end = handle.seek(0, os.SEEK_END)
+            carry = b""
+            while end > 0 and len(found) < count:
+                start = max(0, end - block)
+                handle.seek(start)
+                lines = (handle.read(end - start) + carry).split(b"\n")
+                carry = lines.pop(0) if start > 0 else b""
+                for entry in _entries(reversed(lines)):
+                    if entry.guild_id == guild_id:
+                        found.append(entry)
+                        if len(found) == count:
+                            break
+                end = start
+        return found
+
+
+def _entries(lines: Iterable[bytes]) -> Iterator[AuditEntry]:
+    """Entries from raw lines, skipping blank and unreadable ones (e.g. a torn last line)."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            yield AuditEntry.from_json(json.loads(line))
+        except (ValueError, KeyError, TypeError):
+            log.warning("Skipped an unreadable audit log line")
+
+
+def audit_line(entry: AuditEntry) -> str:
+    """How `!auditoriavideo` shows an entry (Discord renders the time in the reader's zone)."""
+    stamp = int(datetime.fromisoformat(entry.at).timestamp())
+    admin = escape_name(entry.admin_name)
+    target = escape_name(entry.user_name or str(entry.user_id))
+    if entry.action == "adjust":
+        applied = entry.applied if entry.applied is not None else entry.seconds or 0
+        sign = "+" if applied >= 0 else "-"
+        line = texts.AUDIT_ADJUST.format(
+            ts=stamp, admin=admin, target=target, change=f"{sign}{format_duration(abs(applied))}"
+        )
+    elif entry.user_id is None:
+        line = texts.AUDIT_RESET_ALL.format(ts=stamp, admin=admin)
+    else:
+        line = texts.AUDIT_RESET_MEMBER.format(ts=stamp, admin=admin, target=target)
+    if entry.reason:
+        line += "\n" + texts.AUDIT_REASON.format(
+            reason=escape_name(truncate_string(entry.reason, 200))
+        )
+    return line

@@ -1,0 +1,77 @@
+"""The CSV export of a ranking: safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import discord
+
+import texts
+from utils import MemberNames, format_duration
+
+EXPORT_FETCH_LIMIT = 100
+"""At most this many names missing from the cache are fetched from Discord for an export."""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make spreadsheets read a cell as a formula."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One member's line in a CSV export."""
+
+    user_id: int
+    name: str
+    seconds: int
+    sessions: int
+
+
+def neutralise(cell: str) -> str:
+    """A cell that spreadsheets will show as text, never run as a formula.
+
+    >>> neutralise("=HYPERLINK(1)"), neutralise("-2"), neutralise("@ana"), neutralise("ana")
+    ("'=HYPERLINK(1)", "'-2", "'@ana", 'ana')
+    """
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+
+
+def build_csv(rows: Iterable[ExportRow]) -> bytes:
+    r"""The export file: UTF-8 with BOM (Excel reads accents right), `;`-separated.
+
+    `;` is the list separator of spreadsheets set to Brazilian Portuguese.
+
+    >>> build_csv([ExportRow(123456789012345678, "João", 3665, 2)])[3:].decode()
+    'id_membro;nome;segundos;sessoes;tempo\r\n123456789012345678;João;3665;2;1h 1min 5s\r\n'
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(texts.EXPORT_HEADER)
+    for row in rows:
+        writer.writerow(
+            [
+                str(row.user_id),
+                neutralise(row.name),
+                str(row.seconds),
+                str(row.sessions),
+                format_duration(row.seconds),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+async def export_names(
+    directory: MemberNames, guild: discord.Guild, user_ids: Sequence[int]
+) -> dict[int, str]:
+    """Names for an export: the cache for everyone, Discord for the first few misses.
+
+    Members who left (or who are beyond the fetch limit) get an empty name.
+    """
+    names = {uid: m.display_name for uid in user_ids if (m := guild.get_member(uid)) is not None}
+    missing = [uid for uid in user_ids if uid not in names][:EXPORT_FETCH_LIMIT]
+    if missing:
+        fetched = await directory.lookup(guild, missing)
+        names.update({uid: name for uid, name in fetched.items() if name is not None})
+    return names
