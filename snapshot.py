@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,10 +17,10 @@ import numpy as np
 
 from database_lock import CorruptFileError
 from ledger import SECONDS, SESSIONS, DayTable, GuildLedger, Ledger, OpenSession, Table
+from utils import validate_user_id
 
 STATE_VERSION = 1
 CHUNK = 20_000
-SNOWFLAKE = re.compile(r"^[0-9]{17,20}$")
 
 
 @dataclass
@@ -242,7 +241,7 @@ def decode_export(data: Any) -> Ledger:
         raise CorruptFileError("the ranking must be a JSON object keyed by user id")
     ledger = Ledger()
     for user_key, entry in data.items():
-        if not isinstance(user_key, str) or not SNOWFLAKE.match(user_key):
+        if not validate_user_id(user_key):
             raise CorruptFileError(f"{user_key!r} is not a Discord user id")
         if not isinstance(entry, Mapping):
             raise CorruptFileError(f"entry of user {user_key} is not an object")
@@ -254,7 +253,7 @@ def decode_export(data: Any) -> Ledger:
             raise CorruptFileError(f"guilds of user {user_key} is not an object")
         covered_seconds = covered_sessions = 0
         for guild_key, figures in per_guild.items():
-            if not SNOWFLAKE.match(str(guild_key)) or not isinstance(figures, Mapping):
+            if not validate_user_id(str(guild_key)) or not isinstance(figures, Mapping):
                 raise CorruptFileError(f"bad server entry {guild_key!r} for user {user_key}")
             guild_seconds = _count(figures.get("total_seconds", 0), f"{user_key}/{guild_key}")
             guild_sessions = _count(figures.get("sessions", 0), f"{user_key}/{guild_key}")
