@@ -1,13 +1,16 @@
 """Turning the ledger into files and back: the state snapshot and the `DATA_FILE` export.
 
-Encoding runs in a worker thread over copies taken on the event loop, and is
-produced in small chunks so the thread never holds the GIL for long.
+Encoding runs in a worker thread over copies taken on the event loop. It works
+in chunks of about a millisecond and hands the GIL over between them
+(`time.sleep(0)`), so the event loop waits for at most one chunk instead of the
+interpreter's 5 ms switch interval.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +23,10 @@ from ledger import SECONDS, SESSIONS, DayTable, GuildLedger, Ledger, OpenSession
 from utils import validate_user_id
 
 STATE_VERSION = 1
-CHUNK = 20_000
+CHUNK = 4_096
+"""Numbers turned into text in one go (about 0.5 ms)."""
+EXPORT_CHUNK = 1_024
+"""Members written to the export in one go (about 1.5 ms)."""
 
 
 @dataclass
@@ -56,11 +62,17 @@ def copy_ledger(ledger: Ledger) -> LedgerCopy:
 # ----------------------------------------------------------------------- state
 
 
+def _yield_gil() -> None:
+    """Let a thread waiting for the GIL (the event loop) run now."""
+    time.sleep(0)
+
+
 def _ints(values: np.ndarray) -> Iterator[str]:
     yield "["
     for start in range(0, len(values), CHUNK):
         if start:
             yield ","
+            _yield_gil()
         yield ",".join(map(str, values[start : start + CHUNK].tolist()))
     yield "]"
 
@@ -175,13 +187,14 @@ def encode_export(snapshot: LedgerCopy) -> Iterator[bytes]:
     if not len(users):
         yield b"{}\n"
         return
-    # Cut into chunks of about CHUNK rows, never inside one member's rows, and turn
+    # Cut into chunks of about EXPORT_CHUNK rows, never inside one member's rows, and turn
     # one chunk at a time into Python values: the GIL is never held for long.
     starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
-    cuts = np.searchsorted(starts, np.arange(0, len(users), CHUNK))
+    cuts = np.searchsorted(starts, np.arange(0, len(users), EXPORT_CHUNK))
     bounds = [*np.unique(starts[cuts[cuts < len(starts)]]).tolist(), len(users)]
     yield b"{"
     for number, (begin, end) in enumerate(itertools.pairwise(bounds)):
+        _yield_gil()
         yield _export_members(
             users[begin:end].tolist(),
             guilds[begin:end].tolist(),
