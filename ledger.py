@@ -199,11 +199,6 @@ class DayTable(_Rows):
         rows = np.sort(self.keys[: self.size])
         return bool((rows[1:] == rows[:-1]).any())
 
-    @property
-    def index(self) -> dict[int, int]:
-        """Member row -> row, as a new dict (O(rows): prefer `find`)."""
-        return dict(zip(self.keys[: self.size].tolist(), range(self.size), strict=True))
-
 
 @dataclass(frozen=True, slots=True)
 class OpenSession:
