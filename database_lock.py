@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,16 +68,6 @@ def hold_lock(lock_path: Path, *, timeout: float = 0.0) -> portalocker.Lock:
     except portalocker.exceptions.LockException as error:
         raise FileLockError(f"{lock_path} is locked by another process") from error
     return lock
-
-
-@contextlib.contextmanager
-def acquire_file_lock(lock_path: Path, *, timeout: float = 10.0) -> Iterator[None]:
-    """Hold the exclusive lock on `lock_path` for the duration of a `with` block."""
-    lock = hold_lock(lock_path, timeout=timeout)
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def fsync_dir(folder: Path) -> None:
@@ -171,16 +161,6 @@ def replace_with_backup(source: Path, target: Path, backup: Path | None) -> None
     fsync_dir(target.parent)
 
 
-def dump_json(data: Any) -> bytes:
-    """The project's JSON text: UTF-8, 2-space indent, trailing newline."""
-    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def atomic_write_json(path: Path, data: Any, *, backup: Path | None = None) -> str:
-    """Atomically write `data` as JSON (see `atomic_write`)."""
-    return atomic_write(path, [dump_json(data)], backup=backup)
-
-
 def read_json(path: Path) -> Any:
     """Read a JSON file.
 
@@ -239,36 +219,3 @@ def quarantine(path: Path, *, copy: bool = False) -> Path:
         os.chmod(target, FILE_MODE)
         fsync_dir(path.parent)
     return target
-
-
-def safe_load_json(
-    path: Path, lock_path: Path, *, default: Any = None, timeout: float = 10.0
-) -> Any:
-    """Read a JSON file under its lock; `default` when it does not exist."""
-    with acquire_file_lock(lock_path, timeout=timeout):
-        try:
-            return read_json(path)
-        except FileNotFoundError:
-            return default
-
-
-def safe_update_json(
-    path: Path,
-    lock_path: Path,
-    update: Callable[[Any], Any],
-    *,
-    default: Any = None,
-    timeout: float = 10.0,
-) -> Any:
-    """Read-modify-write a JSON file under its lock, atomically; returns the new data.
-
-    A corrupt file is not overwritten: `CorruptFileError` propagates.
-    """
-    with acquire_file_lock(lock_path, timeout=timeout):
-        try:
-            data = read_json(path)
-        except FileNotFoundError:
-            data = default
-        data = update(data)
-        atomic_write_json(path, data)
-        return data

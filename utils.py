@@ -57,17 +57,6 @@ def validate_user_id(value: str) -> bool:
     return isinstance(value, str) and bool(SNOWFLAKE.match(value))
 
 
-def validate_and_convert_user_id(value: str) -> int:
-    """A snowflake string as an int.
-
-    Raises:
-        ValueError: it is not a snowflake.
-    """
-    if not validate_user_id(value):
-        raise ValueError(f"{value!r} is not a Discord id (17 to 20 digits)")
-    return int(value)
-
-
 def escape_name(name: str) -> str:
     r"""A member name safe to show in Markdown.
 
