@@ -1,0 +1,363 @@
+"""Start-up recovery: the store's file layout, and rebuilding the ledger from them.
+
+Blocking; `Store.open` runs it in a worker thread. The newest good copy wins:
+the state file, else its `.bak`, else the newest good `DATA_FILE` placed in the
+journal by its digest. Unusable files are moved aside byte for byte and logged at
+ERROR. Journal records newer than the loaded snapshot are replayed by sequence
+number, so a record never counts twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from database_lock import (
+    CorruptFileError,
+    file_sha256,
+    quarantine,
+    read_json_and_digest,
+    temp_name,
+)
+from journal import JournalContents, Record
+from ledger import Ledger
+from snapshot import decode_export, decode_state
+
+log = logging.getLogger(__name__)
+
+KEPT_EXPORTS = 3
+"""How many export digests a snapshot lists: enough to name `DATA_FILE` and its
+`.bak` even when the snapshot before failed half-way."""
+
+MAX_ID = 2**63 - 1
+"""Ids and figures are kept as signed 64-bit integers (Discord ids fit until 2084)."""
+
+Export = tuple[int, str]
+"""(sequence number, SHA-256) of a `DATA_FILE` the store wrote: its totals are the
+ledger's totals at that sequence number."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class StorePaths:
+    """Every file the store keeps, derived from `DATA_FILE`."""
+
+    data: Path
+
+    def sibling(self, kind: str, suffix: str | None = None) -> Path:
+        """`video_ranking.json` + kind `state` -> `video_ranking.state.json`."""
+        return self.data.with_name(f"{self.data.stem}.{kind}{suffix or self.data.suffix or ''}")
+
+    @property
+    def state(self) -> Path:
+        """The full state snapshot."""
+        return self.sibling("state", ".json")
+
+    @property
+    def journal(self) -> Path:
+        """The journal of changes since the snapshot before last."""
+        return self.sibling("journal", ".jsonl")
+
+    @property
+    def audit(self) -> Path:
+        """The audit log of manual resets and adjustments."""
+        return self.sibling("audit", ".jsonl")
+
+    @property
+    def lock(self) -> Path:
+        """The lock file held while the bot runs (never replaced, so locks stay valid)."""
+        return self.data.with_name(f"{self.data.stem}.lock")
+
+    @property
+    def export_temp(self) -> Path:
+        """Where the next export is written before it replaces `DATA_FILE`."""
+        return temp_name(self.data, "export")
+
+    @property
+    def temp_prefixes(self) -> list[str]:
+        """How the names of this store's temporary files start."""
+        written = [self.data, self.state, self.journal, self.lock]
+        written += [self.backup(self.data), self.backup(self.state)]
+        return [f".{path.name}." for path in written] + [f".{self.data.stem}.corrupt-"]
+
+    @staticmethod
+    def backup(path: Path) -> Path:
+        """The previous good copy of a snapshot file."""
+        return path.with_name(f"{path.stem}.bak{path.suffix}")
+
+
+# ----------------------------------------------------------------- reading files
+
+
+def _decode_state(data: Any) -> tuple[Ledger, list[Export]]:
+    """A parsed state file: its ledger and the exports it lists.
+
+    Raises:
+        CorruptFileError: not a state file, or values no ledger can hold.
+    """
+    try:
+        ledger = decode_state(data)
+        _check_state_lengths(data)
+        _check_ledger(ledger)
+        exports = []
+        for entry in data.get("exports", []):
+            # Older states listed bare digests, all of them at the state's own seq.
+            seq, digest = (ledger.seq, entry) if isinstance(entry, str) else entry
+            exports.append((int(seq), str(digest)))
+    except CorruptFileError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+        raise CorruptFileError(f"state file has unexpected content: {error!r}") from error
+    return ledger, exports
+
+
+def _check_state_lengths(data: Any) -> None:
+    for guild_id, saved in data["guilds"].items():
+        columns = (saved["users"], saved["seconds"], saved["sessions"], saved["longest"])
+        if len({len(column) for column in columns}) != 1:
+            raise CorruptFileError(f"member columns of server {guild_id} differ in length")
+        for day, table in saved["days"].items():
+            if not len(table["rows"]) == len(table["seconds"]) == len(table["sessions"]):
+                raise CorruptFileError(f"day {day} of server {guild_id} differs in length")
+
+
+def _check_ledger(ledger: Ledger) -> None:
+    """Raise `CorruptFileError` unless every figure is one the ledger can produce."""
+    if ledger.seq < 0:
+        raise CorruptFileError(f"negative sequence number {ledger.seq}")
+    for user_id, figures in ledger.unattributed.items():
+        if not 0 < user_id <= MAX_ID or min(figures) < 0 or max(figures) > MAX_ID:
+            raise CorruptFileError(f"bad unattributed totals for {user_id}: {figures}")
+    for (guild_id, user_id), session in ledger.open_sessions.items():
+        datetime.fromisoformat(session.started_at)
+        if guild_id <= 0 or user_id <= 0 or session.credited < 0:
+            raise CorruptFileError(f"bad open session {guild_id}/{user_id}: {session}")
+    for guild_id, guild in ledger.guilds.items():
+        members = guild.members
+        keys, values = members.keys[: members.size], members.values[:, : members.size]
+        if guild_id <= 0 or (keys <= 0).any() or (values < 0).any():
+            raise CorruptFileError(f"server {guild_id} holds a bad id or a negative figure")
+        if members.has_duplicate_keys():
+            raise CorruptFileError(f"server {guild_id} lists a member twice")
+        for day, table in guild.days.items():
+            rows, figures = table.keys[: table.size], table.values[:, : table.size]
+            if table.has_duplicate_keys() or (figures < 0).any():
+                raise CorruptFileError(f"day {day} of server {guild_id} has bad figures")
+            if table.size and (rows.min() < 0 or rows.max() >= members.size):
+                raise CorruptFileError(f"day {day} of server {guild_id} names unknown rows")
+
+
+def _decode_export(data: Any) -> Ledger:
+    """A parsed `DATA_FILE` (current or original format) as a ledger.
+
+    Raises:
+        CorruptFileError: not a ranking, or values no ledger can hold.
+    """
+    try:
+        ledger = decode_export(data)
+        _check_ledger(ledger)
+        return ledger
+    except CorruptFileError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+        raise CorruptFileError(f"ranking file has unexpected content: {error!r}") from error
+
+
+def _set_aside(path: Path, what: str, error: Exception) -> None:
+    """Move an unusable file aside, byte for byte, and say so loudly."""
+    kept = quarantine(path)
+    log.error(
+        "The %s file %s could not be used (%s). It was kept as %s; "
+        "recovering from the newest good copy",
+        what,
+        path,
+        error,
+        kept,
+    )
+
+
+def _read_newest_good(
+    path: Path, what: str, decode: Callable[[Any], T]
+) -> tuple[T, Path, str] | None:
+    """The first of `path` and its backup that reads and decodes: (value, file, SHA-256).
+
+    Files that exist but cannot be used are moved aside and logged at ERROR.
+    """
+    for candidate in (path, StorePaths.backup(path)):
+        try:
+            data, digest = read_json_and_digest(candidate)
+            return decode(data), candidate, digest
+        except FileNotFoundError:
+            continue
+        except (CorruptFileError, OSError) as error:
+            _set_aside(candidate, what, error)
+    return None
+
+
+def _exports_in_journal(records: Iterable[Record]) -> list[Export]:
+    """The exports named by the journal's headers."""
+    found = []
+    for record in records:
+        if record.get("op") == "base":
+            for seq, digest in record.get("snapshots", []):
+                found.append((int(seq), str(digest)))
+    return found
+
+
+# --------------------------------------------------------------------- recovery
+
+
+@dataclass
+class Recovery:
+    """What start-up made of the files on disk."""
+
+    ledger: Ledger
+    base_seq: int
+    """Sequence number of the snapshot the ledger was loaded from (before replay)."""
+    exports: list[Export]
+    """Exports `DATA_FILE` or its `.bak` may hold, oldest first."""
+    dirty: bool
+    """Whether the files need repairing now (replayed journal records alone do not count)."""
+    replayed: int = 0
+
+
+def recover(paths: StorePaths, contents: JournalContents) -> Recovery:
+    """Rebuild the ledger from the newest good files and the journal (blocking)."""
+    records = [r for r in contents.records if r.get("op") != "base"]
+    known = _exports_in_journal(contents.records)
+    state = _read_newest_good(paths.state, "state", _decode_state)
+    if state is not None:
+        (ledger, state_exports), source, _ = state
+        recovery = _recover_from_state(paths, ledger, known + state_exports)
+        recovery.dirty |= source != paths.state
+    else:
+        recovery = _recover_without_state(paths, known, records)
+    recovery.replayed = _replay(recovery.ledger, records)
+    # Replayed records are already durable in the journal: the next snapshot folds them in.
+    recovery.dirty |= contents.corrupt_lines > 0
+    return recovery
+
+
+def _recover_from_state(paths: StorePaths, ledger: Ledger, known: list[Export]) -> Recovery:
+    """A good state: check `DATA_FILE` against it, adopting totals edited outside the bot."""
+    seq_of = {digest: seq for seq, digest in sorted(known)}
+    recovery = Recovery(ledger, ledger.seq, [], dirty=True)
+    try:
+        digest = file_sha256(paths.data)
+    except OSError as error:
+        _set_aside(paths.data, "ranking", error)
+        digest = None
+    if digest is None:
+        recovery.exports = _candidates(known, None)
+        return recovery
+    if digest in seq_of:
+        current = (seq_of[digest], digest)
+        recovery.exports = _candidates(known, current)
+        recovery.dirty = current[0] != ledger.seq
+        return recovery
+    try:
+        data, digest = read_json_and_digest(paths.data)
+        outside = _decode_export(data)
+    except (CorruptFileError, OSError) as error:
+        _set_aside(paths.data, "ranking", error)
+        recovery.exports = _candidates(known, None)
+        return recovery
+    log.warning(
+        "%s was changed outside the bot; its totals were adopted (per-day history kept as it was)",
+        paths.data,
+    )
+    _adopt_totals(ledger, outside)
+    recovery.exports = _candidates(known, (ledger.seq, digest))
+    return recovery
+
+
+def _recover_without_state(
+    paths: StorePaths, known: list[Export], records: list[Record]
+) -> Recovery:
+    """No good state: start from the newest good export, else from nothing."""
+    export = _read_newest_good(paths.data, "ranking", _decode_export)
+    if export is None:
+        if known:
+            log.error(
+                "No state or ranking file of %s could be read; rebuilding from the journal "
+                "alone (older totals are in the files kept aside as *.corrupt-*)",
+                paths.data,
+            )
+        return Recovery(Ledger(), 0, [], dirty=bool(records))
+    ledger, source, digest = export
+    seq_of = {d: seq for seq, d in sorted(known)}
+    if digest in seq_of:
+        ledger.seq = seq_of[digest]
+        log.warning(
+            "No state file of %s could be read; totals recovered from %s and the journal "
+            "(per-day history before it is missing)",
+            paths.data,
+            source,
+        )
+        return Recovery(ledger, ledger.seq, _candidates(known, (ledger.seq, digest)), dirty=True)
+    # Not a file this store wrote (the original format, or edited by hand): no
+    # journal record can be placed after it, so none is replayed.
+    if records:
+        log.error(
+            "No state file could be read and %s matches no snapshot in the journal; "
+            "journal records were not replayed and the journal is kept in %s",
+            source,
+            quarantine(paths.journal, copy=True),
+        )
+    else:
+        log.info("Loaded %d member(s) from %s", _member_count(ledger), source)
+    ledger.seq = max([r.get("seq", 0) for r in records] + [s for s, _ in known] + [0])
+    return Recovery(ledger, ledger.seq, [(ledger.seq, digest)], dirty=True)
+
+
+def _candidates(known: list[Export], current: Export | None) -> list[Export]:
+    """Exports that `DATA_FILE` or its backup may hold, oldest first, `current` last.
+
+    >>> _candidates([(1, "a"), (5, "c"), (3, "b"), (5, "c")], (7, "d"))
+    [(3, 'b'), (5, 'c'), (7, 'd')]
+    >>> _candidates([(1, "a")], None)
+    [(1, 'a')]
+    """
+    tail = [current] if current is not None else []
+    others = sorted(set(known) - set(tail))
+    keep = KEPT_EXPORTS - len(tail)
+    return others[max(0, len(others) - keep) :] + tail
+
+
+def _member_count(ledger: Ledger) -> int:
+    users = set(ledger.unattributed)
+    for guild in ledger.guilds.values():
+        users.update(guild.members.index)
+    return len(users)
+
+
+def _replay(ledger: Ledger, records: Iterable[Record]) -> int:
+    """Apply the records newer than the ledger, in order; how many were applied."""
+    replayed = 0
+    for record in records:
+        if record.get("seq", 0) > ledger.seq:
+            ledger.apply(record)
+            replayed += 1
+    if replayed:
+        log.info("Replayed %d journal record(s) newer than the last snapshot", replayed)
+    return replayed
+
+
+def _adopt_totals(ledger: Ledger, source: Ledger) -> None:
+    """Make the ledger's totals those of `source`, keeping its per-day history."""
+    for guild_id, theirs in source.guilds.items():
+        mine = ledger.guild(guild_id)
+        for user_id, row in theirs.members.index.items():
+            my_row = mine.members.row(user_id)  # may grow the table: index it afterwards
+            mine.members.values[:2, my_row] = theirs.members.values[:2, row]
+        for user_id, row in mine.members.index.items():
+            if user_id not in theirs.members.index:
+                mine.members.values[:2, row] = 0
+    for guild_id in set(ledger.guilds) - set(source.guilds):
+        ledger.guilds[guild_id].members.values[:2, :] = 0
+    ledger.unattributed = dict(source.unattributed)
