@@ -1,0 +1,81 @@
+"""Settings: read when asked, environment before `.env`, data paths independent of the CWD."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import config
+from bot import create_bot
+from config import PROJECT_DIR, SettingsError, load_settings
+
+
+@pytest.fixture
+def env_file(tmp_path):
+    path = tmp_path / ".env"
+    path.write_text("")
+    return path
+
+
+def test_defaults_are_the_documented_ones(env_file):
+    settings = load_settings({}, env_file)
+    assert settings.command_prefix == "!"
+    assert settings.data_file == PROJECT_DIR / "video_ranking.json"
+    assert settings.log_level == "INFO"
+    assert settings.timezone == ZoneInfo("America/Sao_Paulo")
+    assert settings.checkpoint_seconds == 60
+    assert settings.token == ""
+
+
+def test_a_relative_data_file_is_beside_bot_py_whatever_the_working_directory(
+    env_file, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({"DATA_FILE": "dados/ranking.json"}, env_file)
+    assert settings.data_file == PROJECT_DIR / "dados" / "ranking.json"
+
+
+def test_an_absolute_data_file_is_kept(env_file, tmp_path):
+    target = tmp_path / "ranking.json"
+    assert load_settings({"DATA_FILE": str(target)}, env_file).data_file == target
+
+
+def test_the_environment_wins_over_the_env_file(env_file):
+    env_file.write_text("COMMAND_PREFIX=?\nLOG_LEVEL=DEBUG\n")
+    settings = load_settings({"COMMAND_PREFIX": "$"}, env_file)
+    assert settings.command_prefix == "$"
+    assert settings.log_level == "DEBUG"
+
+
+def test_the_token_never_shows_in_repr(env_file):
+    settings = load_settings({"DISCORD_TOKEN": "segredo.muito.secreto"}, env_file)
+    assert settings.token == "segredo.muito.secreto"
+    assert "segredo" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TIMEZONE", "Lugar/Nenhum"),
+        ("CHECKPOINT_SECONDS", "0"),
+        ("CHECKPOINT_SECONDS", "abc"),
+        ("LOG_LEVEL", "VERBOSO"),
+        ("LEGACY_GUILD_ID", "123"),
+    ],
+)
+def test_an_unusable_value_is_refused_naming_the_setting(env_file, name, value):
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value}, env_file)
+
+
+def test_create_bot_reads_the_settings_when_called(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "PROJECT_DIR", tmp_path)  # no developer .env
+    monkeypatch.setenv("COMMAND_PREFIX", "?")
+    monkeypatch.setenv("DATA_FILE", str(tmp_path / "a.json"))
+    first = create_bot()
+    monkeypatch.setenv("DATA_FILE", str(tmp_path / "b.json"))
+    second = create_bot()
+    assert first.settings.data_file == tmp_path / "a.json"
+    assert second.settings.data_file == tmp_path / "b.json"
+    assert second.settings.command_prefix == "?"
