@@ -23,7 +23,7 @@ import texts
 from audit import AuditEntry, AuditLog, audit_line
 from config import EMBED_COLOR
 from cooldowns import member_cooldown
-from csv_export import ExportRow, build_csv, export_names
+from csv_export import build_csv, export_rows, fill_missing_names
 from journal import Record
 from periods import PERIOD_LABELS, Period, local_day, period_days
 from utils import escape_name, format_duration, truncate_string
@@ -382,15 +382,19 @@ class Admin(commands.Cog):
         standings = self.bot.store.ledger.standings(
             ctx.guild.id, days, live=self.bot.sessions.live(ctx.guild.id)
         )
-        ranked = standings.top(len(standings))
         label = PERIOD_LABELS[period]
-        if not ranked:
+        if not len(standings):
             await ctx.send(texts.EXPORT_EMPTY.format(period=label))
             return
-        names = await export_names(self.bot.names, ctx.guild, [s.user_id for s in ranked])
-        rows = [
-            ExportRow(s.user_id, names.get(s.user_id, ""), s.seconds, s.sessions) for s in ranked
-        ]
+        guild = ctx.guild
+
+        def cached_name(user_id: int) -> str | None:
+            member = guild.get_member(user_id)
+            return None if member is None else member.display_name
+
+        # Work over every member runs in threads; the event loop only fetches a few names.
+        rows, missing = await asyncio.to_thread(export_rows, standings, cached_name)
+        rows = await fill_missing_names(self.bot.names, guild, rows, missing)
         data = await asyncio.to_thread(build_csv, rows)
         day = date.fromordinal(local_day(now, self.bot.settings.timezone)).isoformat()
         filename = texts.EXPORT_FILENAME.format(period=period.value, day=day)

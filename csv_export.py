@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import discord
 
 import texts
+from ledger import Standings
 from utils import MemberNames, format_duration
 
 EXPORT_FETCH_LIMIT = 100
@@ -62,16 +63,33 @@ def build_csv(rows: Iterable[ExportRow]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-async def export_names(
-    directory: MemberNames, guild: discord.Guild, user_ids: Sequence[int]
-) -> dict[int, str]:
-    """Names for an export: the cache for everyone, Discord for the first few misses.
+def export_rows(
+    standings: Standings, cached_name: Callable[[int], str | None]
+) -> tuple[list[ExportRow], list[int]]:
+    """Every ranked member in order, named from the cache; and the ids the cache lacks.
 
-    Members who left (or who are beyond the fetch limit) get an empty name.
+    Pure CPU work over the whole server: run it in a worker thread.
     """
-    names = {uid: m.display_name for uid in user_ids if (m := guild.get_member(uid)) is not None}
-    missing = [uid for uid in user_ids if uid not in names][:EXPORT_FETCH_LIMIT]
-    if missing:
-        fetched = await directory.lookup(guild, missing)
-        names.update({uid: name for uid, name in fetched.items() if name is not None})
-    return names
+    rows, missing = [], []
+    for standing in standings.top(len(standings)):
+        name = cached_name(standing.user_id)
+        if name is None:
+            missing.append(standing.user_id)
+        rows.append(ExportRow(standing.user_id, name or "", standing.seconds, standing.sessions))
+    return rows, missing
+
+
+async def fill_missing_names(
+    directory: MemberNames, guild: discord.Guild, rows: list[ExportRow], missing: Sequence[int]
+) -> list[ExportRow]:
+    """Ask Discord for the first few names the cache lacked.
+
+    Members who left (or who are beyond the fetch limit) keep an empty name.
+    """
+    if not missing:
+        return rows
+    fetched = await directory.lookup(guild, missing[:EXPORT_FETCH_LIMIT])
+    return [
+        replace(row, name=fetched.get(row.user_id) or row.name) if not row.name else row
+        for row in rows
+    ]
