@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import os
 import stat
@@ -13,6 +12,7 @@ import pytest
 import journal as journal_module
 from database_lock import FILE_MODE
 from journal import Journal, JournalClosedError, encode, read_journal
+from tests.failing_disk import FailingOs
 
 
 def lines(*records: dict) -> bytes:
@@ -21,23 +21,6 @@ def lines(*records: dict) -> bytes:
 
 def rec(seq: int) -> dict:
     return {"seq": seq, "op": "credit", "g": 1, "u": 2, "s": seq, "n": 1}
-
-
-class FailingOs:
-    """`os` for the journal module, whose writes fail with ENOSPC while `full` is set."""
-
-    def __init__(self) -> None:
-        self.full = False
-        self.refused = 0
-
-    def __getattr__(self, name: str):
-        return getattr(os, name)
-
-    def write(self, fd: int, data) -> int:
-        if self.full:
-            self.refused += 1
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return os.write(fd, data)
 
 
 @pytest.fixture

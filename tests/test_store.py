@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from database_lock import FILE_MODE
 from journal import read_journal
 from ledger import Ledger
 from snapshot import copy_ledger, encode_export
+from tests.failing_disk import FailingOs
 from tests.store_worker import credit
 from tests.voice_helpers import stop_bot
 
@@ -538,30 +538,6 @@ async def test_the_backup_and_the_journal_stay_complete_after_a_restart(data_fil
 
 
 # ------------------------------------------------------------ failing disk
-
-
-class FailingOs:
-    """`os` as the store's modules see it; writes and fsyncs fail with ENOSPC while `full`."""
-
-    def __init__(self) -> None:
-        self.full = False
-        self.refused = 0
-
-    def __getattr__(self, name: str):
-        return getattr(os, name)
-
-    def _check(self) -> None:
-        if self.full:
-            self.refused += 1
-            raise OSError(errno.ENOSPC, "No space left on device")
-
-    def write(self, fd: int, data) -> int:
-        self._check()
-        return os.write(fd, data)
-
-    def fsync(self, fd: int) -> None:
-        self._check()
-        os.fsync(fd)
 
 
 @pytest.fixture
