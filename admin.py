@@ -125,11 +125,11 @@ class ResetConfirmView(OwnerOnlyView):
         self.confirm.label = texts.RESET_BUTTON_CONFIRM
         self.cancel.label = texts.RESET_BUTTON_CANCEL
 
-    async def _finish(self, interaction: discord.Interaction[Any], content: str) -> None:
+    def _end(self) -> None:
+        """No more answers: disable the buttons and stop listening."""
         self.finished = True
         self.disable_all()
         self.stop()
-        await interaction.response.edit_message(content=content, view=self)
 
     @discord.ui.button(label="Zerar", style=discord.ButtonStyle.danger)
     async def confirm(
@@ -139,9 +139,7 @@ class ResetConfirmView(OwnerOnlyView):
         del button
         if self.finished:
             return
-        self.finished = True
-        self.disable_all()
-        self.stop()
+        self._end()
         await interaction.response.defer()  # writing to disk may outlast Discord's 3 s
         content = await self.cog.reset(self.ctx, self.target, self.reason)
         await interaction.edit_original_response(content=content, view=self)
@@ -154,7 +152,8 @@ class ResetConfirmView(OwnerOnlyView):
         del button
         if self.finished:
             return
-        await self._finish(interaction, texts.RESET_CANCELLED)
+        self._end()
+        await interaction.response.edit_message(content=texts.RESET_CANCELLED, view=self)
 
     async def on_timeout(self) -> None:
         """Nothing happens; say so and disable the buttons."""
