@@ -18,7 +18,8 @@ from periods import DayRange
 
 Record = dict[str, Any]
 
-SECONDS, SESSIONS, LONGEST = 0, 1, 2
+SECONDS, SESSIONS, LONGEST, ADJUSTED = 0, 1, 2, 3
+"""Member columns: total seconds, sessions, longest session, net manual adjustment (signed)."""
 
 
 class _Rows:
@@ -213,8 +214,20 @@ class MemberStats:
     """One member's all-time figures in one server."""
 
     seconds: int
+    """Total camera seconds, manual adjustments included."""
     sessions: int
     longest: int
+    adjusted: int = 0
+    """Net seconds added (or, when negative, removed) by hand."""
+
+    @property
+    def session_seconds(self) -> int:
+        """Seconds that come from real camera sessions (the total without adjustments).
+
+        >>> MemberStats(seconds=40, sessions=1, longest=100, adjusted=-60).session_seconds
+        100
+        """
+        return max(0, self.seconds - self.adjusted)
 
 
 class GuildLedger:
@@ -222,7 +235,7 @@ class GuildLedger:
 
     def __init__(self) -> None:
         """Start with no members."""
-        self.members = Table(3)
+        self.members = Table(4)
         self.days: dict[int, DayTable] = {}
 
     def credit(
@@ -271,12 +284,14 @@ class GuildLedger:
         values = self.members.values
         if seconds >= 0:
             values[SECONDS, row] += seconds
+            values[ADJUSTED, row] += seconds
             table = self._day(day)
             day_row = table.row(row)
             table.values[SECONDS, day_row] += seconds
             return seconds
         applied = -min(-seconds, int(values[SECONDS, row]))
         values[SECONDS, row] += applied
+        values[ADJUSTED, row] += applied
         remaining = -applied
         for past in sorted((d for d in self.days if d <= day), reverse=True):
             if remaining <= 0:
@@ -306,8 +321,8 @@ class GuildLedger:
         row = self.members.index.get(user_id)
         if row is None:
             return MemberStats(0, 0, 0)
-        seconds, sessions, longest = (int(v) for v in self.members.values[:, row])
-        return MemberStats(seconds, sessions, longest)
+        seconds, sessions, longest, adjusted = (int(v) for v in self.members.values[:, row])
+        return MemberStats(seconds, sessions, longest, adjusted)
 
     def member_seconds_in(self, user_id: int, days: DayRange) -> int:
         """A member's seconds within a range of local days."""

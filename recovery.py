@@ -24,7 +24,7 @@ from database_lock import (
     temp_name,
 )
 from journal import JournalContents, Record
-from ledger import Ledger
+from ledger import ADJUSTED, Ledger
 from snapshot import decode_export, decode_state
 
 log = logging.getLogger(__name__)
@@ -119,6 +119,7 @@ def _decode_state(data: Any) -> tuple[Ledger, list[Export]]:
 def _check_state_lengths(data: Any) -> None:
     for guild_id, saved in data["guilds"].items():
         columns = (saved["users"], saved["seconds"], saved["sessions"], saved["longest"])
+        columns += (saved.get("adjusted", saved["users"]),)
         if len({len(column) for column in columns}) != 1:
             raise CorruptFileError(f"member columns of server {guild_id} differ in length")
         for day, table in saved["days"].items():
@@ -139,7 +140,7 @@ def _check_ledger(ledger: Ledger) -> None:
             raise CorruptFileError(f"bad open session {guild_id}/{user_id}: {session}")
     for guild_id, guild in ledger.guilds.items():
         members = guild.members
-        keys, values = members.keys[: members.size], members.values[:, : members.size]
+        keys, values = members.keys[: members.size], members.values[:ADJUSTED, : members.size]
         if guild_id <= 0 or (keys <= 0).any() or (values < 0).any():
             raise CorruptFileError(f"server {guild_id} holds a bad id or a negative figure")
         if members.has_duplicate_keys():

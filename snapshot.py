@@ -93,7 +93,7 @@ def encode_state(snapshot: LedgerCopy) -> Iterator[bytes]:
         for number, (guild_id, guild) in enumerate(snapshot.guilds.items()):
             yield ("," if number else "") + f'"{guild_id}":{{"users":'
             yield from _ints(guild.member_keys)
-            for name, column in (("seconds", 0), ("sessions", 1), ("longest", 2)):
+            for name, column in (("seconds", 0), ("sessions", 1), ("longest", 2), ("adjusted", 3)):
                 yield f',"{name}":'
                 yield from _ints(guild.member_values[column])
             yield ',"days":{'
@@ -140,8 +140,10 @@ def decode_state(data: Any) -> Ledger:
         }
         for guild_id, saved in data["guilds"].items():
             guild = GuildLedger()
+            # States written before manual adjustments were kept apart have no "adjusted".
+            adjusted = saved.get("adjusted", [0] * len(saved["users"]))
             guild.members = Table.from_columns(
-                saved["users"], saved["seconds"], saved["sessions"], saved["longest"]
+                saved["users"], saved["seconds"], saved["sessions"], saved["longest"], adjusted
             )
             for day_text, day in saved["days"].items():
                 ordinal = date.fromisoformat(day_text).toordinal()
