@@ -15,7 +15,7 @@ from discord.ext import commands
 from config import Settings, SettingsError, build_intents, load_settings, setup_logging
 from database import Store, StoreLockedError
 from events import SystemClock, VideoSessionManager
-from utils import MemberNames
+from utils import MemberNames, plural
 
 log = logging.getLogger("bate-ponto")
 
@@ -84,12 +84,26 @@ class BatePonto(commands.Bot):
     async def _persist_and_close_store(self) -> None:
         if self._store is None:
             return
-        # Stop listening first: no session may start after the last ones are closed.
+        # Stop listening first: no session may start after the last ones are saved.
         await self.remove_cog("VoiceTracker")
-        records = self.sessions.end_all()
+        # Credited up to now but left open, like a crash at its best: a member still
+        # on camera when the bot is back continues the same session.
+        records = self.sessions.checkpoint()
         if records:
             self._store.commit(records)
-            log.info("%d sessão(ões) de câmera encerrada(s) ao desligar", len(records))
+        running = len(self.sessions.keys())
+        if running:
+            log.info(
+                "Tempo de câmera salvo ao desligar (%s); quem ainda estiver com a câmera "
+                "ligada na volta do bot continua a mesma sessão",
+                plural(running, "sessão aberta", "sessões abertas"),
+            )
+        unidentified = len(self.sessions.unidentified())
+        if unidentified:
+            log.warning(
+                "O Discord não deixou identificar quem está em %s; esse tempo não foi salvo",
+                plural(unidentified, "sessão", "sessões"),
+            )
         await self._store.close()
 
 

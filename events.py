@@ -56,6 +56,10 @@ class SystemClock:
         return discord.utils.utcnow()
 
 
+LOOKUP_RETRY_FIRST_SECONDS = 2.0
+"""Pause before a failed member lookup is tried again; it doubles up to the maximum."""
+LOOKUP_RETRY_MAX_SECONDS = 300.0
+
 # ------------------------------------------------------------------- facts
 
 
@@ -64,6 +68,11 @@ def is_on_camera(state: discord.VoiceState | None, afk_channel_id: int | None) -
     if state is None or state.channel is None or not state.self_video:
         return False
     return state.channel.id != afk_channel_id
+
+
+def forget_voice_states(guild: discord.Guild) -> None:
+    """Drop the voice states cached for a server (see `VoiceTracker.on_guild_unavailable`)."""
+    guild._voice_states.clear()  # discord.py offers no public way to do this
 
 
 def video_states(guild: discord.Guild) -> dict[int, discord.VoiceState]:
@@ -94,10 +103,28 @@ class Session:
     offset: float = 0.0
     credited: int = 0
     counted: bool = False
+    identified: bool = True
+    """False while the bot cannot tell whether the member is a person (a lookup failed):
+    the time accrues, but nothing is credited until the member turns out to be one."""
 
     def elapsed(self, at: float) -> float:
         """Seconds on camera up to monotonic instant `at`."""
         return self.offset + max(0.0, at - self.base)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """What a running session holds that the ledger does not have yet."""
+
+    days: tuple[tuple[int, int], ...]
+    """(local day, seconds) of the time not yet credited, split at local midnights."""
+    session_day: int | None
+    """The local day the session counts on, while it is not counted yet; else None."""
+
+    @property
+    def seconds(self) -> int:
+        """All the seconds not yet credited."""
+        return sum(seconds for _day, seconds in self.days)
 
 
 class VideoSessionManager:
@@ -110,6 +137,8 @@ class VideoSessionManager:
     The manager also knows whether the bot can vouch for what it sees: after
     the gateway is lost, a server's camera time counts only up to the loss
     until that server's voice states have been read again (`guild_verified`).
+    A server that becomes unavailable is the same loss for that server alone
+    (`guild_lost`).
     """
 
     def __init__(self, clock: Clock, zone: ZoneInfo) -> None:
@@ -118,6 +147,9 @@ class VideoSessionManager:
         self.zone = zone
         self.sessions: dict[SessionKey, Session] = {}
         self.lost_at: float | None = None
+        """When the gateway was lost (None while connected)."""
+        self._lost: dict[int, float] = {}
+        """Servers lost on their own (unavailable), and when."""
         self._verified: set[int] = set()
 
     # ------------------------------------------------------------ connection
@@ -130,18 +162,33 @@ class VideoSessionManager:
         self._verified.clear()
         return True
 
+    def guild_lost(self, guild_id: int) -> bool:
+        """One server became unavailable now; False if it was already lost."""
+        if guild_id in self._lost:
+            return False
+        self._lost[guild_id] = self.vouched_until(guild_id)
+        self._verified.discard(guild_id)
+        return True
+
     def guild_verified(self, guild_id: int) -> None:
         """A server's voice states were read again: its camera time is live again."""
+        self._lost.pop(guild_id, None)
         if self.lost_at is not None:
             self._verified.add(guild_id)
 
     def connection_restored(self) -> None:
-        """Every server was read again after a loss."""
+        """Every available server was read again after a gateway loss.
+
+        Servers still unavailable stay lost until they are read again.
+        """
         self.lost_at = None
         self._verified.clear()
 
     def vouched_until(self, guild_id: int) -> float:
         """The latest monotonic instant the bot can vouch for camera time in a server."""
+        lost = self._lost.get(guild_id)
+        if lost is not None:
+            return lost
         if self.lost_at is not None and guild_id not in self._verified:
             return self.lost_at
         return self.clock.monotonic()
@@ -152,21 +199,29 @@ class VideoSessionManager:
         """Whether the member has a session running in the server."""
         return (guild_id, user_id) in self.sessions
 
-    def start_session(self, guild_id: int, user_id: int, saved: OpenSession | None = None) -> bool:
+    def start_session(
+        self,
+        guild_id: int,
+        user_id: int,
+        saved: OpenSession | None = None,
+        *,
+        identified: bool = True,
+    ) -> bool:
         """Start a session now; False if one is already running.
 
         With `saved` (a session persisted by an earlier run and never closed),
         that session continues: its credited time and its count carry over, and
-        the time in between is not counted.
+        the time in between is not counted. With `identified` False the member
+        may still turn out to be a bot (see `identify` and `discard`).
         """
         key = (guild_id, user_id)
         if key in self.sessions:
             return False
         now = self.clock.monotonic()
         if saved is None:
-            self.sessions[key] = Session(guild_id, user_id, self.clock.now(), now)
+            session = Session(guild_id, user_id, self.clock.now(), now)
         else:
-            self.sessions[key] = Session(
+            session = Session(
                 guild_id,
                 user_id,
                 datetime.fromisoformat(saved.started_at),
@@ -175,16 +230,33 @@ class VideoSessionManager:
                 credited=saved.credited,
                 counted=True,
             )
+        session.identified = identified
+        self.sessions[key] = session
         return True
 
+    def is_identified(self, guild_id: int, user_id: int) -> bool:
+        """Whether a running session is known to belong to a person (False if none runs)."""
+        session = self.sessions.get((guild_id, user_id))
+        return session is not None and session.identified
+
+    def identify(self, guild_id: int, user_id: int) -> None:
+        """The member of a running session is a person: its time can be credited."""
+        session = self.sessions.get((guild_id, user_id))
+        if session is not None:
+            session.identified = True
+
+    def discard(self, guild_id: int, user_id: int) -> bool:
+        """Drop a session without crediting anything (its member is a bot); False if none."""
+        return self.sessions.pop((guild_id, user_id), None) is not None
+
     def end_session(self, guild_id: int, user_id: int, at: float | None = None) -> Record | None:
-        """End a session; its closing record.
+        """End a session; its closing record (None for no session or an unidentified one).
 
         It ends at monotonic instant `at`, by default the latest instant the bot
         can vouch for (see `vouched_until`).
         """
         session = self.sessions.pop((guild_id, user_id), None)
-        if session is None:
+        if session is None or not session.identified:
             return None
         until = self.vouched_until(guild_id) if at is None else at
         return self._record(session, until, closing=True)
@@ -194,38 +266,63 @@ class VideoSessionManager:
 
         Returns False when the member had no session running.
         """
-        if self.sessions.pop((guild_id, user_id), None) is None:
+        session = self.sessions.pop((guild_id, user_id), None)
+        if session is None:
             return False
-        return self.start_session(guild_id, user_id)
+        return self.start_session(guild_id, user_id, identified=session.identified)
 
     def end_all(self, at: float | None = None) -> list[Record]:
         """End every session (see `end_session` for `at`); their closing records."""
         return [r for key in list(self.sessions) if (r := self.end_session(*key, at=at))]
 
     def checkpoint(self) -> list[Record]:
-        """Records crediting the time every open session accrued so far (as far as vouched)."""
+        """Records crediting the time every open session accrued so far (as far as vouched).
+
+        The sessions stay open: after a stop they continue when the bot is back
+        and the member is still on camera. Unidentified sessions are left out.
+        """
         records = []
         for session in self.sessions.values():
+            if not session.identified:
+                continue
             record = self._record(session, self.vouched_until(session.guild_id), closing=False)
             if record is not None:
                 records.append(record)
         return records
 
+    def unidentified(self) -> list[SessionKey]:
+        """Keys of the sessions whose member is not identified yet."""
+        return [key for key, session in self.sessions.items() if not session.identified]
+
+    def pending(self, guild_id: int) -> dict[int, Pending]:
+        """Per member of a server: the time of the running session not yet credited.
+
+        Split by local day exactly as its next record will split it, up to the
+        latest instant the bot can vouch for. Unidentified sessions are left out.
+        """
+        at = self.vouched_until(guild_id)
+        result: dict[int, Pending] = {}
+        for session in self.sessions.values():
+            if session.guild_id != guild_id or not session.identified:
+                continue
+            _total, _delta, days = self._uncredited(session, at)
+            session_day = None if session.counted else local_day(session.started_at, self.zone)
+            result[session.user_id] = Pending(tuple(days), session_day)
+        return result
+
     def live(self, guild_id: int) -> dict[int, tuple[int, int]]:
         """Per member of a server: (seconds not yet credited, sessions not yet counted)."""
-        now = self.clock.monotonic()
         return {
-            s.user_id: (int(s.elapsed(now)) - s.credited, 0 if s.counted else 1)
-            for s in self.sessions.values()
-            if s.guild_id == guild_id
+            user_id: (pending.seconds, 0 if pending.session_day is None else 1)
+            for user_id, pending in self.pending(guild_id).items()
         }
 
     def current(self, guild_id: int, user_id: int) -> tuple[datetime, int] | None:
-        """(start, whole seconds so far) of a running session."""
+        """(start, whole seconds so far, as far as vouched) of a running, identified session."""
         session = self.sessions.get((guild_id, user_id))
-        if session is None:
+        if session is None or not session.identified:
             return None
-        return session.started_at, int(session.elapsed(self.clock.monotonic()))
+        return session.started_at, int(session.elapsed(self.vouched_until(guild_id)))
 
     def keys_in(self, guild_id: int) -> list[SessionKey]:
         """Keys of the sessions running in a server."""
@@ -235,19 +332,24 @@ class VideoSessionManager:
         """Keys of every running session."""
         return list(self.sessions)
 
-    def _record(self, session: Session, at: float, *, closing: bool) -> Record | None:
+    def _uncredited(self, session: Session, at: float) -> tuple[int, int, list[tuple[int, int]]]:
+        """(whole seconds at `at`, seconds not yet credited, those split by local day)."""
         total = max(session.credited, int(session.elapsed(at)))
         delta = total - session.credited
+        until = self.clock.now() - timedelta(seconds=max(0.0, self.clock.monotonic() - at))
+        return total, delta, split_by_local_day(until, -delta, 0, self.zone)
+
+    def _record(self, session: Session, at: float, *, closing: bool) -> Record | None:
+        total, delta, days = self._uncredited(session, at)
         if not closing and delta == 0 and session.counted:
             return None
-        until = self.clock.now() - timedelta(seconds=max(0.0, self.clock.monotonic() - at))
         record: Record = {
             "op": "credit",
             "g": session.guild_id,
             "u": session.user_id,
             "s": delta,
             "n": 0 if session.counted else 1,
-            "days": [list(p) for p in split_by_local_day(until, -delta, 0, self.zone)],
+            "days": [list(p) for p in days],
             "day": local_day(session.started_at, self.zone),
             "long": total,
             "open": not closing,
@@ -270,17 +372,23 @@ class VoiceTracker(commands.Cog):
         self.bot = bot
         self.sessions = bot.sessions
         self._checkpointer: asyncio.Task[None] | None = None
+        self._lookups: dict[SessionKey, asyncio.Task[None]] = {}
 
     async def cog_load(self) -> None:
         """Start the checkpoint loop."""
         self._checkpointer = asyncio.create_task(self._checkpoint_loop(), name="checkpoints")
 
     async def cog_unload(self) -> None:
-        """Stop the checkpoint loop."""
+        """Stop the checkpoint loop and the member lookups still being retried."""
+        tasks = [*self._lookups.values()]
         if self._checkpointer is not None:
-            self._checkpointer.cancel()
+            tasks.append(self._checkpointer)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._checkpointer
+                await task
+        self._lookups.clear()
 
     def _commit(self, records: Iterable[Record]) -> None:
         records = list(records)
@@ -294,10 +402,14 @@ class VoiceTracker(commands.Cog):
 
     # ---------------------------------------------------------------- facts
 
-    def _camera_on(self, guild_id: int, user_id: int, name: str) -> None:
+    def _camera_on(
+        self, guild_id: int, user_id: int, name: str, *, identified: bool = True
+    ) -> None:
         """The member is on camera: start a session, or continue one saved by an earlier run."""
         saved = self.bot.store.ledger.open_sessions.get((guild_id, user_id))
-        if not self.sessions.start_session(guild_id, user_id, saved=saved):
+        if not self.sessions.start_session(guild_id, user_id, saved=saved, identified=identified):
+            if identified:
+                self.sessions.identify(guild_id, user_id)
             return
         if saved is None:
             log.info("📹 %s ligou a câmera (servidor %s)", name, guild_id)
@@ -326,21 +438,26 @@ class VoiceTracker(commands.Cog):
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
     ) -> None:
         """Start or end a session when the camera state of a member changes."""
-        if member.bot:
-            return
         del before  # only the state now matters, which makes replays harmless
         guild = member.guild
+        if member.bot:
+            if self.sessions.discard(guild.id, member.id):
+                log.info("%s é um bot: a sessão iniciada sem identificação foi descartada", member)
+            return
         afk = guild.afk_channel.id if guild.afk_channel else None
         if is_on_camera(after, afk):
             self._camera_on(guild.id, member.id, member.display_name)
         else:
+            self.sessions.identify(guild.id, member.id)
             self._camera_off(guild.id, member.id, member.display_name)
 
     @commands.Cog.listener()
     async def on_disconnect(self) -> None:
         """Remember when the gateway was lost: sessions that end unseen end there."""
         if self.sessions.connection_lost():
-            log.warning("Gateway connection lost; camera time is on hold until it is back")
+            log.warning(
+                "Conexão com o Discord perdida; o tempo de câmera fica em espera até ela voltar"
+            )
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
@@ -351,6 +468,23 @@ class VoiceTracker(commands.Cog):
     async def on_resumed(self) -> None:
         """After a resumed session, re-check what the cache now says."""
         await self.reconcile(self.bot.guilds)
+
+    @commands.Cog.listener()
+    async def on_guild_unavailable(self, guild: discord.Guild) -> None:
+        """A server went away (an outage on Discord's side): a lost connection for it alone.
+
+        Its sessions count only up to now until it is back. discord.py keeps the
+        server's cached voice states and, when the server returns, merges the
+        new ones into them without dropping any: a member who left meanwhile
+        would still look connected. They are dropped now, so what the server
+        reports on its return is all the bot goes by.
+        """
+        if self.sessions.guild_lost(guild.id):
+            log.warning(
+                "Servidor %s indisponível; o tempo de câmera nele fica em espera até ele voltar",
+                guild.id,
+            )
+        forget_voice_states(guild)
 
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
@@ -368,6 +502,7 @@ class VoiceTracker(commands.Cog):
         """The bot left a server: close the sessions running there."""
         for guild_id, user_id in self.sessions.keys_in(guild.id):
             self._camera_off(guild_id, user_id, self._name(guild, user_id))
+            self.sessions.discard(guild_id, user_id)  # an unidentified one ends uncounted
 
     @commands.Cog.listener()
     async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
@@ -385,26 +520,34 @@ class VoiceTracker(commands.Cog):
         unseen time is never counted. With `full` (a READY or RESUMED: every
         server was re-read), sessions live or saved by an earlier run in servers
         the bot is not in any more are closed too, and the loss is over.
+        Servers still unavailable stay on hold until they come back.
         """
         for guild in list(guilds):
             if guild.unavailable:
+                self.sessions.guild_lost(guild.id)
                 continue
             fetched = await self._fetch_uncached_video_members(guild)
             # No await from here on: what is applied is what the cache says now.
             current = self.bot.get_guild(guild.id)
-            if current is not None:
+            if current is not None and not current.unavailable:
                 self._reconcile_guild(current, fetched)
         if full:
             present = {guild.id for guild in self.bot.guilds}
             for guild_id, user_id in self.sessions.keys():
                 if guild_id not in present:
                     self._camera_off(guild_id, user_id, str(user_id))
+                    self.sessions.discard(guild_id, user_id)
             self._close_saved_sessions(lambda guild_id: guild_id not in present)
             self.sessions.connection_restored()
         await self._attribute_legacy_totals()
 
     def _reconcile_guild(self, guild: discord.Guild, fetched: dict[int, discord.Member]) -> None:
-        """Apply one server's voice states; `fetched` has members missing from the cache."""
+        """Apply one server's voice states; `fetched` has members missing from the cache.
+
+        A member on camera whose lookup failed still starts (or keeps) a session
+        at once, unidentified: its time accrues from now and is credited once a
+        retried lookup shows a person (a bot's session is dropped).
+        """
         afk = guild.afk_channel.id if guild.afk_channel else None
         on_camera: dict[int, str] = {}
         unknown: set[int] = set()
@@ -413,14 +556,21 @@ class VoiceTracker(commands.Cog):
                 continue
             member = guild.get_member(user_id) or fetched.get(user_id)
             if member is None:
-                unknown.add(user_id)  # not identified: leave its session as it is
+                unknown.add(user_id)
             elif not member.bot:
                 on_camera[user_id] = member.display_name
+            elif self.sessions.discard(guild.id, user_id):
+                log.info("%s é um bot: a sessão iniciada sem identificação foi descartada", member)
         for guild_id, user_id in self.sessions.keys_in(guild.id):
             if user_id not in on_camera and user_id not in unknown:
                 self._camera_off(guild_id, user_id, self._name(guild, user_id))
+                self.sessions.discard(guild_id, user_id)
         for user_id, name in on_camera.items():
             self._camera_on(guild.id, user_id, name)
+        for user_id in unknown:
+            self._camera_on(guild.id, user_id, str(user_id), identified=False)
+            if not self.sessions.is_identified(guild.id, user_id):
+                self._identify_later(guild.id, user_id)
         self._close_saved_sessions(lambda guild_id: guild_id == guild.id)
         self.sessions.guild_verified(guild.id)
 
@@ -442,18 +592,69 @@ class VoiceTracker(commands.Cog):
     ) -> dict[int, discord.Member]:
         """Fetch the members with video on that the cache does not know.
 
-        The bot runs without the members intent, so at start-up the cache has
-        voice states but not who they belong to; one of them could be a bot.
+        The bot runs without the members intent, so at start-up the cache may
+        have voice states but not who they belong to; one of them could be a bot.
         """
         fetched: dict[int, discord.Member] = {}
         for user_id in video_states(guild):
-            if guild.get_member(user_id) is not None:
+            if guild.get_member(user_id) is not None or (guild.id, user_id) in self._lookups:
                 continue
             try:
                 fetched[user_id] = await guild.fetch_member(user_id)
-            except discord.HTTPException:
-                log.warning("Could not look up member %s of %s; skipped", user_id, guild.id)
+            except discord.NotFound:
+                continue  # not a member any more: the next voice event settles it
+            except discord.HTTPException as error:
+                log.warning(
+                    "Não foi possível identificar o membro %s do servidor %s (%s); o tempo "
+                    "dele conta desde agora e a consulta será repetida",
+                    user_id,
+                    guild.id,
+                    error,
+                )
         return fetched
+
+    def _identify_later(self, guild_id: int, user_id: int) -> None:
+        """Retry the lookup of an unidentified member in the background, with backoff."""
+        key = (guild_id, user_id)
+        if key not in self._lookups:
+            self._lookups[key] = asyncio.create_task(
+                self._retry_lookup(guild_id, user_id), name=f"lookup-{guild_id}-{user_id}"
+            )
+
+    async def _retry_lookup(self, guild_id: int, user_id: int) -> None:
+        delay = LOOKUP_RETRY_FIRST_SECONDS
+        try:
+            while self.sessions.has_session(guild_id, user_id) and not (
+                self.sessions.is_identified(guild_id, user_id)
+            ):
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LOOKUP_RETRY_MAX_SECONDS)
+                guild = self.bot.get_guild(guild_id)
+                if guild is None or not self.sessions.has_session(guild_id, user_id):
+                    return
+                member = guild.get_member(user_id)
+                try:
+                    member = member or await guild.fetch_member(user_id)
+                except discord.NotFound:
+                    self.sessions.discard(guild_id, user_id)
+                    return
+                except discord.HTTPException as error:
+                    log.debug("Nova falha ao identificar %s: %s", user_id, error)
+                    continue
+                if member.bot:
+                    self.sessions.discard(guild_id, user_id)
+                    log.info(
+                        "%s é um bot: a sessão iniciada sem identificação foi descartada", member
+                    )
+                else:
+                    self.sessions.identify(guild_id, user_id)
+                    log.info(
+                        "📹 %s identificado (servidor %s): todo o tempo de câmera da sessão conta",
+                        member.display_name,
+                        guild_id,
+                    )
+        finally:
+            self._lookups.pop((guild_id, user_id), None)
 
     @staticmethod
     def _name(guild: discord.Guild, user_id: int) -> str:

@@ -89,23 +89,6 @@ async def test_a_bot_on_camera_at_start_up_is_not_tracked(simcord_env, data_file
     assert totals(data_file, guild, ana) == {"total_seconds": 100, "sessions": 1}
 
 
-async def test_a_member_who_cannot_be_looked_up_is_skipped(simcord_env, data_file):
-    env = simcord_env
-    guild = env.create_guild("Estudos")
-    voice = guild.create_voice_channel("Sala")
-    ana = guild.add_member(env.create_user("ana"))
-    bia = guild.add_member(env.create_user("bia"))
-    await stop_bot(env)
-    await camera(env, guild, ana, voice)
-    await camera(env, guild, bia, voice)
-    env.inject_error("GET", f"/guilds/{guild.id}/members/{ana.id}", status=503, times=None)
-    await start_again(env)
-    await env.advance_time(100)
-    await stop_bot(env)
-    assert totals(data_file, guild, ana) is None
-    assert totals(data_file, guild, bia) == {"total_seconds": 100, "sessions": 1}
-
-
 async def test_a_second_ready_neither_restarts_nor_recounts_a_session(simcord_env, data_file):
     env = simcord_env
     guild = env.create_guild("Estudos")

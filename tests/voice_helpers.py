@@ -111,3 +111,26 @@ async def crash_and_restart(env):
     old.store._lock.release()
     old.store.journal.close()
     await env.restart_bot(create_bot())
+
+
+async def guild_outage(env, guild):
+    """Discord loses one server (GUILD_DELETE with `unavailable`): the bot hears nothing of it."""
+    with env._bot_scope():
+        _router(env).gateways[0].feed("GUILD_DELETE", {"id": str(guild.id), "unavailable": True})
+    await env.settle()
+
+
+def unseen_voice_state(env, guild, member, channel, **flags):
+    """Change a voice state without any event reaching the bot (as during an outage)."""
+    state = env.backend.prepare_voice_state(guild.id, member.id, channel and channel.id, **flags)
+    if state is not None:
+        env.backend.commit_voice_state(state, broadcast=False)
+
+
+async def guild_back(env, guild):
+    """The server is back: GUILD_CREATE with `unavailable: false` and its voice states now."""
+    payload = serializers.guild_create_payload(env.backend, env.backend.get_guild(guild.id))
+    payload["unavailable"] = False
+    with env._bot_scope():
+        _router(env).gateways[0].feed("GUILD_CREATE", payload)
+    await env.settle()
