@@ -25,7 +25,8 @@ from config import EMBED_COLOR
 from cooldowns import member_cooldown
 from csv_export import build_csv, export_rows, fill_missing_names
 from journal import Record
-from periods import PERIOD_LABELS, Period, local_day, period_days
+from periods import PERIOD_LABELS, Period, local_day
+from standings import days_of, now, period_standings
 from utils import escape_name, format_duration, truncate_string
 from views import OwnerOnlyView
 
@@ -376,11 +377,9 @@ class Admin(commands.Cog):
         if period is None:
             raise PeriodError(periodo)
         await ctx.defer()
-        now = discord.utils.utcnow()
-        days = period_days(period, now, self.bot.settings.timezone)
-        standings = self.bot.store.ledger.standings(
-            ctx.guild.id, days, live=self.bot.sessions.live(ctx.guild.id)
-        )
+        moment = now(self.bot.sessions)
+        days = days_of(self.bot.sessions, period)
+        standings = period_standings(self.bot.store.ledger, self.bot.sessions, ctx.guild.id, days)
         label = PERIOD_LABELS[period]
         if not len(standings):
             await ctx.send(texts.EXPORT_EMPTY.format(period=label))
@@ -395,7 +394,7 @@ class Admin(commands.Cog):
         rows, missing = await asyncio.to_thread(export_rows, standings, cached_name)
         rows = await fill_missing_names(self.bot.names, guild, rows, missing)
         data = await asyncio.to_thread(build_csv, rows)
-        day = date.fromordinal(local_day(now, self.bot.settings.timezone)).isoformat()
+        day = date.fromordinal(local_day(moment, self.bot.sessions.zone)).isoformat()
         filename = texts.EXPORT_FILENAME.format(period=period.value, day=day)
         await ctx.send(
             texts.EXPORT_DONE.format(period=label, members=len(rows)),

@@ -29,6 +29,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 import texts
 from cooldowns import member_cooldown
 from periods import DayRange, local_day
+from standings import now, seconds_by_day
 from utils import escape_name, format_duration
 
 if TYPE_CHECKING:
@@ -251,12 +252,8 @@ class Charts(commands.Cog):
         self.bot = bot
 
     def series(self, guild_id: int, user_id: int | None, days: DayRange, who: str) -> ChartData:
-        """Seconds per day of a server (or one of its members), running sessions counted today."""
-        by_day = dict(self.bot.store.ledger.guild(guild_id).seconds_by_day(days, user_id))
-        live = self.bot.sessions.live(guild_id)
-        running = sum(s for uid, (s, _n) in live.items() if user_id is None or uid == user_id)
-        if running > 0:
-            by_day[days.last] = by_day.get(days.last, 0) + running
+        """Seconds per day of a server (or one of its members), running sessions included."""
+        by_day = seconds_by_day(self.bot.store.ledger, self.bot.sessions, guild_id, user_id, days)
         return chart_data(who, by_day, days)
 
     @commands.hybrid_command(
@@ -276,7 +273,7 @@ class Charts(commands.Cog):
         if not 1 <= dias <= MAX_DAYS:
             raise ChartArgumentError(str(dias))
         await ctx.defer()
-        today = local_day(discord.utils.utcnow(), self.bot.settings.timezone)
+        today = local_day(now(self.bot.sessions), self.bot.sessions.zone)
         who = membro.display_name if membro is not None else ctx.guild.name
         data = self.series(
             ctx.guild.id, membro.id if membro else None, chart_days(dias, today), who

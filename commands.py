@@ -12,16 +12,16 @@ from discord.ext import commands
 import texts
 from config import RANKING_PAGE_SIZE
 from cooldowns import member_cooldown
-from periods import PERIOD_LABELS, Period, period_days
+from periods import PERIOD_LABELS, Period
 from personal import member_time, member_time_embed
 from ranking import (
     RankingPage,
     build_page,
     names_in,
-    period_standings,
     position_of,
     ranking_embed,
 )
+from standings import days_of, period_standings
 from utils import escape_name
 from views import OwnerOnlyView
 
@@ -154,7 +154,7 @@ class Ranking(commands.Cog):
         self, guild: discord.Guild, period: Period, page: int, asker_id: int
     ) -> tuple[RankingPage, discord.Embed | None]:
         """A page of a period's ranking and its embed (None when the page is empty)."""
-        days = period_days(period, discord.utils.utcnow(), self.bot.settings.timezone)
+        days = days_of(self.bot.sessions, period)
         standings = period_standings(self.bot.store.ledger, self.bot.sessions, guild.id, days)
         departed = self.bot.names.departed(guild.id)
         ranking = await build_page(

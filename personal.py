@@ -11,8 +11,9 @@ import texts
 from config import EMBED_COLOR
 from events import VideoSessionManager
 from ledger import Ledger
-from periods import Period, period_days
-from ranking import Placing, live_in_days, period_standings, position_of
+from periods import Period
+from ranking import Placing, position_of
+from standings import days_of, member_figures, period_standings, seconds_by_day
 from utils import escape_name, format_duration
 
 
@@ -21,6 +22,7 @@ class MemberTime:
     """Everything `!meutempo` shows about one member in one server."""
 
     total: int
+    """All the member's seconds, manual adjustments included."""
     sessions: int
     longest: int
     today: int
@@ -30,20 +32,26 @@ class MemberTime:
     ranked: int
     live_since: datetime | None = None
     live_seconds: int = 0
+    adjusted: int = 0
+    """Net seconds added (or, when negative, removed) by hand."""
 
     @property
     def average(self) -> int:
-        """Whole seconds per session (0 without sessions).
+        """Whole seconds per real session: manual adjustments are not sessions.
 
         >>> MemberTime(100, 3, 50, 0, 0, 0, None, 0).average
         33
+        >>> MemberTime(3700, 2, 60, 0, 0, 0, None, 0, adjusted=3600).average
+        50
         """
-        return self.total // self.sessions if self.sessions else 0
+        if not self.sessions:
+            return 0
+        return max(0, self.total - self.adjusted) // self.sessions
 
     @property
     def is_empty(self) -> bool:
         """Whether there is nothing at all to show."""
-        return self.total <= 0 and self.live_since is None
+        return self.total <= 0 and self.live_since is None and self.sessions == 0
 
 
 def member_time(
@@ -54,23 +62,19 @@ def member_time(
     known_departed: set[int],
 ) -> MemberTime:
     """A member's figures now, the session running now included."""
-    now = manager.clock.now()
-    guild = ledger.guilds.get(guild_id)
-    stats = guild.stats(user_id) if guild is not None else None
 
     def in_period(period: Period) -> int:
-        days = period_days(period, now, manager.zone)
+        days = days_of(manager, period)
         assert days is not None
-        stored = guild.member_seconds_in(user_id, days) if guild is not None else 0
-        return stored + live_in_days(manager, guild_id, days).get(user_id, (0, 0))[0]
+        return sum(seconds_by_day(ledger, manager, guild_id, user_id, days).values())
 
-    live_seconds, live_sessions = manager.live(guild_id).get(user_id, (0, 0))
+    figures = member_figures(ledger, manager, guild_id, user_id)
     current = manager.current(guild_id, user_id)
     standings = period_standings(ledger, manager, guild_id, None)
     return MemberTime(
-        total=(stats.seconds if stats else 0) + live_seconds,
-        sessions=(stats.sessions if stats else 0) + live_sessions,
-        longest=max(stats.longest if stats else 0, current[1] if current else 0),
+        total=figures.seconds,
+        sessions=figures.sessions,
+        longest=figures.longest,
         today=in_period(Period.TODAY),
         week=in_period(Period.WEEK),
         month=in_period(Period.MONTH),
@@ -78,6 +82,7 @@ def member_time(
         ranked=len(standings) - standings.count_in(known_departed),
         live_since=current[0] if current else None,
         live_seconds=current[1] if current else 0,
+        adjusted=figures.adjusted,
     )
 
 
@@ -108,6 +113,12 @@ def member_time_embed(
             else texts.MEUTEMPO_NOT_RANKED,
         ),
     ]
+    if figures.adjusted:
+        sign = "+" if figures.adjusted > 0 else "-"
+        adjusted = texts.MEUTEMPO_ADJUSTED_VALUE.format(
+            change=f"{sign}{format_duration(abs(figures.adjusted))}"
+        )
+        fields.insert(1, (texts.MEUTEMPO_ADJUSTED, adjusted))
     for label, value in fields:
         embed.add_field(name=label, value=value, inline=True)
     if figures.live_since is not None:

@@ -17,9 +17,8 @@ import numpy as np
 
 import texts
 from config import EMBED_COLOR
-from events import VideoSessionManager
-from ledger import Ledger, Standing, Standings
-from periods import PERIOD_LABELS, DayRange, Period, local_day, split_by_local_day
+from ledger import Standing, Standings
+from periods import PERIOD_LABELS, Period
 from utils import MemberNames, escape_name, format_duration, plural
 
 log = logging.getLogger(__name__)
@@ -58,44 +57,6 @@ class Placing:
 
     position: int
     seconds: int
-
-
-def live_in_days(
-    manager: VideoSessionManager, guild_id: int, days: DayRange | None
-) -> dict[int, tuple[int, int]]:
-    """Time of the sessions running now in a server that is not yet in the ledger.
-
-    Per member: (uncredited seconds that fall on the local days in `days`,
-    1 if the session is not counted yet and started within `days`). All time
-    when `days` is None. The uncredited seconds are the last ones up to now,
-    split at local midnights exactly as their record will split them.
-    """
-    if days is None:
-        return manager.live(guild_id)
-    now = manager.clock.now()
-    at = manager.clock.monotonic()
-    zone = manager.zone
-    live: dict[int, tuple[int, int]] = {}
-    for session in manager.sessions.values():
-        if session.guild_id != guild_id:
-            continue
-        pending = max(0, int(session.elapsed(at)) - session.credited)
-        seconds = sum(
-            part for day, part in split_by_local_day(now, -pending, 0, zone) if day in days
-        )
-        started_in = local_day(session.started_at, zone) in days
-        live[session.user_id] = (seconds, 0 if session.counted or not started_in else 1)
-    return live
-
-
-def period_standings(
-    ledger: Ledger,
-    manager: VideoSessionManager,
-    guild_id: int,
-    days: DayRange | None,
-) -> Standings:
-    """A server's standings over `days` (all time when None), live sessions included."""
-    return ledger.standings(guild_id, days, live=live_in_days(manager, guild_id, days))
 
 
 # ----------------------------------------------------------------- ordering

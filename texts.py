@@ -151,3 +151,7 @@ CHART_DONE = "📊 Horas de câmera por dia de **{who}** nos últimos {days} dia
 CHART_EMPTY = "**{who}** não tem tempo de câmera nos últimos {days} dia(s): nada para desenhar. 📷"
 CHART_USAGE_WHAT = "o número de dias (de 1 a 365)"
 CHART_FILENAME = "grafico-camera.png"
+
+# --- personal view: manual adjustments ---
+MEUTEMPO_ADJUSTED = "Ajuste manual"
+MEUTEMPO_ADJUSTED_VALUE = "{change} (já no total; não conta na média nem na maior sessão)"
