@@ -387,8 +387,8 @@ class Admin(commands.Cog):
         guild = ctx.guild
 
         def cached_name(user_id: int) -> str | None:
-            member = guild.get_member(user_id)
-            return None if member is None else member.display_name
+            member = guild.get_member(user_id)  # a cached bot is looked up, and so left out
+            return None if member is None or member.bot else member.display_name
 
         # Work over every member runs in threads; the event loop only fetches a few names.
         rows, missing = await asyncio.to_thread(export_rows, standings, cached_name)

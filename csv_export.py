@@ -82,14 +82,15 @@ def export_rows(
 async def fill_missing_names(
     directory: MemberNames, guild: discord.Guild, rows: list[ExportRow], missing: Sequence[int]
 ) -> list[ExportRow]:
-    """Ask Discord for the first few names the cache lacked.
+    """Ask Discord for the first few names the cache lacked; bots are left out.
 
     Members who left (or who are beyond the fetch limit) keep an empty name.
     """
-    if not missing:
-        return rows
-    fetched = await directory.lookup(guild, missing[:EXPORT_FETCH_LIMIT])
-    return [
-        replace(row, name=fetched.get(row.user_id) or row.name) if not row.name else row
-        for row in rows
-    ]
+    if missing:
+        fetched = await directory.lookup(guild, missing[:EXPORT_FETCH_LIMIT])
+        rows = [
+            replace(row, name=fetched.get(row.user_id) or row.name) if not row.name else row
+            for row in rows
+        ]
+    bots = directory.bots(guild.id)
+    return [row for row in rows if row.user_id not in bots]

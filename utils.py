@@ -87,13 +87,19 @@ class MemberNames:
     Members in the bot's cache are read from it; others are fetched from
     Discord concurrently and remembered for `ttl` seconds, so paging through a
     ranking does not ask Discord again. A member who left (404) is remembered
-    as departed for the same time, or until seen again (`seen`).
+    as departed for the same time, or until seen again (`seen`). Bots are never
+    shown: they are answered as None, like members who left, and listed in `bots`.
     """
 
     def __init__(self, ttl: float = NAME_CACHE_SECONDS) -> None:
         """Remember answers for `ttl` seconds (monotonic)."""
         self.ttl = ttl
         self._guilds: dict[int, dict[int, tuple[str | None, float]]] = {}
+        self._bots: dict[int, set[int]] = {}
+
+    def bots(self, guild_id: int) -> set[int]:
+        """Ids found to be bots in a server (never shown in rankings, exports or charts)."""
+        return self._bots.get(guild_id, set())
 
     def departed(self, guild_id: int) -> set[int]:
         """Members of a server currently known to have left."""
@@ -131,7 +137,10 @@ class MemberNames:
         for user_id in user_ids:
             member = guild.get_member(user_id)
             entry = known.get(user_id)
-            if member is not None:
+            if member is not None and member.bot:
+                names[user_id] = None
+                self._bots.setdefault(guild.id, set()).add(user_id)
+            elif member is not None:
                 names[user_id] = member.display_name
             elif entry is not None and entry[1] > now:
                 names[user_id] = entry[0]
@@ -146,13 +155,18 @@ class MemberNames:
                     known[user_id] = (name, until)
         return names
 
-    @staticmethod
-    async def _fetch(guild: discord.Guild, user_id: int) -> tuple[str | None, bool]:
-        """(name or None if gone, whether the answer may be remembered)."""
+    async def _fetch(self, guild: discord.Guild, user_id: int) -> tuple[str | None, bool]:
+        """(name, or None if gone or a bot; whether the answer may be remembered)."""
         try:
-            return (await guild.fetch_member(user_id)).display_name, True
+            member = await guild.fetch_member(user_id)
         except discord.NotFound:
             return None, True
         except discord.HTTPException as error:
-            log.warning("Could not fetch member %s of %s: %s", user_id, guild.id, error)
+            log.warning(
+                "Não foi possível buscar o membro %s do servidor %s: %s", user_id, guild.id, error
+            )
             return texts.UNKNOWN_MEMBER.format(user_id=user_id), False
+        if member.bot:
+            self._bots.setdefault(guild.id, set()).add(user_id)
+            return None, True
+        return member.display_name, True
