@@ -502,7 +502,6 @@ class VoiceTracker(commands.Cog):
         """The bot left a server: close the sessions running there."""
         for guild_id, user_id in self.sessions.keys_in(guild.id):
             self._camera_off(guild_id, user_id, self._name(guild, user_id))
-            self.sessions.discard(guild_id, user_id)  # an unidentified one ends uncounted
 
     @commands.Cog.listener()
     async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
@@ -536,7 +535,6 @@ class VoiceTracker(commands.Cog):
             for guild_id, user_id in self.sessions.keys():
                 if guild_id not in present:
                     self._camera_off(guild_id, user_id, str(user_id))
-                    self.sessions.discard(guild_id, user_id)
             self._close_saved_sessions(lambda guild_id: guild_id not in present)
             self.sessions.connection_restored()
         await self._attribute_legacy_totals()
@@ -564,7 +562,6 @@ class VoiceTracker(commands.Cog):
         for guild_id, user_id in self.sessions.keys_in(guild.id):
             if user_id not in on_camera and user_id not in unknown:
                 self._camera_off(guild_id, user_id, self._name(guild, user_id))
-                self.sessions.discard(guild_id, user_id)
         for user_id, name in on_camera.items():
             self._camera_on(guild.id, user_id, name)
         for user_id in unknown:
