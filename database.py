@@ -72,6 +72,10 @@ class StoreClosedError(RuntimeError):
     """Changes were committed after the store was closed."""
 
 
+class DataFileError(Exception):
+    """`DATA_FILE` (or a file beside it) is not something the store can use."""
+
+
 # ------------------------------------------------------------------------ store
 
 
