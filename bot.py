@@ -12,8 +12,15 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from config import Settings, SettingsError, build_intents, load_settings, setup_logging
-from database import Store, StoreLockedError
+from config import (
+    Settings,
+    SettingsError,
+    build_intents,
+    is_placeholder_token,
+    load_settings,
+    setup_logging,
+)
+from database import DataFileError, Store, StoreLockedError
 from events import SystemClock, VideoSessionManager
 from utils import MemberNames, plural
 
@@ -43,19 +50,32 @@ class BatePonto(commands.Bot):
 
     @property
     def store(self) -> Store:
-        """The ranking store (available once `setup_hook` ran)."""
+        """The ranking store (available once `open_store` ran)."""
         if self._store is None:
             raise RuntimeError("the store is opened in setup_hook")
         return self._store
 
-    async def setup_hook(self) -> None:
-        """Open the store, then load the feature extensions."""
+    async def open_store(self) -> None:
+        """Open the store off the event loop, unless it is open already.
+
+        `python bot.py` calls it before logging in, so a data file that cannot be
+        used is reported without any network; `setup_hook` calls it too, for a
+        bot started some other way. A stop that arrives meanwhile closes it again.
+        """
+        if self._store is not None:
+            return
         store = await asyncio.to_thread(Store.open, self.settings.data_file)
         if self._closing is not None:  # a stop arrived while the store was opening
             await store.close()
             return
         self._store = store
         log.info("Dados em %s", self.settings.data_file)
+
+    async def setup_hook(self) -> None:
+        """Open the store (if `open_store` was not called first), then load the extensions."""
+        await self.open_store()
+        if self._closing is not None:
+            return
         for name in EXTENSIONS:
             await self.load_extension(name)
 
@@ -127,6 +147,11 @@ NO_TOKEN = (
     "de bot.py (veja .env.example) ou no ambiente / DISCORD_TOKEN is not set: put it in .env "
     "or in the environment"
 )
+PLACEHOLDER_TOKEN = (
+    "DISCORD_TOKEN ainda tem o valor de exemplo: preencha DISCORD_TOKEN no .env com o token do "
+    "bot (Developer Portal → Bot → Reset Token) / DISCORD_TOKEN still holds the example value: "
+    "put the bot's token in .env"
+)
 BAD_SETTINGS = "Configuração inválida / invalid configuration: {error}"
 TOKEN_REJECTED = (
     "O Discord recusou o DISCORD_TOKEN (token inválido): gere um novo token no Developer Portal "
@@ -140,6 +165,10 @@ NO_CONNECTION = "Sem conexão com o Discord / cannot reach Discord: {error}"
 CONNECTION_CLOSED = "O Discord encerrou a conexão / Discord closed the connection: {error}"
 DISCORD_ERROR = "O Discord respondeu com erro / Discord answered with an error: {error}"
 FILE_ERROR = "Não foi possível usar os arquivos de dados / cannot use the data files: {error}"
+DATA_FILE_UNUSABLE = (
+    "DATA_FILE não serve para guardar os dados; aponte DATA_FILE no .env para um arquivo comum "
+    "/ DATA_FILE cannot hold the data, point it at a regular file: {error}"
+)
 UNEXPECTED = "Erro inesperado; o bot parou / unexpected error, the bot stopped"
 
 
@@ -150,6 +179,8 @@ def describe_failure(error: Exception) -> tuple[int, str] | None:
             return EXIT_CONFIG, TOKEN_REJECTED
         case discord.PrivilegedIntentsRequired():
             return EXIT_CONFIG, INTENT_MISSING
+        case DataFileError():
+            return EXIT_CONFIG, DATA_FILE_UNUSABLE.format(error=error)
         case StoreLockedError():
             return EXIT_FAILURE, str(error)
         case discord.ConnectionClosed():
@@ -217,7 +248,9 @@ async def run_bot(bot: BatePonto, token: str) -> int:
             loop.add_signal_handler(sig, request_stop, sig.name)
     try:
         async with bot:
-            await start_until_closed(bot, token, closed)
+            await bot.open_store()  # before any network: a bad data file fails here
+            if not closed.done():
+                await start_until_closed(bot, token, closed)
         for task in stopping:
             await task  # a failure to save surfaces here
     except Exception as error:
@@ -246,6 +279,9 @@ def main() -> int:
     setup_logging(settings.log_level)
     if not settings.token:
         log.error(NO_TOKEN)
+        return EXIT_CONFIG
+    if is_placeholder_token(settings.token):
+        log.error(PLACEHOLDER_TOKEN)
         return EXIT_CONFIG
     # The bot reads voice states but never joins voice: the voice libraries are not needed.
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False

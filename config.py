@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +20,13 @@ EMBED_COLOR = 0x5865F2
 RANKING_PAGE_SIZE = 10
 LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+CHECKPOINT_MIN_SECONDS = 5
+CHECKPOINT_MAX_SECONDS = 86400
+
+_PLACEHOLDER_TOKEN = re.compile(
+    r"<.*>|[A-Za-z_\- ]*(?i:token|here|aqui|change_?me)[A-Za-z_\- ]*|[xX*.]+"
+)
+"""Values that stand for a token: a real one has dots and digits, so it never matches."""
 
 
 class SettingsError(ValueError):
@@ -74,11 +83,14 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     try:
         checkpoint = float(raw_checkpoint)
     except ValueError:
-        checkpoint = -1.0
-    if not checkpoint > 0:
+        checkpoint = math.nan
+    if not (
+        math.isfinite(checkpoint) and CHECKPOINT_MIN_SECONDS <= checkpoint <= CHECKPOINT_MAX_SECONDS
+    ):
         raise SettingsError(
-            f"CHECKPOINT_SECONDS deve ser um número positivo / must be a positive number: "
-            f"{raw_checkpoint!r}"
+            f"CHECKPOINT_SECONDS deve ser um número de segundos de {CHECKPOINT_MIN_SECONDS} a "
+            f"{CHECKPOINT_MAX_SECONDS} / must be a number of seconds from "
+            f"{CHECKPOINT_MIN_SECONDS} to {CHECKPOINT_MAX_SECONDS}: {raw_checkpoint!r}"
         )
 
     level = get("LOG_LEVEL", "INFO").upper()
@@ -101,6 +113,19 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         checkpoint_seconds=checkpoint,
         legacy_guild_id=int(legacy) if legacy else None,
     )
+
+
+def is_placeholder_token(token: str) -> bool:
+    """Whether `token` is an example value (as in `.env.example`), not a real token.
+
+    >>> is_placeholder_token("your_bot_token_here"), is_placeholder_token("<token do bot>")
+    (True, True)
+    >>> is_placeholder_token("SEU_TOKEN_AQUI"), is_placeholder_token("xxxxxxxx")
+    (True, True)
+    >>> is_placeholder_token("MTQ1NjA3NDQ0Mzk4MDgwMDAwMQ.GaBcDe.token-here-8Qm3x_Zk")
+    False
+    """
+    return _PLACEHOLDER_TOKEN.fullmatch(token.strip()) is not None
 
 
 def build_intents() -> discord.Intents:

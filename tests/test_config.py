@@ -5,10 +5,11 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import pytest
+from dotenv import dotenv_values
 
 import config
 from bot import create_bot
-from config import PROJECT_DIR, SettingsError, load_settings
+from config import PROJECT_DIR, SettingsError, is_placeholder_token, load_settings
 
 
 @pytest.fixture
@@ -60,6 +61,11 @@ def test_the_token_never_shows_in_repr(env_file):
         ("TIMEZONE", "Lugar/Nenhum"),
         ("CHECKPOINT_SECONDS", "0"),
         ("CHECKPOINT_SECONDS", "abc"),
+        ("CHECKPOINT_SECONDS", "nan"),
+        ("CHECKPOINT_SECONDS", "inf"),
+        ("CHECKPOINT_SECONDS", "-inf"),
+        ("CHECKPOINT_SECONDS", "4.9"),
+        ("CHECKPOINT_SECONDS", "86401"),
         ("LOG_LEVEL", "VERBOSO"),
         ("LEGACY_GUILD_ID", "123"),
     ],
@@ -79,3 +85,24 @@ def test_create_bot_reads_the_settings_when_called(monkeypatch, tmp_path):
     assert first.settings.data_file == tmp_path / "a.json"
     assert second.settings.data_file == tmp_path / "b.json"
     assert second.settings.command_prefix == "?"
+
+
+@pytest.mark.parametrize("value", ["5", "86400"])
+def test_checkpoint_seconds_accepts_both_ends_of_its_range(env_file, value):
+    assert load_settings({"CHECKPOINT_SECONDS": value}, env_file).checkpoint_seconds == float(value)
+
+
+def test_the_token_of_env_example_is_recognised_as_a_placeholder():
+    example = dotenv_values(PROJECT_DIR / ".env.example")
+    assert is_placeholder_token(example["DISCORD_TOKEN"] or "")
+
+
+@pytest.mark.parametrize(
+    "token", ["your_bot_token_here", "<token do bot>", "SEU_TOKEN_AQUI", "changeme", "xxxxxxxx"]
+)
+def test_an_obvious_placeholder_token_is_recognised(token):
+    assert is_placeholder_token(token)
+
+
+def test_a_token_shaped_like_discords_is_not_a_placeholder():
+    assert not is_placeholder_token("MTQ1NjA3NDQ0Mzk4MDgwMDAwMQ.GaBcDe.your-token-here_8Qm3xZk")

@@ -9,6 +9,7 @@ stack talks to, a closed port, or simcord attached in the child process.
 
 from __future__ import annotations
 
+import asyncio
 import configparser
 import json
 import os
@@ -27,6 +28,7 @@ import discord
 import pytest
 
 import bot
+from database import DataFileError, Store
 
 REPO = Path(__file__).resolve().parent.parent
 STANDIN = Path(__file__).resolve().parent / "standin"
@@ -246,6 +248,16 @@ def test_missing_token_exits_with_one_line_saying_how_to_set_it(start_bot):
 
 
 @slow
+@pytest.mark.parametrize("token", ["your_bot_token_here", "<token do bot>"])
+def test_placeholder_token_exits_with_one_line_asking_to_fill_it_in(start_bot, discord_api, token):
+    result = run_bot(start_bot, DISCORD_TOKEN=token, STANDIN_API_BASE=discord_api.base)
+    line = assert_one_clear_error(result, "preencha DISCORD_TOKEN no .env")
+    assert result.lines == [line]
+    assert discord_api.received == []
+    assert result.process.returncode == bot.EXIT_CONFIG
+
+
+@slow
 def test_rejected_token_exits_with_one_line(start_bot, discord_api):
     result = run_bot(start_bot, STANDIN_API_BASE=discord_api.base)
     assert discord_api.received == [("/users/@me", f"Bot {TOKEN}")]
@@ -262,7 +274,8 @@ def test_unreachable_discord_exits_with_one_line(start_bot, closed_port):
 
 @slow
 @pytest.mark.parametrize(
-    ("name", "value"), [("TIMEZONE", "Nowhere/Else"), ("CHECKPOINT_SECONDS", "abc")]
+    ("name", "value"),
+    [("TIMEZONE", "Nowhere/Else"), ("CHECKPOINT_SECONDS", "abc"), ("CHECKPOINT_SECONDS", "nan")],
 )
 def test_bad_setting_exits_with_one_line_naming_it(start_bot, name, value):
     result = run_bot(start_bot, **{name: value})
@@ -271,14 +284,50 @@ def test_bad_setting_exits_with_one_line_naming_it(start_bot, name, value):
     assert result.process.returncode == bot.EXIT_CONFIG
 
 
-@slow
-def test_unusable_data_file_exits_with_one_line(start_bot, tmp_path):
+def folder_that_cannot_be_created(tmp_path: Path) -> tuple[Path, Path]:
+    """DATA_FILE inside a "folder" that is a file; (DATA_FILE, the path to name)."""
     not_a_folder = tmp_path / "ranking.txt"
     not_a_folder.write_text("")
-    data_file = not_a_folder / "video_ranking.json"
-    result = run_bot(start_bot, DATA_FILE=str(data_file), STANDIN_SIMCORD="0")
-    assert_one_clear_error(result, "cannot use the data files", str(not_a_folder))
+    return not_a_folder / "video_ranking.json", not_a_folder
+
+
+def journal_that_is_a_folder(tmp_path: Path) -> tuple[Path, Path]:
+    """DATA_FILE whose journal is a directory; (DATA_FILE, the path to name)."""
+    journal = tmp_path / "video_ranking.journal.jsonl"
+    journal.mkdir()
+    return tmp_path / "video_ranking.json", journal
+
+
+@slow
+@pytest.mark.parametrize("layout", [folder_that_cannot_be_created, journal_that_is_a_folder])
+def test_unusable_data_file_is_reported_before_connecting_to_discord(
+    start_bot, tmp_path, closed_port, layout
+):
+    data_file, culprit = layout(tmp_path)
+    no_network = f"http://127.0.0.1:{closed_port}/api/v10"
+    result = run_bot(start_bot, DATA_FILE=str(data_file), STANDIN_API_BASE=no_network)
+    assert_one_clear_error(result, "cannot use the data files", str(culprit))
+    assert "cannot reach Discord" not in result.output
+    assert "logging in" not in result.output
     assert result.process.returncode == bot.EXIT_FAILURE
+
+
+def test_a_data_file_the_store_cannot_use_is_a_configuration_error():
+    code, line = bot.describe_failure(DataFileError("/srv/dados is a directory"))
+    assert code == bot.EXIT_CONFIG
+    assert "DATA_FILE" in line
+    assert "/srv/dados is a directory" in line
+
+
+async def test_a_stop_before_the_store_is_open_closes_the_store_it_opens(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATA_FILE", str(tmp_path / "video_ranking.json"))
+    stopped = bot.create_bot()
+    await stopped.close()
+    await stopped.open_store()
+    with pytest.raises(RuntimeError):
+        stopped.store  # noqa: B018
+    reopened = await asyncio.to_thread(Store.open, tmp_path / "video_ranking.json")
+    await reopened.close()  # the lock was let go
 
 
 @slow
