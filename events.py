@@ -22,6 +22,7 @@ from discord.ext import commands
 
 from ledger import OpenSession, Record
 from periods import local_day, split_by_local_day
+from utils import LOOKUP_ERRORS
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -600,7 +601,7 @@ class VoiceTracker(commands.Cog):
                 fetched[user_id] = await guild.fetch_member(user_id)
             except discord.NotFound:
                 continue  # not a member any more: the next voice event settles it
-            except discord.HTTPException as error:
+            except LOOKUP_ERRORS as error:
                 log.warning(
                     "Não foi possível identificar o membro %s do servidor %s (%s); o tempo "
                     "dele conta desde agora e a consulta será repetida",
@@ -635,7 +636,7 @@ class VoiceTracker(commands.Cog):
                 except discord.NotFound:
                     self.sessions.discard(guild_id, user_id)
                     return
-                except discord.HTTPException as error:
+                except LOOKUP_ERRORS as error:
                     log.debug("Nova falha ao identificar %s: %s", user_id, error)
                     continue
                 if member.bot:

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Iterable
 
+import aiohttp
 import discord
 
 import texts
@@ -15,6 +16,10 @@ import texts
 log = logging.getLogger(__name__)
 
 SNOWFLAKE = re.compile(r"^[0-9]{17,20}$")
+
+LOOKUP_ERRORS = (discord.HTTPException, aiohttp.ClientError, TimeoutError)
+"""How a request to Discord can fail for a while: an error answer, a broken connection, a
+time-out (`NotFound`, a subclass of the first, means the member is gone)."""
 
 
 def format_duration(seconds: int) -> str:
@@ -161,7 +166,7 @@ class MemberNames:
             member = await guild.fetch_member(user_id)
         except discord.NotFound:
             return None, True
-        except discord.HTTPException as error:
+        except LOOKUP_ERRORS as error:
             log.warning(
                 "Não foi possível buscar o membro %s do servidor %s: %s", user_id, guild.id, error
             )

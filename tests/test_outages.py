@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import discord
 import pytest
 
 from bot import create_bot
@@ -254,3 +255,31 @@ async def test_a_new_camera_after_a_planned_restart_is_a_new_session(simcord_env
     await env.advance_time(20)
     await stop_bot(env)
     assert totals(data_file, guild, ana) == {"total_seconds": 120, "sessions": 2}
+
+
+async def test_a_member_whose_lookup_times_out_at_start_up_counts_from_the_start(
+    simcord_env, data_file, monkeypatch
+):
+    """simcord answers every request; a time-out is the one fault it cannot model."""
+    env = simcord_env
+    guild, voice = server(env)
+    ana = guild.add_member(env.create_user("ana"))
+    bia = guild.add_member(env.create_user("bia"))
+    await stop_bot(env)
+    await camera(env, guild, ana, voice)
+    await camera(env, guild, bia, voice)
+    real_fetch = discord.Guild.fetch_member
+    timeouts = []
+
+    async def fetch_member(self, user_id):
+        if user_id == ana.id and len(timeouts) < 2:
+            timeouts.append(user_id)
+            raise TimeoutError
+        return await real_fetch(self, user_id)
+
+    monkeypatch.setattr(discord.Guild, "fetch_member", fetch_member)
+    await env.restart_bot(create_bot())
+    await env.advance_time(300)
+    await stop_bot(env)
+    assert len(timeouts) == 2
+    assert totals(data_file, guild, ana) == totals(data_file, guild, bia)
