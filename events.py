@@ -22,7 +22,7 @@ from discord.ext import commands
 
 from ledger import OpenSession, Record
 from periods import local_day, split_by_local_day
-from utils import LOOKUP_ERRORS
+from utils import LOOKUP_ERRORS, plural
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -669,18 +669,18 @@ class VoiceTracker(commands.Cog):
             target = self.bot.guilds[0].id
         if target is None:
             log.warning(
-                "%d member total(s) from the original file format are not tied to a server "
-                "(the bot is in %d servers). They still count in each member's overall total; "
-                "set LEGACY_GUILD_ID to the server they belong to",
-                len(store.ledger.unattributed),
+                "Os totais de %s vindos do formato original do arquivo ainda não pertencem a "
+                "nenhum servidor (o bot está em %d servidores). Eles continuam no total geral de "
+                "cada membro; defina LEGACY_GUILD_ID com o servidor de onde vieram",
+                plural(len(store.ledger.unattributed), "membro", "membros"),
                 len(self.bot.guilds),
             )
             return
         count = len(store.ledger.unattributed)
         store.commit([{"op": "attribute_legacy", "g": target}])
         log.info(
-            "Totals of %d member(s) from the original file format attributed to server %s",
-            count,
+            "Totais de %s do formato original do arquivo atribuídos ao servidor %s",
+            plural(count, "membro", "membros"),
             target,
         )
 

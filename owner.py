@@ -30,7 +30,9 @@ class Owner(commands.Cog):
         """Registra os comandos de barra (não é feito ao iniciar, para poupar limites)."""
         await ctx.defer(ephemeral=True)
         synced = await self.bot.tree.sync()
-        log.info("Synced %d application command(s) at the request of %s", len(synced), ctx.author)
+        log.info(
+            "Comandos de barra registrados no Discord: %d (pedido de %s)", len(synced), ctx.author
+        )
         await ctx.send(texts.SYNC_DONE.format(count=len(synced)), ephemeral=True)
 
 
