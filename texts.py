@@ -151,3 +151,6 @@ CHART_DONE = "📊 Horas de câmera por dia de **{who}** nos últimos {days} dia
 CHART_EMPTY = "**{who}** não tem tempo de câmera nos últimos {days} dia(s): nada para desenhar. 📷"
 CHART_USAGE_WHAT = "o número de dias (de 1 a 365)"
 CHART_FILENAME = "grafico-camera.png"
+
+AUDIT_UNREADABLE_ONE = " • 1 registro ilegível foi ignorado"
+AUDIT_UNREADABLE_MANY = " • {count} registros ilegíveis foram ignorados"
