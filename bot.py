@@ -13,7 +13,7 @@ import discord
 from discord.ext import commands
 
 from config import Settings, SettingsError, build_intents, load_settings, setup_logging
-from database import Store, StoreLockedError
+from database import DataFileError, Store, StoreLockedError
 from events import SystemClock, VideoSessionManager
 from utils import MemberNames
 
@@ -138,6 +138,8 @@ def describe_failure(error: Exception) -> tuple[int, str] | None:
             return EXIT_CONFIG, INTENT_MISSING
         case StoreLockedError():
             return EXIT_FAILURE, str(error)
+        case DataFileError():
+            return EXIT_CONFIG, str(error)
         case discord.ConnectionClosed():
             return EXIT_FAILURE, CONNECTION_CLOSED.format(error=error)
         case aiohttp.ClientConnectionError() | discord.GatewayNotFound() | TimeoutError():
