@@ -352,3 +352,15 @@ async def test_the_audit_command_lists_the_readable_entries_and_counts_the_rest(
     embed = server.text.last_message.embeds[0]
     assert "+2min" in embed.description.splitlines()[0] and "outro" in embed.description
     assert embed.footer.text.endswith(texts.AUDIT_UNREADABLE_MANY.format(count=3))
+
+
+async def test_a_folder_named_like_a_leftover_temporary_file_is_left_alone(data_file):
+    folder = data_file.with_name(".video_ranking.state.json.4242.tmp")
+    folder.mkdir()
+    (folder / "nota.txt").write_text("minha")
+    leftover = data_file.with_name(".video_ranking.json.export.tmp")
+    leftover.write_text("{")
+    store = await open_store(data_file)
+    await store.close()
+    assert (folder / "nota.txt").read_text() == "minha"
+    assert not leftover.exists()
