@@ -346,7 +346,8 @@ class Admin(commands.Cog):
         """Mostra quem zerou ou ajustou tempo de câmera, quando e por quê."""
         assert ctx.guild is not None
         await ctx.defer()
-        entries = await asyncio.to_thread(self.audit.latest, ctx.guild.id, AUDIT_SHOWN)
+        page = await asyncio.to_thread(self.audit.latest, ctx.guild.id, AUDIT_SHOWN)
+        entries = page.entries
         if not entries:
             await ctx.send(texts.AUDIT_EMPTY)
             return
@@ -358,7 +359,12 @@ class Admin(commands.Cog):
         embed.set_author(
             name=ctx.guild.name, icon_url=ctx.guild.icon.url if ctx.guild.icon else None
         )
-        embed.set_footer(text=texts.AUDIT_FOOTER.format(shown=len(entries)))
+        footer = texts.AUDIT_FOOTER.format(shown=len(entries))
+        if page.unreadable == 1:
+            footer += texts.AUDIT_UNREADABLE_ONE
+        elif page.unreadable:
+            footer += texts.AUDIT_UNREADABLE_MANY.format(count=page.unreadable)
+        embed.set_footer(text=footer)
         await ctx.send(embed=embed)
 
     @commands.hybrid_command(

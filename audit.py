@@ -18,6 +18,7 @@ from typing import Any
 
 import texts
 from database_lock import FILE_MODE, fsync_dir
+from records import AuditLine, RecordError, decode_audit
 from utils import escape_name, format_duration, truncate_string
 
 log = logging.getLogger(__name__)
@@ -58,24 +59,28 @@ class AuditEntry:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> AuditEntry:
-        """Read an entry written by `to_json`.
-
-        Raises:
-            KeyError: a required field is missing.
-        """
+    def from_line(cls, line: AuditLine) -> AuditEntry:
+        """An entry from a validated audit log line (`records.decode_audit`)."""
         return cls(
-            at=data["at"],
-            guild_id=int(data["g"]),
-            admin_id=int(data["by"]),
-            admin_name=str(data.get("by_name", data["by"])),
-            action=str(data["action"]),
-            user_id=int(data["u"]) if "u" in data else None,
-            user_name=data.get("name"),
-            seconds=data.get("s"),
-            applied=data.get("applied"),
-            reason=data.get("reason"),
+            at=line.at,
+            guild_id=line.g,
+            admin_id=line.by,
+            admin_name=line.by_name if line.by_name is not None else str(line.by),
+            action=line.action,
+            user_id=line.u,
+            user_name=line.name,
+            seconds=line.s,
+            applied=line.applied,
+            reason=line.reason,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    """The newest entries of a server, and how many unreadable lines were passed over."""
+
+    entries: list[AuditEntry]
+    unreadable: int = 0
 
 
 class AuditLog:
@@ -89,15 +94,22 @@ class AuditLog:
     def append(self, entry: AuditEntry) -> None:
         """Append one entry and fsync it; a failed write leaves no partial line behind.
 
+        The entry always starts a line of its own: after a torn last line (a
+        write cut short by a power loss) a newline is written first, so the torn
+        line stays as it was (unreadable, skipped and reported) and the new
+        entry stays readable.
+
         Raises:
             OSError: the entry could not be made durable.
         """
         line = (json.dumps(entry.to_json(), ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             created = not self.path.exists()
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, FILE_MODE)
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR | os.O_APPEND, FILE_MODE)
             try:
                 start = os.lseek(fd, 0, os.SEEK_END)
+                if start and os.pread(fd, 1, start - 1) != b"\n":
+                    line = b"\n" + line
                 try:
                     view = memoryview(line)
                     while view:
@@ -114,39 +126,50 @@ class AuditLog:
             if created:
                 fsync_dir(self.path.parent)
 
-    def latest(self, guild_id: int, count: int, *, block: int = 1 << 16) -> list[AuditEntry]:
-        """The newest `count` entries of a server, newest first (reads the file from its end)."""
-        found: list[AuditEntry] = []
+    def latest(self, guild_id: int, count: int, *, block: int = 1 << 16) -> AuditPage:
+        """The newest `count` entries of a server, newest first (reads the file from its end).
+
+        Lines that are not valid entries are skipped, counted in the page and
+        logged at ERROR.
+        """
+        entries: list[AuditEntry] = []
+        unreadable = 0
         try:
             handle = self.path.open("rb")
         except FileNotFoundError:
-            return found
+            return AuditPage(entries)
         with handle:
             end = handle.seek(0, os.SEEK_END)
             carry = b""
-            while end > 0 and len(found) < count:
+            while end > 0 and len(entries) < count:
                 start = max(0, end - block)
                 handle.seek(start)
                 lines = (handle.read(end - start) + carry).split(b"\n")
                 carry = lines.pop(0) if start > 0 else b""
                 for entry in _entries(reversed(lines)):
-                    if entry.guild_id == guild_id:
-                        found.append(entry)
-                        if len(found) == count:
+                    if entry is None:
+                        unreadable += 1
+                    elif entry.guild_id == guild_id:
+                        entries.append(entry)
+                        if len(entries) == count:
                             break
                 end = start
-        return found
+        if unreadable:
+            log.error(
+                "Linhas ilegíveis ignoradas no registro de auditoria %s: %d", self.path, unreadable
+            )
+        return AuditPage(entries, unreadable)
 
 
-def _entries(lines: Iterable[bytes]) -> Iterator[AuditEntry]:
-    """Entries from raw lines, skipping blank and unreadable ones (e.g. a torn last line)."""
+def _entries(lines: Iterable[bytes]) -> Iterator[AuditEntry | None]:
+    """Entries from raw lines, skipping blank ones; None for each unreadable one."""
     for line in lines:
         if not line.strip():
             continue
         try:
-            yield AuditEntry.from_json(json.loads(line))
-        except (ValueError, KeyError, TypeError):
-            log.warning("Skipped an unreadable audit log line")
+            yield AuditEntry.from_line(decode_audit(line))
+        except RecordError:
+            yield None
 
 
 def audit_line(entry: AuditEntry) -> str:

@@ -5,13 +5,21 @@ Files, all beside `DATA_FILE` and named after it (for `video_ranking.json`):
 - `video_ranking.json` — the totals in the documented format (what users read and back up);
 - `video_ranking.state.json` — the full state (totals, per-day history, open sessions);
 - `video_ranking.journal.jsonl` — every change since the snapshot before last, fsync'd;
+- `video_ranking.journal.rejected.jsonl` — journal lines that were not valid records,
+  kept byte for byte (created only when there is one);
+- `video_ranking.audit.jsonl` — the audit log of manual resets and adjustments;
 - `video_ranking.lock` — held by the running bot, so a second one refuses to start;
 - `*.bak.json` — the previous good copy of each snapshot file;
 - `*.corrupt-<UTC time>.*` — files that could not be read, kept aside untouched.
 
-All of them are mode 0600. One bot process owns a `DATA_FILE`: `Store.open` takes
-the lock file (a separate file that is never replaced) and fails at once with
-`StoreLockedError` if another process holds it.
+All of them are mode 0600. Each must be absent or a regular file: a folder, a
+device, a FIFO or a symbolic link in one of these names is refused with
+`DataFileError` before anything is created, locked or moved (symbolic links are
+not followed, because every write replaces the name and would break the link,
+and a link could aim the store's writes and mode changes at someone else's file).
+One bot process owns a `DATA_FILE`: `Store.open` takes the lock file (a separate
+file that is never replaced) and fails at once with `StoreLockedError` if another
+process holds it.
 
 A change is durable once its journal line is fsync'd (O(1) per event). Snapshots
 run off the event loop, in an order that leaves loadable files at every instant:
@@ -34,6 +42,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -50,6 +60,7 @@ from database_lock import (
 )
 from journal import Journal, Record
 from ledger import Ledger
+from records import from_mapping
 from recovery import KEPT_EXPORTS, Export, StorePaths, recover
 from snapshot import (
     LedgerCopy,
@@ -74,6 +85,39 @@ class StoreClosedError(RuntimeError):
 
 class DataFileError(Exception):
     """`DATA_FILE` (or a file beside it) is not something the store can use."""
+
+
+_KINDS = {
+    stat.S_IFDIR: ("uma pasta", "a directory"),
+    stat.S_IFLNK: ("um link simbólico", "a symbolic link"),
+    stat.S_IFIFO: ("um FIFO", "a FIFO"),
+    stat.S_IFSOCK: ("um socket", "a socket"),
+    stat.S_IFCHR: ("um dispositivo", "a device"),
+    stat.S_IFBLK: ("um dispositivo", "a device"),
+}
+
+
+def refuse_unusable_files(paths: StorePaths) -> None:
+    """Raise `DataFileError` unless each of the store's files is absent or a regular file.
+
+    Looks only (`os.lstat`): nothing is created, moved or changed.
+
+    Raises:
+        DataFileError: one of them is a folder, a device, a link or anything else.
+        OSError: a file could not be looked at (e.g. the folder is a file).
+    """
+    for path in paths.files:
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(mode):
+            pt, en = _KINDS.get(stat.S_IFMT(mode), ("outra coisa", "something else"))
+            raise DataFileError(
+                f"{path} é {pt}, não um arquivo comum: aponte DATA_FILE para um arquivo ou um "
+                f"caminho livre; nada foi alterado / is {en}, not a regular file: point "
+                f"DATA_FILE at a regular file or a free path; nothing was changed"
+            )
 
 
 # ------------------------------------------------------------------------ store
@@ -115,9 +159,11 @@ class Store:
         With `lock_timeout` > 0, wait that long for another process to let go.
 
         Raises:
+            DataFileError: `DATA_FILE` or a file beside it is not a regular file.
             StoreLockedError: another process holds this `DATA_FILE`.
         """
         paths = StorePaths(data_file)
+        refuse_unusable_files(paths)
         data_file.parent.mkdir(parents=True, exist_ok=True)
         try:
             lock = hold_lock(paths.lock, timeout=lock_timeout)
@@ -136,7 +182,7 @@ class Store:
     @classmethod
     def _load(cls, paths: StorePaths, lock: portalocker.Lock) -> Store:
         remove_temp_files(paths.data.parent, paths.temp_prefixes)
-        journal = Journal(paths.journal)
+        journal = Journal(paths.journal, paths.rejected)
         try:
             recovery = recover(paths, journal.load())
         except BaseException:
@@ -175,10 +221,11 @@ class Store:
         """
         if self._closed:
             return self._refuse(records)
-        stamped = []
-        for record in records:
-            stamped.append({"seq": self.ledger.seq + 1, **record})
-            self.ledger.apply(stamped[-1])
+        stamped = [{"seq": self.ledger.seq + n, **r} for n, r in enumerate(records, 1)]
+        # Validated like a journal line at replay (RecordError before anything changes):
+        # what is applied now is exactly what a restart will apply again.
+        for change in [from_mapping(record) for record in stamped]:
+            self.ledger.apply(change)
         self._dirty = True
         self._schedule_snapshot()
         return self.journal.append(stamped)

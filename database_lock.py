@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,12 +96,16 @@ def remove_temp_files(folder: Path, prefixes: Iterable[str]) -> list[Path]:
     """Delete the `*.tmp` files in `folder` whose names start with one of `prefixes`.
 
     Leftovers of writes cut short by a crash. Only safe while holding the lock
-    of the files they belong to. Returns what was removed.
+    of the files they belong to. A folder of such a name is left alone (and
+    logged). Returns what was removed.
     """
     removed = []
     for prefix in prefixes:
         for temp in folder.glob(glob.escape(prefix) + "*.tmp"):
             with contextlib.suppress(FileNotFoundError):
+                if stat.S_ISDIR(temp.lstat().st_mode):
+                    log.warning("%s é uma pasta, não um arquivo temporário do bot; mantida", temp)
+                    continue
                 temp.unlink()
                 removed.append(temp)
     return removed

@@ -18,21 +18,26 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from database_lock import FILE_MODE, fsync_dir, quarantine, temp_name
+from database_lock import FILE_MODE, fsync_dir, temp_name
+from records import Base, RecordError, decode_record
+from records import Record as JournalRecord
 
 log = logging.getLogger(__name__)
 
 Record = dict[str, Any]
+"""A record as it is written: the dict form of a `records.Change` (or the `base` header)."""
 
 RETRY_FIRST_SECONDS = 1.0
 """Pause before the first retry of a failed write; it doubles up to the maximum."""
 RETRY_MAX_SECONDS = 30.0
 YIELD_EVERY = 256
+LOGGED_REJECTS = 20
+"""Rejected journal lines logged one by one at start-up; the rest are counted in one line."""
 """Lines parsed or encoded between two hand-overs of the GIL (about a millisecond)."""
 
 
@@ -50,13 +55,48 @@ def encode(record: Record) -> bytes:
 
 
 @dataclass
+class Rejected:
+    """A journal line that is not a valid record: where it was and why."""
+
+    number: int
+    """1-based line number in the file (counted from where the reading started)."""
+    raw: bytes
+    reason: str
+
+
+@dataclass
 class JournalContents:
     """What a journal file held when it was read."""
 
-    records: list[Record] = field(default_factory=list)
+    records: list[JournalRecord] = field(default_factory=list)
     valid_bytes: int = 0
     torn_tail: bool = False
-    corrupt_lines: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+    @property
+    def corrupt_lines(self) -> int:
+        """How many lines were not valid records."""
+        return len(self.rejected)
+
+
+def _lines(raw: bytes) -> Iterator[tuple[int, bytes, int]]:
+    """(1-based number, line, offset after it) of each whole line; a torn tail is not one."""
+    offset = 0
+    lines = raw.split(b"\n")
+    for number, line in enumerate(lines[:-1]):
+        offset += len(line) + 1
+        if number % YIELD_EVERY == YIELD_EVERY - 1:
+            _yield_gil()
+        yield number + 1, line, offset
+
+
+def _read(path: Path, start: int, end: int | None) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            return handle.read() if end is None else handle.read(max(0, end - start))
+    except FileNotFoundError:
+        return b""
 
 
 def read_journal(path: Path, start: int = 0, end: int | None = None) -> JournalContents:
@@ -64,46 +104,32 @@ def read_journal(path: Path, start: int = 0, end: int | None = None) -> JournalC
 
     A last line without its newline is torn even if it parses: records are
     acknowledged only once their whole batch, newline included, is on disk.
-    `start` and `end` limit the reading to a byte range (from a line start).
+    Every line is validated (`records.decode_record`); one that is not a valid
+    record is listed in `rejected`, byte for byte, and skipped. `start` and `end`
+    limit the reading to a byte range (from a line start).
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     path = Path(folder) / "j.jsonl"
-    ...     _ = path.write_bytes(b'{"seq":1,"op":"x"}\n{"seq":2,"op":"x"}\n{"seq":3,"o')
+    ...     good = b'{"seq":1,"op":"reset","g":5}\n'
+    ...     _ = path.write_bytes(good + b'{"seq":2,"op":"reset","g":"5"}\n' + good[:9])
     ...     contents = read_journal(path)
-    >>> [r["seq"] for r in contents.records], contents.torn_tail, contents.valid_bytes
-    ([1, 2], True, 38)
+    >>> [r.seq for r in contents.records], contents.torn_tail, contents.valid_bytes
+    ([1], True, 60)
+    >>> [(r.number, r.reason) for r in contents.rejected]
+    [(2, 'Expected `int`, got `str` - at `$.g`')]
     """
     contents = JournalContents()
-    try:
-        with path.open("rb") as handle:
-            handle.seek(start)
-            raw = handle.read() if end is None else handle.read(max(0, end - start))
-    except FileNotFoundError:
-        return contents
-    offset = 0
-    lines = raw.split(b"\n")
-    for number, line in enumerate(lines):
-        last = number == len(lines) - 1
-        if last and not line:
-            break
-        if last:
-            contents.torn_tail = True
-            break
-        offset += len(line) + 1
+    raw = _read(path, start, end)
+    contents.torn_tail = not raw.endswith(b"\n") and bool(raw)
+    for number, line, offset in _lines(raw):
         contents.valid_bytes = offset
-        if number % YIELD_EVERY == YIELD_EVERY - 1:
-            _yield_gil()
+        if not line.strip():
+            continue  # an empty line holds nothing to lose
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict) or "op" not in record:
-                raise ValueError("not a record")
-            if not isinstance(record.get("seq", 0), int):
-                raise ValueError("bad sequence number")
-        except (ValueError, RecursionError):
-            contents.corrupt_lines += 1
-            continue
-        contents.records.append(record)
+            contents.records.append(decode_record(line))
+        except RecordError as error:
+            contents.rejected.append(Rejected(number, line, str(error)))
     return contents
 
 
@@ -130,9 +156,14 @@ def _write_all(fd: int, data: bytes) -> None:
 class Journal:
     """The durable, append-only half of the store."""
 
-    def __init__(self, path: Path) -> None:
-        """Use the journal at `path`; `load` reads it and opens it for appending."""
+    def __init__(self, path: Path, rejected: Path | None = None) -> None:
+        """Use the journal at `path`; `load` reads it and opens it for appending.
+
+        Lines that are not valid records are kept in `rejected` (by default
+        `<journal stem>.rejected.jsonl` beside it).
+        """
         self.path = path
+        self.rejected_path = rejected or path.with_name(f"{path.stem}.rejected{path.suffix}")
         self._io = threading.Lock()
         self._fd: int | None = None
         self._pending: list[bytes] = []
@@ -143,24 +174,22 @@ class Journal:
         self._closed = False
         self.failing_since: float | None = None
         self.unsaved = 0
+        self._rejected_seen: set[bytes] = set()
 
     def load(self) -> JournalContents:
         """Read the existing records and make the file ready for appends (blocking).
 
-        Unreadable lines in the middle are skipped (a copy of the file is kept
-        aside and the fact logged at ERROR); a torn last line is dropped, logged
+        A line that is not a valid record is appended, byte for byte, to the
+        rejected file, logged at ERROR with its line number and skipped (the next
+        compaction drops it from the journal). A torn last line is dropped, logged
         and cut off the file, so the next append starts on a clean line.
+
+        Raises:
+            OSError: the rejected lines could not be kept aside (nothing was cut).
         """
         contents = read_journal(self.path)
-        if contents.corrupt_lines:
-            kept = quarantine(self.path, copy=True)
-            log.error(
-                "Journal %s had %d unreadable line(s); a copy was kept as %s and the "
-                "readable records were used",
-                self.path,
-                contents.corrupt_lines,
-                kept,
-            )
+        if contents.rejected:
+            self._keep_rejected(contents.rejected)
         if contents.torn_tail:
             log.warning(
                 "Journal %s ended in a torn line (a write cut short by a crash); it was "
@@ -169,6 +198,35 @@ class Journal:
             )
         self._open(truncate_to=contents.valid_bytes if contents.torn_tail else None)
         return contents
+
+    def _keep_rejected(self, rejected: list[Rejected]) -> None:
+        """Append the rejected lines to the rejected file (fsync'd, 0600) and log each."""
+        created = not self.rejected_path.exists()
+        fd = os.open(self.rejected_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+            _write_all(fd, b"".join(line.raw + b"\n" for line in rejected))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            fsync_dir(self.rejected_path.parent)
+        self._rejected_seen.update(line.raw for line in rejected)
+        for line in rejected[:LOGGED_REJECTS]:
+            log.error(
+                "Linha %d do journal %s rejeitada (%s): não foi aplicada; guardada em %s",
+                line.number,
+                self.path,
+                line.reason,
+                self.rejected_path,
+            )
+        if len(rejected) > LOGGED_REJECTS:
+            log.error(
+                "Outras linhas rejeitadas do journal %s, também guardadas em %s: %d",
+                self.path,
+                self.rejected_path,
+                len(rejected) - LOGGED_REJECTS,
+            )
 
     def _open(self, truncate_to: int | None = None) -> None:
         existed = self.path.exists()
@@ -298,12 +356,20 @@ class Journal:
         """
 
         def kept(start: int = 0, end: int | None = None) -> bytes:
-            lines = []
-            for number, record in enumerate(read_journal(self.path, start, end).records):
-                if record.get("seq", 0) > keep_after:
-                    lines.append(encode(record))
-                if number % YIELD_EVERY == YIELD_EVERY - 1:
-                    _yield_gil()
+            lines, unseen = [], []
+            for number, line, _ in _lines(_read(self.path, start, end)):
+                if not line.strip():
+                    continue
+                try:
+                    record = decode_record(line)
+                except RecordError as error:
+                    if line not in self._rejected_seen:  # damaged since start-up: keep it too
+                        unseen.append(Rejected(number, line, str(error)))
+                    continue
+                if not isinstance(record, Base) and (record.seq or 0) > keep_after:
+                    lines.append(line + b"\n")  # byte for byte, as it was written
+            if unseen:
+                self._keep_rejected(unseen)
             return b"".join(lines)
 
         with self._io:

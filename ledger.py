@@ -1,8 +1,8 @@
 """The in-memory ranking state: camera seconds per server, member and local day.
 
-Pure and synchronous. Every change arrives as a *record* (a small dict, the same
-one the journal stores), so applying a record live and replaying it after a
-restart are one code path. Storage is columnar (numpy) so that a camera event
+Pure and synchronous. Every change arrives as a *record* (`records.Change`, or
+the dict the journal stores, validated into one), so applying a record live and
+replaying it after a restart are one code path. Storage is columnar (numpy) so that a camera event
 costs O(1) and a top-10 over a million members is one vectorised pass.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from periods import DayRange
+from records import Adjust, AttributeLegacy, Change, Credit, Reset, from_mapping
 
 Record = dict[str, Any]
 
@@ -436,42 +437,43 @@ class Ledger:
             ledger = self.guilds[guild_id] = GuildLedger()
         return ledger
 
-    def apply(self, record: Mapping[str, Any]) -> None:
-        """Apply one record; records at or below the current sequence number are skipped."""
-        seq = record.get("seq", 0)
+    def apply(self, record: Change | Mapping[str, Any]) -> None:
+        """Apply one record; records at or below the current sequence number are skipped.
+
+        A record given in its dict form is validated first (`records.from_mapping`).
+
+        Raises:
+            RecordError: the dict is not a valid change (nothing is applied).
+        """
+        if isinstance(record, Mapping):
+            record = from_mapping(record)
+        seq = record.seq or 0
         if seq and seq <= self.seq:
             return
-        op = record["op"]
-        if op == "credit":
-            self._apply_credit(record)
-        elif op == "adjust":
-            self.guild(record["g"]).adjust(record["u"], record["s"], record["day"])
-        elif op == "reset":
-            self._apply_reset(record)
-        elif op == "attribute_legacy":
-            self._apply_attribute_legacy(record["g"])
+        match record:
+            case Credit():
+                self._apply_credit(record)
+            case Adjust(g=guild_id, u=user_id, s=seconds, day=day):
+                self.guild(guild_id).adjust(user_id, seconds, day)
+            case Reset(g=guild_id, u=user_id):
+                self._apply_reset(guild_id, user_id)
+            case AttributeLegacy(g=guild_id):
+                self._apply_attribute_legacy(guild_id)
         if seq:
             self.seq = seq
 
-    def _apply_credit(self, record: Mapping[str, Any]) -> None:
-        guild_id, user_id = record["g"], record["u"]
+    def _apply_credit(self, record: Credit) -> None:
+        guild_id, user_id = record.g, record.u
         self.guild(guild_id).credit(
-            user_id,
-            record["s"],
-            record["n"],
-            record.get("days", ()),
-            record.get("long", 0),
-            record.get("day"),
+            user_id, record.s, record.n, record.days, record.long, record.day
         )
         key = (guild_id, user_id)
-        if record.get("open"):
-            self.open_sessions[key] = OpenSession(record["start"], record["credited"])
+        if record.open and record.start is not None:
+            self.open_sessions[key] = OpenSession(record.start, record.credited)
         else:
             self.open_sessions.pop(key, None)
 
-    def _apply_reset(self, record: Mapping[str, Any]) -> None:
-        guild_id = record["g"]
-        user_id = record.get("u")
+    def _apply_reset(self, guild_id: int, user_id: int | None) -> None:
         if user_id is None:
             self.guilds[guild_id] = GuildLedger()
             stale = [key for key in self.open_sessions if key[0] == guild_id]

@@ -9,22 +9,18 @@ number, so a record never counts twice.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from database_lock import (
-    CorruptFileError,
-    file_sha256,
-    quarantine,
-    read_json_and_digest,
-    temp_name,
-)
-from journal import JournalContents, Record
-from ledger import ADJUSTED, Ledger
+from database_lock import CorruptFileError, file_sha256, quarantine, temp_name
+from journal import JournalContents
+from ledger import Ledger
+from records import Base, Change
+from records import Record as JournalRecord
 from snapshot import decode_export, decode_state
 
 log = logging.getLogger(__name__)
@@ -32,9 +28,6 @@ log = logging.getLogger(__name__)
 KEPT_EXPORTS = 3
 """How many export digests a snapshot lists: enough to name `DATA_FILE` and its
 `.bak` even when the snapshot before failed half-way."""
-
-MAX_ID = 2**63 - 1
-"""Ids and figures are kept as signed 64-bit integers (Discord ids fit until 2084)."""
 
 Export = tuple[int, str]
 """(sequence number, SHA-256) of a `DATA_FILE` the store wrote: its totals are the
@@ -64,6 +57,11 @@ class StorePaths:
         return self.sibling("journal", ".jsonl")
 
     @property
+    def rejected(self) -> Path:
+        """Journal lines that were not valid records, kept byte for byte."""
+        return self.sibling("journal.rejected", ".jsonl")
+
+    @property
     def audit(self) -> Path:
         """The audit log of manual resets and adjustments."""
         return self.sibling("audit", ".jsonl")
@@ -77,6 +75,12 @@ class StorePaths:
     def export_temp(self) -> Path:
         """Where the next export is written before it replaces `DATA_FILE`."""
         return temp_name(self.data, "export")
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file of fixed name the store reads or writes."""
+        snapshots = [self.data, self.state, self.backup(self.data), self.backup(self.state)]
+        return [*snapshots, self.journal, self.rejected, self.lock, self.audit, self.export_temp]
 
     @property
     def temp_prefixes(self) -> list[str]:
@@ -94,79 +98,10 @@ class StorePaths:
 # ----------------------------------------------------------------- reading files
 
 
-def _decode_state(data: Any) -> tuple[Ledger, list[Export]]:
-    """A parsed state file: its ledger and the exports it lists.
-
-    Raises:
-        CorruptFileError: not a state file, or values no ledger can hold.
-    """
-    try:
-        ledger = decode_state(data)
-        _check_state_lengths(data)
-        _check_ledger(ledger)
-        exports = []
-        for entry in data.get("exports", []):
-            # Older states listed bare digests, all of them at the state's own seq.
-            seq, digest = (ledger.seq, entry) if isinstance(entry, str) else entry
-            exports.append((int(seq), str(digest)))
-    except CorruptFileError:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
-        raise CorruptFileError(f"state file has unexpected content: {error!r}") from error
-    return ledger, exports
-
-
-def _check_state_lengths(data: Any) -> None:
-    for guild_id, saved in data["guilds"].items():
-        columns = (saved["users"], saved["seconds"], saved["sessions"], saved["longest"])
-        columns += (saved.get("adjusted", saved["users"]),)
-        if len({len(column) for column in columns}) != 1:
-            raise CorruptFileError(f"member columns of server {guild_id} differ in length")
-        for day, table in saved["days"].items():
-            if not len(table["rows"]) == len(table["seconds"]) == len(table["sessions"]):
-                raise CorruptFileError(f"day {day} of server {guild_id} differs in length")
-
-
-def _check_ledger(ledger: Ledger) -> None:
-    """Raise `CorruptFileError` unless every figure is one the ledger can produce."""
-    if ledger.seq < 0:
-        raise CorruptFileError(f"negative sequence number {ledger.seq}")
-    for user_id, figures in ledger.unattributed.items():
-        if not 0 < user_id <= MAX_ID or min(figures) < 0 or max(figures) > MAX_ID:
-            raise CorruptFileError(f"bad unattributed totals for {user_id}: {figures}")
-    for (guild_id, user_id), session in ledger.open_sessions.items():
-        datetime.fromisoformat(session.started_at)
-        if guild_id <= 0 or user_id <= 0 or session.credited < 0:
-            raise CorruptFileError(f"bad open session {guild_id}/{user_id}: {session}")
-    for guild_id, guild in ledger.guilds.items():
-        members = guild.members
-        keys, values = members.keys[: members.size], members.values[:ADJUSTED, : members.size]
-        if guild_id <= 0 or (keys <= 0).any() or (values < 0).any():
-            raise CorruptFileError(f"server {guild_id} holds a bad id or a negative figure")
-        if members.has_duplicate_keys():
-            raise CorruptFileError(f"server {guild_id} lists a member twice")
-        for day, table in guild.days.items():
-            rows, figures = table.keys[: table.size], table.values[:, : table.size]
-            if table.has_duplicate_keys() or (figures < 0).any():
-                raise CorruptFileError(f"day {day} of server {guild_id} has bad figures")
-            if table.size and (rows.min() < 0 or rows.max() >= members.size):
-                raise CorruptFileError(f"day {day} of server {guild_id} names unknown rows")
-
-
-def _decode_export(data: Any) -> Ledger:
-    """A parsed `DATA_FILE` (current or original format) as a ledger.
-
-    Raises:
-        CorruptFileError: not a ranking, or values no ledger can hold.
-    """
-    try:
-        ledger = decode_export(data)
-        _check_ledger(ledger)
-        return ledger
-    except CorruptFileError:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
-        raise CorruptFileError(f"ranking file has unexpected content: {error!r}") from error
+def _read_with_digest(path: Path) -> tuple[bytes, str]:
+    """A file's bytes and their SHA-256 (blocking)."""
+    raw = path.read_bytes()
+    return raw, hashlib.sha256(raw).hexdigest()
 
 
 def _set_aside(path: Path, what: str, error: Exception) -> None:
@@ -183,7 +118,7 @@ def _set_aside(path: Path, what: str, error: Exception) -> None:
 
 
 def _read_newest_good(
-    path: Path, what: str, decode: Callable[[Any], T]
+    path: Path, what: str, decode: Callable[[bytes], T]
 ) -> tuple[T, Path, str] | None:
     """The first of `path` and its backup that reads and decodes: (value, file, SHA-256).
 
@@ -191,8 +126,8 @@ def _read_newest_good(
     """
     for candidate in (path, StorePaths.backup(path)):
         try:
-            data, digest = read_json_and_digest(candidate)
-            return decode(data), candidate, digest
+            raw, digest = _read_with_digest(candidate)
+            return decode(raw), candidate, digest
         except FileNotFoundError:
             continue
         except (CorruptFileError, OSError) as error:
@@ -200,13 +135,12 @@ def _read_newest_good(
     return None
 
 
-def _exports_in_journal(records: Iterable[Record]) -> list[Export]:
+def _exports_in_journal(records: Iterable[JournalRecord]) -> list[Export]:
     """The exports named by the journal's headers."""
-    found = []
+    found: list[Export] = []
     for record in records:
-        if record.get("op") == "base":
-            for seq, digest in record.get("snapshots", []):
-                found.append((int(seq), str(digest)))
+        if isinstance(record, Base):
+            found.extend(record.snapshots)
     return found
 
 
@@ -229,9 +163,9 @@ class Recovery:
 
 def recover(paths: StorePaths, contents: JournalContents) -> Recovery:
     """Rebuild the ledger from the newest good files and the journal (blocking)."""
-    records = [r for r in contents.records if r.get("op") != "base"]
+    records = [r for r in contents.records if not isinstance(r, Base)]
     known = _exports_in_journal(contents.records)
-    state = _read_newest_good(paths.state, "state", _decode_state)
+    state = _read_newest_good(paths.state, "state", decode_state)
     if state is not None:
         (ledger, state_exports), source, _ = state
         recovery = _recover_from_state(paths, ledger, known + state_exports)
@@ -262,8 +196,8 @@ def _recover_from_state(paths: StorePaths, ledger: Ledger, known: list[Export]) 
         recovery.dirty = current[0] != ledger.seq
         return recovery
     try:
-        data, digest = read_json_and_digest(paths.data)
-        outside = _decode_export(data)
+        raw, digest = _read_with_digest(paths.data)
+        outside = decode_export(raw)
     except (CorruptFileError, OSError) as error:
         _set_aside(paths.data, "ranking", error)
         recovery.exports = _candidates(known, None)
@@ -278,10 +212,10 @@ def _recover_from_state(paths: StorePaths, ledger: Ledger, known: list[Export]) 
 
 
 def _recover_without_state(
-    paths: StorePaths, known: list[Export], records: list[Record]
+    paths: StorePaths, known: list[Export], records: list[Change]
 ) -> Recovery:
     """No good state: start from the newest good export, else from nothing."""
-    export = _read_newest_good(paths.data, "ranking", _decode_export)
+    export = _read_newest_good(paths.data, "ranking", decode_export)
     if export is None:
         if known:
             log.error(
@@ -312,7 +246,7 @@ def _recover_without_state(
         )
     else:
         log.info("Loaded %d member(s) from %s", _member_count(ledger), source)
-    ledger.seq = max([r.get("seq", 0) for r in records] + [s for s, _ in known] + [0])
+    ledger.seq = max([r.seq or 0 for r in records] + [s for s, _ in known] + [0])
     return Recovery(ledger, ledger.seq, [(ledger.seq, digest)], dirty=True)
 
 
@@ -337,11 +271,11 @@ def _member_count(ledger: Ledger) -> int:
     return len(users)
 
 
-def _replay(ledger: Ledger, records: Iterable[Record]) -> int:
+def _replay(ledger: Ledger, records: Iterable[Change]) -> int:
     """Apply the records newer than the ledger, in order; how many were applied."""
     replayed = 0
     for record in records:
-        if record.get("seq", 0) > ledger.seq:
+        if (record.seq or 0) > ledger.seq:
             ledger.apply(record)
             replayed += 1
     if replayed:

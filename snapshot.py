@@ -11,16 +11,17 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 
+import records
 from database_lock import CorruptFileError
 from ledger import SECONDS, SESSIONS, DayTable, GuildLedger, Ledger, OpenSession, Table
-from utils import validate_user_id
+from records import RecordError
 
 STATE_VERSION = 1
 CHUNK = 4_096
@@ -120,40 +121,38 @@ def encode_state(snapshot: LedgerCopy) -> Iterator[bytes]:
     yield "".join(buffer).encode()
 
 
-def decode_state(data: Any) -> Ledger:
-    """Rebuild a ledger from a parsed state file.
+def decode_state(raw: bytes) -> tuple[Ledger, list[tuple[int, str]]]:
+    """Rebuild a ledger from a state file's bytes; also the exports it lists.
+
+    Every value is validated by `records.decode_state` before any is used.
 
     Raises:
-        CorruptFileError: the structure is not a state file of a known version.
+        CorruptFileError: not a valid state file of a known version.
     """
     try:
-        if data.get("version") != STATE_VERSION:
-            raise CorruptFileError(f"unknown state version {data.get('version')!r}")
-        ledger = Ledger()
-        ledger.seq = int(data["seq"])
-        ledger.unattributed = {
-            int(uid): (int(v[0]), int(v[1])) for uid, v in data["unattributed"].items()
-        }
-        ledger.open_sessions = {
-            (int(g), int(u)): OpenSession(str(start), int(credited))
-            for g, u, start, credited in data["open_sessions"]
-        }
-        for guild_id, saved in data["guilds"].items():
-            guild = GuildLedger()
-            # States written before manual adjustments were kept apart have no "adjusted".
-            adjusted = saved.get("adjusted", [0] * len(saved["users"]))
-            guild.members = Table.from_columns(
-                saved["users"], saved["seconds"], saved["sessions"], saved["longest"], adjusted
+        state = records.decode_state(raw)
+    except RecordError as error:
+        raise CorruptFileError(f"state file has unexpected content: {error}") from error
+    ledger = Ledger()
+    ledger.seq = state.seq
+    ledger.unattributed = dict(state.unattributed)
+    ledger.open_sessions = {
+        (guild_id, user_id): OpenSession(start, credited)
+        for guild_id, user_id, start, credited in state.open_sessions
+    }
+    for guild_id, saved in state.guilds.items():
+        guild = GuildLedger()
+        # States written before manual adjustments were kept apart have no "adjusted".
+        adjusted = saved.adjusted if saved.adjusted is not None else [0] * len(saved.users)
+        guild.members = Table.from_columns(
+            saved.users, saved.seconds, saved.sessions, saved.longest, adjusted
+        )
+        for day, table in saved.days.items():
+            guild.days[day.toordinal()] = DayTable.from_columns(
+                table.rows, table.seconds, table.sessions
             )
-            for day_text, day in saved["days"].items():
-                ordinal = date.fromisoformat(day_text).toordinal()
-                guild.days[ordinal] = DayTable.from_columns(
-                    day["rows"], day["seconds"], day["sessions"]
-                )
-            ledger.guilds[int(guild_id)] = guild
-    except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise CorruptFileError(f"state file has an unexpected structure: {error!r}") from error
-    return ledger
+        ledger.guilds[guild_id] = guild
+    return ledger, state.export_list()
 
 
 # ---------------------------------------------------------------------- export
@@ -236,46 +235,34 @@ def _export_members(
     return "".join(out)
 
 
-def _count(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise CorruptFileError(f"{what} must be a non-negative number, got {value!r}")
-    return int(value)
+def decode_export(raw: bytes) -> Ledger:
+    """Read a `DATA_FILE`'s bytes (current or original format) into a ledger.
 
-
-def decode_export(data: Any) -> Ledger:
-    """Read a `DATA_FILE` (current or original format) into a ledger.
-
-    Per-server totals go to their server. Totals with no server breakdown (the
-    original format), and any part of a top-level total not covered by the
-    breakdown, are kept as *unattributed* until the bot can tie them to one.
+    Every value is validated by `records.decode_export` first. Per-server
+    totals go to their server. Totals with no server breakdown (the original
+    format), and any part of a top-level total not covered by the breakdown,
+    are kept as *unattributed* until the bot can tie them to one. Figures
+    written as decimals (hand-edited files) lose their fraction.
 
     Raises:
         CorruptFileError: the content is not a ranking in either format.
     """
-    if not isinstance(data, Mapping):
-        raise CorruptFileError("the ranking must be a JSON object keyed by user id")
+    try:
+        entries = records.decode_export(raw)
+    except RecordError as error:
+        raise CorruptFileError(f"ranking file has unexpected content: {error}") from error
     ledger = Ledger()
-    for user_key, entry in data.items():
-        if not validate_user_id(user_key):
-            raise CorruptFileError(f"{user_key!r} is not a Discord user id")
-        if not isinstance(entry, Mapping):
-            raise CorruptFileError(f"entry of user {user_key} is not an object")
-        user_id = int(user_key)
-        total = _count(entry.get("total_seconds", 0), f"total_seconds of {user_key}")
-        sessions = _count(entry.get("sessions", 0), f"sessions of {user_key}")
-        per_guild = entry.get("guilds") or {}
-        if not isinstance(per_guild, Mapping):
-            raise CorruptFileError(f"guilds of user {user_key} is not an object")
+    for user_id, entry in entries.items():
         covered_seconds = covered_sessions = 0
-        for guild_key, figures in per_guild.items():
-            if not validate_user_id(str(guild_key)) or not isinstance(figures, Mapping):
-                raise CorruptFileError(f"bad server entry {guild_key!r} for user {user_key}")
-            guild_seconds = _count(figures.get("total_seconds", 0), f"{user_key}/{guild_key}")
-            guild_sessions = _count(figures.get("sessions", 0), f"{user_key}/{guild_key}")
-            ledger.guild(int(guild_key)).credit(user_id, guild_seconds, guild_sessions, (), 0, None)
+        for guild_id, figures in (entry.guilds or {}).items():
+            guild_seconds, guild_sessions = int(figures.total_seconds), int(figures.sessions)
+            ledger.guild(guild_id).credit(user_id, guild_seconds, guild_sessions, (), 0, None)
             covered_seconds += guild_seconds
             covered_sessions += guild_sessions
-        rest = (max(0, total - covered_seconds), max(0, sessions - covered_sessions))
+        rest = (
+            max(0, int(entry.total_seconds) - covered_seconds),
+            max(0, int(entry.sessions) - covered_sessions),
+        )
         if rest != (0, 0):
             ledger.unattributed[user_id] = rest
     return ledger

@@ -155,3 +155,6 @@ CHART_FILENAME = "grafico-camera.png"
 # --- personal view: manual adjustments ---
 MEUTEMPO_ADJUSTED = "Ajuste manual"
 MEUTEMPO_ADJUSTED_VALUE = "{change} (já no total; não conta na média nem na maior sessão)"
+
+AUDIT_UNREADABLE_ONE = " • 1 registro ilegível foi ignorado"
+AUDIT_UNREADABLE_MANY = " • {count} registros ilegíveis foram ignorados"

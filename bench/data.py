@@ -59,26 +59,28 @@ class History:
         return self.seconds.sum(axis=1)
 
     def records(self) -> list[Record]:
-        """One credit record per member covering its active days (as a replay would)."""
+        """One closed session per member and active day (as a replay would apply them)."""
         first_day = TODAY - HISTORY_DAYS + 1
         records = []
         for user_id, row in zip(self.user_ids.tolist(), self.seconds.tolist(), strict=True):
-            days = [[first_day + i, s] for i, s in enumerate(row) if s]
-            records.append(
-                {
-                    "op": "credit",
-                    "g": GUILD_ID,
-                    "u": user_id,
-                    "s": sum(s for _, s in days),
-                    "n": len(days),
-                    "days": days,
-                    "day": days[0][0],
-                    "long": max(s for _, s in days),
-                    "open": False,
-                    "start": NOW.isoformat(),
-                    "credited": 0,
-                }
-            )
+            for offset, seconds in enumerate(row):
+                if not seconds:
+                    continue
+                records.append(
+                    {
+                        "op": "credit",
+                        "g": GUILD_ID,
+                        "u": user_id,
+                        "s": seconds,
+                        "n": 1,
+                        "days": [[first_day + offset, seconds]],
+                        "day": first_day + offset,
+                        "long": seconds,
+                        "open": False,
+                        "start": NOW.isoformat(),
+                        "credited": 0,
+                    }
+                )
         return records
 
 

@@ -40,7 +40,7 @@ def test_a_torn_last_line_is_ignored_logged_and_cut_off(tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="journal"):
         contents = journal.load()
     journal.close()
-    assert [r["seq"] for r in contents.records] == [1, 2]
+    assert [r.seq for r in contents.records] == [1, 2]
     assert path.read_bytes() == whole
     assert any("torn line" in r.getMessage() for r in caplog.records)
     assert not any(r.levelno >= logging.ERROR for r in caplog.records)
@@ -50,7 +50,7 @@ def test_a_complete_last_record_without_its_newline_counts_as_torn(tmp_path):
     path = tmp_path / "j.jsonl"
     path.write_bytes(lines(rec(1)) + encode(rec(2))[:-1])
     contents = read_journal(path)
-    assert [r["seq"] for r in contents.records] == [1]
+    assert [r.seq for r in contents.records] == [1]
     assert contents.torn_tail
 
 
@@ -62,22 +62,43 @@ async def test_the_append_after_a_torn_tail_starts_on_a_clean_line(tmp_path):
     await journal.append([rec(2)])
     journal.close()
     contents = read_journal(path)
-    assert [r["seq"] for r in contents.records] == [1, 2]
+    assert [r.seq for r in contents.records] == [1, 2]
     assert not contents.torn_tail and not contents.corrupt_lines
 
 
-def test_an_unreadable_middle_line_is_skipped_and_the_file_kept_aside(tmp_path, caplog):
+def test_an_unreadable_middle_line_is_skipped_and_kept_aside_byte_for_byte(tmp_path, caplog):
     path = tmp_path / "j.jsonl"
-    raw = lines(rec(1)) + b"\x00\x00garbage\n" + lines(rec(3))
+    garbage = b"\x00\x00garbage"
+    raw = lines(rec(1)) + garbage + b"\n" + lines(rec(3))
     path.write_bytes(raw)
     journal = Journal(path)
     with caplog.at_level(logging.ERROR, logger="journal"):
         contents = journal.load()
     journal.close()
-    assert [r["seq"] for r in contents.records] == [1, 3]
-    kept = list(tmp_path.glob("j.corrupt-*.jsonl"))
-    assert len(kept) == 1 and kept[0].read_bytes() == raw
+    assert [r.seq for r in contents.records] == [1, 3]
+    assert path.read_bytes() == raw  # the journal itself is left for the next compaction
+    assert (tmp_path / "j.rejected.jsonl").read_bytes() == garbage + b"\n"
     assert [r.levelno for r in caplog.records] == [logging.ERROR]
+    assert "Linha 2 " in caplog.records[0].getMessage()
+
+
+async def test_compaction_drops_the_lines_that_were_kept_aside(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(lines(rec(1)) + b'{"seq":2,"op":"credit"}\n' + lines(rec(3)))
+    journal = Journal(path)
+    journal.load()
+    journal.compact(keep_after=0, header={"op": "base", "snapshots": []})
+    journal.close()
+    assert path.read_bytes() == lines({"op": "base", "snapshots": []}, rec(1), rec(3))
+    assert (tmp_path / "j.rejected.jsonl").read_bytes() == b'{"seq":2,"op":"credit"}\n'
+
+
+def test_an_empty_journal_line_is_neither_a_record_nor_an_error(tmp_path):
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(lines(rec(1)) + b"\n" + lines(rec(2)))
+    contents = read_journal(path)
+    assert [r.seq for r in contents.records] == [1, 2]
+    assert not contents.rejected and not contents.torn_tail
 
 
 async def test_appends_queued_together_cost_one_fsync(tmp_path, disk, monkeypatch):
@@ -90,7 +111,7 @@ async def test_appends_queued_together_cost_one_fsync(tmp_path, disk, monkeypatc
     await asyncio.gather(*durable)
     journal.close()
     assert len(syncs) == 1
-    assert [r["seq"] for r in read_journal(path).records] == list(range(1, 50))
+    assert [r.seq for r in read_journal(path).records] == list(range(1, 50))
 
 
 async def test_the_journal_file_is_private(tmp_path):
@@ -113,11 +134,11 @@ async def test_a_refused_write_is_retried_until_the_disk_takes_it(tmp_path, disk
         await asyncio.sleep(0.2)
         assert not durable.done()
         assert disk.refused >= 3
-        assert [r["seq"] for r in read_journal(path).records] == [1]
+        assert [r.seq for r in read_journal(path).records] == [1]
         disk.full = False
         await asyncio.wait_for(durable, 2)
     journal.close()
-    assert [r["seq"] for r in read_journal(path).records] == [1, 2, 3]
+    assert [r.seq for r in read_journal(path).records] == [1, 2, 3]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "Cannot write the journal" in errors[0].getMessage()
     assert any("writable again" in r.getMessage() for r in caplog.records)
@@ -132,8 +153,7 @@ async def test_compaction_keeps_the_header_and_the_newer_records(tmp_path):
     journal.compact(keep_after=3, header=header)
     await journal.append([rec(6)])
     journal.close()
-    records = read_journal(path).records
-    assert records == [header, rec(4), rec(5), rec(6)]
+    assert path.read_bytes() == lines(header, rec(4), rec(5), rec(6))
     assert stat.S_IMODE(path.stat().st_mode) == FILE_MODE
 
 
@@ -166,6 +186,6 @@ async def test_shutdown_of_a_healthy_journal_writes_everything_first(tmp_path):
     durable = journal.append([rec(1), rec(2)])
     assert await journal.shutdown(covered=False) == 0
     assert durable.done() and durable.exception() is None
-    assert [r["seq"] for r in read_journal(path).records] == [1, 2]
+    assert [r.seq for r in read_journal(path).records] == [1, 2]
     with pytest.raises(JournalClosedError):
         journal.append([rec(3)])

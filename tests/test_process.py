@@ -436,3 +436,54 @@ def test_systemd_unit_restarts_except_when_the_configuration_is_wrong():
     service = read_unit()["Service"]
     assert (service["Restart"], service["RestartSec"]) == ("always", "10")
     assert service["RestartPreventExitStatus"] == str(bot.EXIT_CONFIG)
+
+
+# ---------------------------------------------------------- damaged data files
+
+
+def tree_of(folder: Path) -> dict[str, tuple[int, bytes | None]]:
+    """Name, mode and content of everything under `folder`."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        content = path.read_bytes() if path.is_file() else None
+        found[str(path.relative_to(folder))] = (info.st_mode, content)
+    return found
+
+
+@slow
+def test_data_file_that_is_a_folder_exits_2_with_one_line_touching_nothing(start_bot, tmp_path):
+    data_file = tmp_path / "video_ranking.json"
+    data_file.mkdir(mode=0o750)
+    (data_file / "anotacoes.txt").write_text("não apague")
+    before = tree_of(tmp_path)
+    result = run_bot(start_bot, DATA_FILE=str(data_file), STANDIN_SIMCORD="1")
+    line = assert_one_clear_error(result, str(data_file), "not a regular file")
+    assert result.process.returncode == bot.EXIT_CONFIG
+    assert [entry for entry in result.lines if entry != line] == [
+        entry for entry in result.lines if " - INFO - " in entry
+    ]
+    assert tree_of(tmp_path) == before
+
+
+@slow
+def test_damaged_journal_line_is_skipped_and_the_bot_runs(start_bot, tmp_path):
+    guild, user = 111111111111111111, 123456789012345678
+
+    def credit(seq: int, seconds: object) -> str:
+        record = {"seq": seq, "op": "credit", "g": guild, "u": user, "s": seconds, "n": 1}
+        return json.dumps(record) + "\n"
+
+    journal = tmp_path / "video_ranking.journal.jsonl"
+    journal.write_text(credit(1, 40) + credit(2, float("nan")) + credit(3, 2))
+    running = start_bot(STANDIN_SIMCORD="1")
+    running.wait_for(READY)
+    running.process.send_signal(signal.SIGTERM)
+    assert running.wait() == 0, running.output
+    assert "Traceback" not in running.output
+    (error,) = running.error_lines()
+    assert "Linha 2 " in error and str(journal) in error
+    data = json.loads((tmp_path / "video_ranking.json").read_text(encoding="utf-8"))
+    assert data[str(user)]["guilds"] == {str(guild): {"total_seconds": 42, "sessions": 2}}
+    rejected = tmp_path / "video_ranking.journal.rejected.jsonl"
+    assert rejected.read_text() == credit(2, float("nan"))

@@ -1,0 +1,320 @@
+"""The schema of everything the store reads back from disk, validated in one step.
+
+Journal records, the state file, the `DATA_FILE` export and audit log lines are
+decoded with msgspec into typed, strict Structs: a field of the wrong type (text
+or a bool where a number goes, a string id), a missing field, an unknown `op`, a
+number out of range (negative seconds, an id beyond 64 bits, `1e309`), NaN or
+Infinity (not JSON at all) or a timestamp without a time zone makes the whole
+record fail with `RecordError`, so it is never applied. Unknown extra fields are
+ignored. The on-disk format is the one the bot always wrote (one-letter keys).
+
+>>> record = decode_record(b'{"seq":3,"op":"reset","g":5}')
+>>> record
+Reset(g=5, u=None, seq=3)
+>>> decode_record(b'{"seq":3,"op":"reset","g":"5"}')
+Traceback (most recent call last):
+...
+records.RecordError: Expected `int`, got `str` - at `$.g`
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+MAX_ID = 2**63 - 1
+"""Ids and totals are kept as signed 64-bit integers (Discord ids fit until 2084)."""
+MAX_RECORD_SECONDS = 100 * 366 * 86_400
+"""No single record moves more than a century of seconds: int64 totals cannot wrap."""
+SNOWFLAKE_MIN = 10**16
+"""The smallest 17-digit id: `DATA_FILE` keys are Discord snowflakes (17 to 20 digits)."""
+
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
+Snowflake = Annotated[int, Meta(ge=SNOWFLAKE_MIN, le=MAX_ID)]
+Seq = Annotated[int, Meta(ge=1, le=MAX_ID)]
+SnapshotSeq = Annotated[int, Meta(ge=0, le=MAX_ID)]
+Seconds = Annotated[int, Meta(ge=0, le=MAX_RECORD_SECONDS)]
+SignedSeconds = Annotated[int, Meta(ge=-MAX_RECORD_SECONDS, le=MAX_RECORD_SECONDS)]
+Ordinal = Annotated[int, Meta(ge=1, le=date.max.toordinal())]
+Total = Annotated[int, Meta(ge=0, le=MAX_ID)]
+SignedTotal = Annotated[int, Meta(ge=-MAX_ID, le=MAX_ID)]
+Row = Annotated[int, Meta(ge=0, le=2**31 - 1)]
+Sha256 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
+Figure = Total | Annotated[float, Meta(ge=0.0, le=float(2**62))]
+"""A `DATA_FILE` figure: hand-edited files may hold finite floats (truncated on load)."""
+
+
+class RecordError(ValueError):
+    """Bytes or values that are not a valid record of the given kind."""
+
+
+def check_timestamp(text: str) -> None:
+    """Raise `ValueError` unless `text` is an ISO-8601 time with a time zone.
+
+    >>> check_timestamp("2026-01-01T00:00:00+00:00")
+    >>> check_timestamp("2026-01-01T00:00:00")
+    Traceback (most recent call last):
+    ...
+    ValueError: timestamp '2026-01-01T00:00:00' has no time zone
+    """
+    if datetime.fromisoformat(text).tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no time zone")
+
+
+# ---------------------------------------------------------------- journal records
+
+
+class Credit(Struct, tag="credit", tag_field="op", kw_only=True, frozen=True):
+    """Camera seconds (split by local day) and maybe one session, for one member."""
+
+    g: Id
+    u: Id
+    s: Seconds
+    n: Literal[0, 1]
+    days: list[tuple[Ordinal, Seconds]] = []
+    day: Ordinal | None = None
+    long: Seconds = 0
+    open: bool = False
+    start: str | None = None
+    credited: Seconds = 0
+    seq: Seq | None = None
+
+    def __post_init__(self) -> None:
+        """An open session names its aware start time."""
+        if self.start is not None:
+            check_timestamp(self.start)
+        elif self.open:
+            raise ValueError("an open session needs its start time")
+
+
+class Adjust(Struct, tag="adjust", tag_field="op", kw_only=True, frozen=True):
+    """Seconds added (or, when negative, removed) by hand on a local day."""
+
+    g: Id
+    u: Id
+    s: SignedSeconds
+    day: Ordinal
+    seq: Seq | None = None
+
+    def __post_init__(self) -> None:
+        """An adjustment changes something."""
+        if self.s == 0:
+            raise ValueError("an adjustment of zero seconds")
+
+
+class Reset(Struct, tag="reset", tag_field="op", kw_only=True, frozen=True):
+    """A member's figures (or, without `u`, a whole server's) erased."""
+
+    g: Id
+    u: Id | None = None
+    seq: Seq | None = None
+
+
+class AttributeLegacy(Struct, tag="attribute_legacy", tag_field="op", kw_only=True, frozen=True):
+    """Totals of the original file format tied to one server."""
+
+    g: Id
+    seq: Seq | None = None
+
+
+class Base(Struct, tag="base", tag_field="op", kw_only=True, frozen=True):
+    """The journal's header: the exports (seq, SHA-256) `DATA_FILE` may hold."""
+
+    snapshots: list[tuple[SnapshotSeq, Sha256]] = []
+
+
+Change = Credit | Adjust | Reset | AttributeLegacy
+"""A record that changes the ledger."""
+Record = Change | Base
+"""Any journal line."""
+
+_record_decoder = msgspec.json.Decoder(Record, strict=True)
+
+
+def _error(error: Exception) -> RecordError:
+    return RecordError(str(error))
+
+
+def decode_record(raw: bytes) -> Record:
+    """One journal line, validated; every change on disk carries its sequence number.
+
+    Raises:
+        RecordError: not valid JSON, or not a valid record.
+    """
+    try:
+        record = _record_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError) as error:
+        raise _error(error) from error
+    if not isinstance(record, Base) and record.seq is None:
+        raise RecordError("a journal record without its sequence number")
+    return record
+
+
+def from_mapping(record: Mapping[str, Any]) -> Change:
+    """A change given as a dict (its on-disk form), validated like a journal line.
+
+    >>> from_mapping({"op": "attribute_legacy", "g": 7})
+    AttributeLegacy(g=7, seq=None)
+
+    Raises:
+        RecordError: not a valid change.
+    """
+    try:
+        return msgspec.convert(record, Change, strict=True)
+    except (msgspec.ValidationError, RecursionError) as error:
+        raise _error(error) from error
+
+
+# -------------------------------------------------------------------- state file
+
+
+class DayState(Struct, frozen=True):
+    """One local day of a server, as member rows and parallel figures."""
+
+    rows: list[Row]
+    seconds: list[Total]
+    sessions: list[Total]
+
+    def __post_init__(self) -> None:
+        """Columns align and a member appears once."""
+        if not len(self.rows) == len(self.seconds) == len(self.sessions):
+            raise ValueError("day columns differ in length")
+        if len(set(self.rows)) != len(self.rows):
+            raise ValueError("a day lists a member row twice")
+
+
+class GuildState(Struct, frozen=True):
+    """One server's members as parallel columns, and its days."""
+
+    users: list[Id]
+    seconds: list[Total]
+    sessions: list[Total]
+    longest: list[Total]
+    days: dict[date, DayState]
+    adjusted: list[SignedTotal] | None = None
+    """Absent in states written before manual adjustments were kept apart (zeros)."""
+
+    def __post_init__(self) -> None:
+        """Columns align, a member appears once, days name known rows only."""
+        size = len(self.users)
+        columns = (self.seconds, self.sessions, self.longest, self.adjusted or self.users)
+        if any(len(column) != size for column in columns):
+            raise ValueError("member columns differ in length")
+        if len(set(self.users)) != size:
+            raise ValueError("a member is listed twice")
+        for day, table in self.days.items():
+            if table.rows and max(table.rows) >= size:
+                raise ValueError(f"day {day} names a member row that does not exist")
+
+
+class StateFile(Struct, frozen=True):
+    """The full state snapshot (`video_ranking.state.json`)."""
+
+    version: Literal[1]
+    seq: SnapshotSeq
+    unattributed: dict[Id, tuple[Total, Total]]
+    open_sessions: list[tuple[Id, Id, str, Total]]
+    guilds: dict[Id, GuildState]
+    exports: list[tuple[SnapshotSeq, Sha256] | Sha256] = []
+    """(seq, SHA-256) of the exports `DATA_FILE` may hold; older states listed bare digests."""
+
+    def __post_init__(self) -> None:
+        """Open sessions start at aware times."""
+        for _, _, start, _ in self.open_sessions:
+            check_timestamp(start)
+
+    def export_list(self) -> list[tuple[int, str]]:
+        """The exports as (seq, digest); a bare digest was written at the state's own seq."""
+        return [(self.seq, entry) if isinstance(entry, str) else entry for entry in self.exports]
+
+
+_state_decoder = msgspec.json.Decoder(StateFile, strict=True)
+
+
+def decode_state(raw: bytes) -> StateFile:
+    """A state file's bytes, validated.
+
+    Raises:
+        RecordError: not valid JSON, or not a valid state.
+    """
+    try:
+        return _state_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError) as error:
+        raise _error(error) from error
+
+
+# ------------------------------------------------------------------ DATA_FILE
+
+
+class ExportFigures(Struct, frozen=True):
+    """A member's totals in one server."""
+
+    total_seconds: Figure = 0
+    sessions: Figure = 0
+
+
+class ExportEntry(Struct, frozen=True):
+    """A member's totals over every server; `guilds` is absent in the original format."""
+
+    total_seconds: Figure = 0
+    sessions: Figure = 0
+    guilds: dict[Snowflake, ExportFigures] | None = None
+
+
+_export_decoder = msgspec.json.Decoder(dict[Snowflake, ExportEntry], strict=True)
+
+
+def decode_export(raw: bytes) -> dict[int, ExportEntry]:
+    """A `DATA_FILE`'s bytes (current or original format), validated, keyed by user id.
+
+    >>> decode_export(b'{"123456789012345678": {"total_seconds": 5}}')
+    {123456789012345678: ExportEntry(total_seconds=5, sessions=0, guilds=None)}
+
+    Raises:
+        RecordError: not valid JSON, or not a ranking.
+    """
+    try:
+        return _export_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError) as error:
+        raise _error(error) from error
+
+
+# -------------------------------------------------------------------- audit log
+
+
+class AuditLine(Struct, kw_only=True, frozen=True):
+    """One audit log line: who changed what, when and why."""
+
+    at: str
+    g: Id
+    by: Id
+    action: Literal["adjust", "reset"]
+    by_name: str | None = None
+    u: Id | None = None
+    name: str | None = None
+    s: SignedSeconds | None = None
+    applied: SignedSeconds | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        """The time of the change is aware."""
+        check_timestamp(self.at)
+
+
+_audit_decoder = msgspec.json.Decoder(AuditLine, strict=True)
+
+
+def decode_audit(raw: bytes) -> AuditLine:
+    """One audit log line, validated.
+
+    Raises:
+        RecordError: not valid JSON, or not an audit entry.
+    """
+    try:
+        return _audit_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError) as error:
+        raise _error(error) from error
