@@ -165,10 +165,6 @@ NO_CONNECTION = "Sem conexão com o Discord / cannot reach Discord: {error}"
 CONNECTION_CLOSED = "O Discord encerrou a conexão / Discord closed the connection: {error}"
 DISCORD_ERROR = "O Discord respondeu com erro / Discord answered with an error: {error}"
 FILE_ERROR = "Não foi possível usar os arquivos de dados / cannot use the data files: {error}"
-DATA_FILE_UNUSABLE = (
-    "DATA_FILE não serve para guardar os dados; aponte DATA_FILE no .env para um arquivo comum "
-    "/ DATA_FILE cannot hold the data, point it at a regular file: {error}"
-)
 UNEXPECTED = "Erro inesperado; o bot parou / unexpected error, the bot stopped"
 
 
@@ -180,7 +176,7 @@ def describe_failure(error: Exception) -> tuple[int, str] | None:
         case discord.PrivilegedIntentsRequired():
             return EXIT_CONFIG, INTENT_MISSING
         case DataFileError():
-            return EXIT_CONFIG, DATA_FILE_UNUSABLE.format(error=error)
+            return EXIT_CONFIG, str(error)  # names the file, says what to do (PT / EN)
         case StoreLockedError():
             return EXIT_FAILURE, str(error)
         case discord.ConnectionClosed():

@@ -284,18 +284,19 @@ def test_bad_setting_exits_with_one_line_naming_it(start_bot, name, value):
     assert result.process.returncode == bot.EXIT_CONFIG
 
 
-def folder_that_cannot_be_created(tmp_path: Path) -> tuple[Path, Path]:
-    """DATA_FILE inside a "folder" that is a file; (DATA_FILE, the path to name)."""
+def folder_that_cannot_be_created(tmp_path: Path) -> tuple[Path, Path, str, int]:
+    """DATA_FILE inside a "folder" that is a file: (DATA_FILE, culprit, phrase, exit code)."""
     not_a_folder = tmp_path / "ranking.txt"
     not_a_folder.write_text("")
-    return not_a_folder / "video_ranking.json", not_a_folder
+    data_file = not_a_folder / "video_ranking.json"
+    return data_file, not_a_folder, "cannot use the data files", bot.EXIT_FAILURE
 
 
-def journal_that_is_a_folder(tmp_path: Path) -> tuple[Path, Path]:
-    """DATA_FILE whose journal is a directory; (DATA_FILE, the path to name)."""
+def journal_that_is_a_folder(tmp_path: Path) -> tuple[Path, Path, str, int]:
+    """DATA_FILE whose journal is a directory: (DATA_FILE, culprit, phrase, exit code)."""
     journal = tmp_path / "video_ranking.journal.jsonl"
     journal.mkdir()
-    return tmp_path / "video_ranking.json", journal
+    return tmp_path / "video_ranking.json", journal, "not a regular file", bot.EXIT_CONFIG
 
 
 @slow
@@ -303,20 +304,18 @@ def journal_that_is_a_folder(tmp_path: Path) -> tuple[Path, Path]:
 def test_unusable_data_file_is_reported_before_connecting_to_discord(
     start_bot, tmp_path, closed_port, layout
 ):
-    data_file, culprit = layout(tmp_path)
+    data_file, culprit, phrase, code = layout(tmp_path)
     no_network = f"http://127.0.0.1:{closed_port}/api/v10"
     result = run_bot(start_bot, DATA_FILE=str(data_file), STANDIN_API_BASE=no_network)
-    assert_one_clear_error(result, "cannot use the data files", str(culprit))
+    assert_one_clear_error(result, phrase, str(culprit))
     assert "cannot reach Discord" not in result.output
     assert "logging in" not in result.output
-    assert result.process.returncode == bot.EXIT_FAILURE
+    assert result.process.returncode == code
 
 
 def test_a_data_file_the_store_cannot_use_is_a_configuration_error():
-    code, line = bot.describe_failure(DataFileError("/srv/dados is a directory"))
-    assert code == bot.EXIT_CONFIG
-    assert "DATA_FILE" in line
-    assert "/srv/dados is a directory" in line
+    error = DataFileError("/srv/dados é uma pasta / is a directory: point DATA_FILE at a file")
+    assert bot.describe_failure(error) == (bot.EXIT_CONFIG, str(error))
 
 
 async def test_a_stop_before_the_store_is_open_closes_the_store_it_opens(monkeypatch, tmp_path):
