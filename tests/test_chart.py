@@ -96,8 +96,8 @@ async def test_chart_of_a_member_shows_their_seconds_per_local_day(simcord_env, 
         date(2026, 1, 1): 30,
         date(2026, 1, 3): 40,
     }
-    assert server.text.last_message.content == texts.CHART_DONE.format(
-        who="ana", days=7, total="1min 30s"
+    assert server.text.last_message.content == (
+        "📊 Horas de câmera por dia de **ana** nos últimos 7 dias: 1min 30s no total."
     )
 
 
@@ -124,7 +124,9 @@ async def test_chart_counts_a_running_session_today(simcord_env, server, fed):
 async def test_chart_without_camera_time_says_so_instead_of_an_empty_picture(simcord_env, server):
     await server.ana.send(server.text, "!graficovideo")
     message = server.text.last_message
-    assert message.content == texts.CHART_EMPTY.format(who="Estudos", days=30)
+    assert message.content == (
+        "**Estudos** não tem tempo de câmera nos últimos 30 dias: nada para desenhar. 📷"
+    )
     assert not message.attachments
 
 
@@ -132,7 +134,7 @@ async def test_chart_without_camera_time_says_so_instead_of_an_empty_picture(sim
 async def test_chart_with_a_bad_number_of_days_gets_the_usage_line(simcord_env, server, days):
     await server.ana.send(server.text, f"!graficovideo {days}")
     reply = server.text.last_message.content
-    assert "!graficovideo [membro] [dias=30]" in reply
+    assert "Uso correto: `!graficovideo [@membro] [dias]`" in reply
     assert not server.text.last_message.attachments
     assert len(simcord_env.errors) == 1
 
