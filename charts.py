@@ -25,6 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 import texts
@@ -221,6 +222,14 @@ def fit_axes(figure: Figure, axes: Axes, renderer: RendererAgg, top: float) -> N
     axes.set_position((left, bottom, right - left, top - bottom))
 
 
+def fit_text(text: Text, renderer: RendererAgg, right_px: float) -> None:
+    """Shorten `text` (ending it with …) until it ends left of `right_px`."""
+    content = text.get_text()
+    while len(content) > 1 and text.get_window_extent(renderer).x1 > right_px:
+        content = content[:-2].rstrip() + "…"
+        text.set_text(content)
+
+
 def chart_figure(data: ChartData) -> Figure:
     """The chart as a matplotlib figure of `WIDTH_PX` x `HEIGHT_PX`, laid out, not yet saved."""
     hours = [s / 3600 for s in data.seconds]
@@ -263,7 +272,9 @@ def chart_figure(data: ChartData) -> Figure:
 
     who = truncate_string(drawable(data.who), TITLE_NAME_CHARS)
     title = texts.CHART_TITLE.format(who=who)
-    figure.text(0.07, 0.92, title, color=TEXT, fontsize=15, fontweight="bold", family=FONT)
+    heading = figure.text(
+        0.07, 0.92, title, color=TEXT, fontsize=15, fontweight="bold", family=FONT
+    )
     template = texts.CHART_SUBTITLE if count > 1 else texts.CHART_SUBTITLE_TODAY
     subtitle = template.format(
         days=count,
@@ -273,7 +284,9 @@ def chart_figure(data: ChartData) -> Figure:
     )
     figure.text(0.07, 0.865, subtitle, color=MUTED, fontsize=10, family=FONT)
     figure.text(0.98, 0.865, texts.CHART_TODAY_KEY, color=BAR_TODAY, fontsize=10, ha="right")
-    fit_axes(figure, axes, canvas.get_renderer(), top=0.82)
+    renderer = canvas.get_renderer()
+    fit_text(heading, renderer, WIDTH_PX - MARGIN_PX)
+    fit_axes(figure, axes, renderer, top=0.82)
     return figure
 
 

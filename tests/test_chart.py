@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from discord.ext import commands
+from matplotlib.text import Text
 from PIL import Image
 
 import charts
@@ -147,3 +148,34 @@ async def test_a_second_chart_right_away_is_held_back_for_that_member_only(simco
     await server.bia.send(server.text, "!graficovideo")
     assert server.text.last_message.attachments
     assert [type(e) for e in simcord_env.errors] == [commands.CommandOnCooldown]
+
+
+def drawn_texts(figure):
+    """Every visible, non-empty text of a drawn figure, with its extent in pixels."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    return [
+        (text.get_text(), text.get_window_extent(renderer))
+        for text in figure.findobj(Text)
+        if text.get_visible() and text.get_text()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("days", "hours_per_day", "who"),
+    [
+        (365, 250_000, "Servidor " + "W" * 90),  # six-digit hour ticks, a year of day labels
+        (31, 23.99, "ana"),  # every bar labelled
+        (1, 0.01, "bia"),
+    ],
+)
+def test_chart_text_lies_within_the_picture(days, hours_per_day, who):
+    today = date(2026, 3, 10).toordinal()
+    span = charts.chart_days(days, today)
+    by_day = {day: int(hours_per_day * HOUR) for day in range(span.first, span.last + 1)}
+    figure = charts.chart_figure(charts.chart_data(who, by_day, span))
+    texts_drawn = drawn_texts(figure)
+    assert any(text == texts.CHART_AXIS_HOURS for text, _ in texts_drawn)
+    for text, extent in texts_drawn:
+        assert extent.x0 >= 0 and extent.y0 >= 0, text
+        assert extent.x1 <= charts.WIDTH_PX and extent.y1 <= charts.HEIGHT_PX, text
