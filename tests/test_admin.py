@@ -228,3 +228,10 @@ async def test_a_change_that_cannot_be_audited_is_not_applied(simcord_env, serve
     await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +1h bônus")
     assert server.text.last_message.content == texts.AUDIT_WRITE_FAILED
     assert seconds_of(simcord_env, server.guild, server.ana) == 30
+
+
+async def test_audit_footer_counts_one_action_in_the_singular(simcord_env, server):
+    await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +1h bônus")
+    await server.admin.send(server.text, "!auditoriavideo")
+    footer = server.text.last_message.embeds[0].footer.text
+    assert footer == "1 ação mais recente • horários no seu fuso"
