@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import texts
+from arguments import Duration, PeriodArgument, Person
 from audit import AuditEntry, AuditLog, audit_line
 from config import EMBED_COLOR
 from cooldowns import member_cooldown
@@ -27,7 +27,7 @@ from csv_export import build_csv, export_rows, fill_missing_names
 from journal import Record
 from periods import PERIOD_LABELS, Period, local_day
 from standings import days_of, now, period_standings
-from utils import escape_name, format_duration, truncate_string
+from utils import escape_name, format_duration, plural, truncate_string
 from views import OwnerOnlyView
 
 if TYPE_CHECKING:
@@ -52,36 +52,13 @@ AUDIT_SHOWN = 10
 EXPORT_COOLDOWN_SECONDS = 30.0
 
 
-# ---------------------------------------------------------------- durations
+ADJUST_DURATION: int = commands.parameter(converter=Duration(limit=MAX_ADJUST_SECONDS))
+"""The change `!ajustarvideo` makes: `+1h 30min`, `1h30`, `1,5h`, `-20min`... (may be words)."""
 
-DURATION = re.compile(
-    r"^(?P<sign>[+-])?(?:(?P<h>\d{1,6})h)?(?:(?P<m>\d{1,7})(?:min|m))?(?:(?P<s>\d{1,9})s)?$"
-)
+PERSON: discord.abc.User = commands.parameter(converter=Person())
+"""A member (or a former member, by id) who is not a bot."""
 
-
-def parse_duration(text: str) -> int | None:
-    """Seconds in a signed duration like `+1h30min`, `-20min`, `+45s` or `2h`; None if unreadable.
-
-    Without a sign the time is added. Zero and durations over 10 000 hours are refused.
-
-    >>> parse_duration("+1h30min"), parse_duration("-20min"), parse_duration("+45s")
-    (5400, -1200, 45)
-    >>> parse_duration("2h"), parse_duration("1H5M10S"), parse_duration("-1h1s")
-    (7200, 3910, -3601)
-    >>> parse_duration("1h30"), parse_duration("+"), parse_duration("0min"), parse_duration("abc")
-    (None, None, None, None)
-    """
-    match = DURATION.match(text.strip().lower())
-    if match is None or not any(match.group(unit) for unit in ("h", "m", "s")):
-        return None
-    seconds = (
-        int(match.group("h") or 0) * 3600
-        + int(match.group("m") or 0) * 60
-        + int(match.group("s") or 0)
-    )
-    if seconds == 0 or seconds > MAX_ADJUST_SECONDS:
-        return None
-    return -seconds if match.group("sign") == "-" else seconds
+EXPORT_PERIOD: Period = commands.parameter(converter=PeriodArgument(), default=Period.TOTAL)
 
 
 def removable(requested: int, current: int) -> int:
@@ -93,18 +70,6 @@ def removable(requested: int, current: int) -> int:
     if requested >= 0:
         return requested
     return -min(-requested, max(0, current))
-
-
-class DurationError(commands.BadArgument):
-    """The duration given to `!ajustarvideo` could not be read."""
-
-    what = texts.ADJUST_USAGE_WHAT
-
-
-class PeriodError(commands.BadArgument):
-    """The period given to `!exportvideo` could not be read."""
-
-    what = texts.EXPORT_USAGE_WHAT
 
 
 # ------------------------------------------------------------ confirmation
@@ -251,7 +216,8 @@ class Admin(commands.Cog):
         name="resetvideo",
         fallback="membro",
         invoke_without_command=True,
-        usage="<@membro|tudo> [motivo]",
+        case_insensitive=True,
+        usage=texts.USAGE_RESET,
         description="Zera o tempo de câmera de um membro (com confirmação)",
     )
     @commands.guild_only()
@@ -261,12 +227,16 @@ class Admin(commands.Cog):
         membro="Quem terá o tempo zerado", motivo="Por que (vai para a auditoria)"
     )
     async def resetvideo(
-        self, ctx: Context, membro: discord.User, *, motivo: str | None = None
+        self, ctx: Context, membro: discord.abc.User = PERSON, *, motivo: str | None = None
     ) -> None:
         """Zera o tempo de câmera de um membro neste servidor, depois de confirmar."""
         await self._ask_reset(ctx, membro, motivo)
 
-    @resetvideo.command(name="tudo", description="Zera o tempo de câmera de todo o servidor")
+    @resetvideo.command(
+        name="tudo",
+        usage=texts.USAGE_RESET_ALL,
+        description="Zera o tempo de câmera de todo o servidor",
+    )
     @commands.guild_only()
     @commands.has_guild_permissions(manage_guild=True)
     @app_commands.describe(motivo="Por que (vai para a auditoria)")
@@ -286,6 +256,7 @@ class Admin(commands.Cog):
 
     @commands.hybrid_command(
         name="ajustarvideo",
+        usage=texts.USAGE_ADJUST,
         description="Adiciona ou remove tempo de câmera de um membro",
     )
     @commands.guild_only()
@@ -293,17 +264,20 @@ class Admin(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.describe(
         membro="Quem terá o tempo ajustado",
-        quantidade="Ex.: +1h30min, -20min, +45s, 2h",
+        quantidade="Ex.: +1h 30min, 1h30, 1,5h, -20min, +45s",
         motivo="Por que (vai para a auditoria)",
     )
     async def ajustarvideo(
-        self, ctx: Context, membro: discord.User, quantidade: str, *, motivo: str
+        self,
+        ctx: Context,
+        membro: discord.abc.User = PERSON,
+        quantidade: int = ADJUST_DURATION,
+        *,
+        motivo: str,
     ) -> None:
         """Adiciona (+) ou remove (-) tempo de câmera de um membro, com motivo."""
         assert ctx.guild is not None
-        requested = parse_duration(quantidade)
-        if requested is None:
-            raise DurationError(quantidade)
+        requested = quantidade
         await ctx.defer()
         ledger = self.bot.store.ledger.guild(ctx.guild.id)
         applied = removable(requested, ledger.stats(membro.id).seconds)
@@ -337,6 +311,7 @@ class Admin(commands.Cog):
 
     @commands.hybrid_command(
         name="auditoriavideo",
+        ignore_extra=False,
         description="Mostra os últimos resets e ajustes de tempo deste servidor",
     )
     @commands.guild_only()
@@ -359,7 +334,7 @@ class Admin(commands.Cog):
         embed.set_author(
             name=ctx.guild.name, icon_url=ctx.guild.icon.url if ctx.guild.icon else None
         )
-        footer = texts.AUDIT_FOOTER.format(shown=len(entries))
+        footer = texts.AUDIT_FOOTER.format(shown=plural(len(entries), *texts.RECENT_ACTIONS))
         if page.unreadable == 1:
             footer += texts.AUDIT_UNREADABLE_ONE
         elif page.unreadable:
@@ -369,6 +344,8 @@ class Admin(commands.Cog):
 
     @commands.hybrid_command(
         name="exportvideo",
+        usage=texts.USAGE_EXPORT,
+        ignore_extra=False,
         description="Exporta o tempo de câmera do servidor em CSV",
     )
     @commands.guild_only()
@@ -376,12 +353,10 @@ class Admin(commands.Cog):
     @member_cooldown(1, EXPORT_COOLDOWN_SECONDS)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.describe(periodo="hoje, semana, mes ou total (padrão: total)")
-    async def exportvideo(self, ctx: Context, periodo: str | None = None) -> None:
+    async def exportvideo(self, ctx: Context, periodo: Period = EXPORT_PERIOD) -> None:
         """Envia um CSV com o tempo de câmera de cada membro (hoje, semana, mes ou total)."""
         assert ctx.guild is not None
-        period = Period.TOTAL if periodo is None else Period.parse(periodo)
-        if period is None:
-            raise PeriodError(periodo)
+        period = periodo
         await ctx.defer()
         moment = now(self.bot.sessions)
         days = days_of(self.bot.sessions, period)
@@ -403,7 +378,7 @@ class Admin(commands.Cog):
         day = date.fromordinal(local_day(moment, self.bot.sessions.zone)).isoformat()
         filename = texts.EXPORT_FILENAME.format(period=period.value, day=day)
         await ctx.send(
-            texts.EXPORT_DONE.format(period=label, members=len(rows)),
+            texts.EXPORT_DONE.format(period=label, members=plural(len(rows), *texts.MEMBERS)),
             file=discord.File(io.BytesIO(data), filename=filename),
         )
 

@@ -40,6 +40,7 @@ class BatePonto(commands.Bot):
             intents=build_intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            case_insensitive=True,
             activity=discord.Activity(type=discord.ActivityType.watching, name="câmeras ligadas"),
         )
         self.settings = settings

@@ -21,16 +21,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 import texts
+from arguments import Person
 from cooldowns import member_cooldown
 from periods import DayRange, local_day
 from standings import now, seconds_by_day
-from utils import escape_name, format_duration
+from utils import escape_name, format_duration, truncate_string
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -57,10 +60,16 @@ _render_lock = threading.Lock()
 """matplotlib's text and font caches are not thread-safe: one chart at a time."""
 
 
-class ChartArgumentError(commands.BadArgument):
-    """The number of days given to the chart is out of range."""
+CHART_MEMBER: discord.abc.User | None = commands.parameter(
+    converter=Person(before_number=True), default=None
+)
+"""Whose chart (not a bot); a number in its place is the count of days (`!graficovideo 14`)."""
 
-    what = texts.CHART_USAGE_WHAT
+TITLE_NAME_CHARS = 40
+"""Longest name drawn in the chart's title (server names may have 100 characters)."""
+
+MARGIN_PX = 12
+"""Room kept between the figure's edges and anything drawn near them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +198,44 @@ def render_chart(data: ChartData) -> bytes:
 
 
 def _render(data: ChartData) -> bytes:
+    figure = chart_figure(data)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", facecolor=BACKGROUND)
+    return buffer.getvalue()
+
+
+def fit_axes(figure: Figure, axes: Axes, renderer: RendererAgg, top: float) -> None:
+    """Place `axes` so that its tick and axis labels, however wide, stay inside the figure.
+
+    The room each side needs is measured on the drawn labels (a y axis in the
+    thousands of hours, long date labels), then the plot takes what is left,
+    `MARGIN_PX` from the edges and up to `top` (a fraction of the height).
+    """
+    width, height = figure.bbox.width, figure.bbox.height
+    plot = axes.get_window_extent(renderer)
+    drawn = axes.get_tightbbox(renderer)
+    if drawn is None:
+        return
+    left = (MARGIN_PX + max(0.0, plot.x0 - drawn.x0)) / width
+    right = 1 - (MARGIN_PX + max(0.0, drawn.x1 - plot.x1)) / width
+    bottom = (MARGIN_PX + max(0.0, plot.y0 - drawn.y0)) / height
+    axes.set_position((left, bottom, right - left, top - bottom))
+
+
+def fit_text(text: Text, renderer: RendererAgg, right_px: float) -> None:
+    """Shorten `text` (ending it with …) until it ends left of `right_px`."""
+    content = text.get_text()
+    while len(content) > 1 and text.get_window_extent(renderer).x1 > right_px:
+        content = content[:-2].rstrip() + "…"
+        text.set_text(content)
+
+
+def chart_figure(data: ChartData) -> Figure:
+    """The chart as a matplotlib figure of `WIDTH_PX` x `HEIGHT_PX`, laid out, not yet saved."""
     hours = [s / 3600 for s in data.seconds]
     count = len(hours)
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=BACKGROUND)
-    FigureCanvasAgg(figure)
+    canvas = FigureCanvasAgg(figure)
     axes = figure.add_axes((0.07, 0.13, 0.91, 0.69), facecolor=PLOT_BACKGROUND)
 
     colors = [BAR] * count
@@ -227,8 +270,11 @@ def _render(data: ChartData) -> bytes:
         axes.spines[side].set_visible(False)
     axes.spines["bottom"].set_color(GRID)
 
-    title = texts.CHART_TITLE.format(who=drawable(data.who))
-    figure.text(0.07, 0.92, title, color=TEXT, fontsize=15, fontweight="bold", family=FONT)
+    who = truncate_string(drawable(data.who), TITLE_NAME_CHARS)
+    title = texts.CHART_TITLE.format(who=who)
+    heading = figure.text(
+        0.07, 0.92, title, color=TEXT, fontsize=15, fontweight="bold", family=FONT
+    )
     template = texts.CHART_SUBTITLE if count > 1 else texts.CHART_SUBTITLE_TODAY
     subtitle = template.format(
         days=count,
@@ -238,10 +284,10 @@ def _render(data: ChartData) -> bytes:
     )
     figure.text(0.07, 0.865, subtitle, color=MUTED, fontsize=10, family=FONT)
     figure.text(0.98, 0.865, texts.CHART_TODAY_KEY, color=BAR_TODAY, fontsize=10, ha="right")
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", facecolor=BACKGROUND)
-    return buffer.getvalue()
+    renderer = canvas.get_renderer()
+    fit_text(heading, renderer, WIDTH_PX - MARGIN_PX)
+    fit_axes(figure, axes, renderer, top=0.82)
+    return figure
 
 
 class Charts(commands.Cog):
@@ -258,6 +304,8 @@ class Charts(commands.Cog):
 
     @commands.hybrid_command(
         name="graficovideo",
+        usage=texts.USAGE_CHART,
+        ignore_extra=False,
         description="Gráfico das horas de câmera por dia (do servidor ou de um membro)",
     )
     @commands.guild_only()
@@ -266,25 +314,27 @@ class Charts(commands.Cog):
         membro="De quem (padrão: o servidor todo)", dias="Quantos dias (1 a 365, padrão 30)"
     )
     async def graficovideo(
-        self, ctx: Context, membro: discord.User | None = None, dias: int = DEFAULT_DAYS
+        self,
+        ctx: Context,
+        membro: discord.abc.User | None = CHART_MEMBER,
+        dias: commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
     ) -> None:
         """Gráfico de barras com as horas de câmera por dia."""
         assert ctx.guild is not None
-        if not 1 <= dias <= MAX_DAYS:
-            raise ChartArgumentError(str(dias))
         await ctx.defer()
         today = local_day(now(self.bot.sessions), self.bot.sessions.zone)
         who = membro.display_name if membro is not None else ctx.guild.name
         data = self.series(
             ctx.guild.id, membro.id if membro else None, chart_days(dias, today), who
         )
+        span = texts.CHART_SPAN_TODAY if dias == 1 else texts.CHART_SPAN_DAYS.format(days=dias)
         if data.total == 0:
-            await ctx.send(texts.CHART_EMPTY.format(who=escape_name(who), days=dias))
+            await ctx.send(texts.CHART_EMPTY.format(who=escape_name(who), span=span))
             return
         png = await asyncio.to_thread(render_chart, data)
         await ctx.send(
             texts.CHART_DONE.format(
-                who=escape_name(who), days=dias, total=format_duration(data.total)
+                who=escape_name(who), span=span, total=format_duration(data.total)
             ),
             file=discord.File(io.BytesIO(png), filename=texts.CHART_FILENAME),
         )

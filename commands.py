@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import texts
+from arguments import PeriodArgument, Person
 from config import RANKING_PAGE_SIZE
 from cooldowns import member_cooldown
 from periods import PERIOD_LABELS, Period
@@ -22,7 +23,7 @@ from ranking import (
     ranking_embed,
 )
 from standings import days_of, period_standings
-from utils import escape_name
+from utils import escape_name, plural
 from views import OwnerOnlyView
 
 if TYPE_CHECKING:
@@ -32,42 +33,18 @@ log = logging.getLogger(__name__)
 
 Context = commands.Context["BatePonto"]
 
-OPTIONAL_MEMBER: discord.Member | None = commands.parameter(converter=discord.Member, default=None)
-"""An optional member argument whose text must name a member: not `Optional[Member]`,
-which would quietly fall back to the default when nobody matches."""
+OPTIONAL_MEMBER: discord.Member | None = commands.parameter(
+    converter=Person(member_only=True), default=None
+)
+"""An optional member argument whose text must name a member who is not a bot: not
+`Optional[Member]`, which would quietly fall back to the default when nobody matches."""
+
+RANKING_PERIOD: Period = commands.parameter(
+    converter=PeriodArgument(before_number=True), default=Period.TOTAL
+)
+"""The ranking's period; a number in its place is the page (`!rankingvideo 2`)."""
 
 PERIOD_CHOICES = [app_commands.Choice(name=p.value, value=p.value) for p in Period]
-
-
-class RankingArgumentError(commands.BadArgument):
-    """The period or page given to the ranking could not be read."""
-
-    what = texts.RANKING_USAGE_WHAT
-
-
-def parse_ranking_args(periodo: str | None, pagina: int | None) -> tuple[Period, int]:
-    """Read `[hoje|semana|mes|total] [página]`, also accepting just a page number.
-
-    >>> parse_ranking_args(None, None)
-    (<Period.TOTAL: 'total'>, 1)
-    >>> parse_ranking_args("2", None)
-    (<Period.TOTAL: 'total'>, 2)
-    >>> parse_ranking_args("semana", 3)
-    (<Period.WEEK: 'semana'>, 3)
-    """
-    period = Period.TOTAL
-    page = pagina if pagina is not None else 1
-    if periodo is not None:
-        if periodo.isdigit() and pagina is None:
-            page = int(periodo)
-        else:
-            parsed = Period.parse(periodo)
-            if parsed is None:
-                raise RankingArgumentError(periodo)
-            period = parsed
-    if page < 1:
-        raise RankingArgumentError(str(page))
-    return period, page
 
 
 class RankingView(OwnerOnlyView):
@@ -174,7 +151,8 @@ class Ranking(commands.Cog):
 
     @commands.hybrid_command(
         name="rankingvideo",
-        usage=texts.RANKING_USAGE,
+        usage=texts.USAGE_RANKING,
+        ignore_extra=False,
         description="Ranking de tempo com a câmera ligada neste servidor",
     )
     @commands.guild_only()
@@ -184,18 +162,22 @@ class Ranking(commands.Cog):
     )
     @app_commands.choices(periodo=PERIOD_CHOICES)
     async def rankingvideo(
-        self, ctx: Context, periodo: str | None = None, pagina: int | None = None
+        self,
+        ctx: Context,
+        periodo: Period = RANKING_PERIOD,
+        pagina: commands.Range[int, 1] = 1,
     ) -> None:
         """Top 10 por tempo de câmera (hoje, semana, mes ou total), com páginas."""
         assert ctx.guild is not None
-        period, page = parse_ranking_args(periodo, pagina)
+        period, page = periodo, pagina
         self.bot.names.seen(ctx.guild.id, ctx.author.id, ctx.author.display_name)
         ranking, embed = await self.render(ctx.guild, period, page, ctx.author.id)
         if embed is None:
             if page == 1:
                 await ctx.send(texts.RANKING_EMPTY.format(period=PERIOD_LABELS[period]))
             else:
-                await ctx.send(texts.RANKING_PAGE_EMPTY.format(page=page, pages=ranking.pages))
+                pages = plural(ranking.pages, *texts.PAGES)
+                await ctx.send(texts.RANKING_PAGE_EMPTY.format(page=page, pages=pages))
             return
         if ranking.pages == 1:
             await ctx.send(embed=embed)
@@ -208,7 +190,8 @@ class Ranking(commands.Cog):
 
     @commands.hybrid_command(
         name="meutempo",
-        usage="[@membro]",
+        usage=texts.USAGE_MEUTEMPO,
+        ignore_extra=False,
         description="Seu tempo de câmera neste servidor (ou o de outro membro)",
     )
     @commands.guild_only()

@@ -20,7 +20,9 @@ def member_cooldown(rate: int = RATE, per: float = PER_SECONDS) -> Callable[[T],
     """Limit a (hybrid) command to `rate` uses per member every `per` seconds.
 
     Over the limit, the command raises `commands.CommandOnCooldown`, which the
-    error handler answers with a friendly line. In direct messages the limit
+    error handler answers with a friendly line saying when the wait ends. A use
+    that fails on its arguments is given back (the error handler resets the
+    cooldown), so a typo never costs a wait. In direct messages the limit
     applies per user. Put it below the command decorator:
 
         @commands.hybrid_command(name="graficovideo")

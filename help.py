@@ -89,7 +89,12 @@ class Help(commands.Cog):
         """Attach to the bot."""
         self.bot = bot
 
-    @commands.hybrid_command(name="ajuda", description="Lista todos os comandos do bot")
+    @commands.hybrid_command(
+        name="ajuda",
+        aliases=["help"],
+        ignore_extra=False,
+        description="Lista todos os comandos do bot",
+    )
     async def ajuda(self, ctx: Context) -> None:
         """Mostra todos os comandos, com um exemplo de cada."""
         embed = help_embed(self.bot.settings.command_prefix, self.bot.commands)

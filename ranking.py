@@ -147,7 +147,7 @@ def ranking_line(entry: RankedMember) -> str:
         position=entry.position,
         name=escape_name(entry.name),
         time=format_duration(entry.seconds),
-        sessions=plural(entry.sessions, "sessão", "sessões"),
+        sessions=plural(entry.sessions, *texts.SESSIONS),
     )
 
 
@@ -170,7 +170,7 @@ def ranking_embed(
     )
     embed.set_author(name=guild_name, icon_url=icon_url)
     footer = texts.RANKING_FOOTER.format(
-        page=ranking.page, pages=ranking.pages, members=ranking.members
+        page=ranking.page, pages=ranking.pages, members=plural(ranking.members, *texts.MEMBERS)
     )
     if live:
         footer += f" • {texts.RANKING_LIVE_NOTE}"

@@ -3,14 +3,51 @@
 from __future__ import annotations
 
 GUILD_ONLY = "Este comando só funciona dentro de um servidor. 🙂"
-BAD_ARGUMENT = "Não entendi {what}. Uso correto: `{usage}`"
+
+# --- nouns with their plural, for `utils.plural(count, *PAIR)` ---
+PAGES = ("página", "páginas")
+MEMBERS = ("membro", "membros")
+SESSIONS = ("sessão", "sessões")
+RECENT_ACTIONS = ("ação mais recente", "ações mais recentes")
+
+# --- arguments a command could not use: one problem, then the usage line ---
+USAGE_LINE = "{problem} Uso correto: `{usage}`"
+NOT_UNDERSTOOD = "Não entendi {what}: “{argument}”."
+MISSING_ARGUMENT = "Faltou {what}."
+EXTRA_WORDS = "Não sei o que fazer com “{extra}” no fim do comando."
+MEMBER_NOT_FOUND = "Não encontrei o membro “{argument}” neste servidor."
+OUT_OF_RANGE = "Fora do limite: {what} vai de {minimum} a {maximum} (você pediu “{argument}”)."
+OUT_OF_RANGE_MIN = (
+    "Fora do limite: {what} precisa ser no mínimo {minimum} (você pediu “{argument}”)."
+)
+BOT_NOT_COUNTED = "**{name}** é um bot, e o tempo de câmera de bots nunca é contado."
+ARGUMENT_NAMES = {
+    "membro": "o membro",
+    "quantidade": "a duração",
+    "motivo": "o motivo",
+    "periodo": "o período",
+    "pagina": "a página",
+    "dias": "o número de dias",
+}
+"""How each command parameter is named when it is missing or unreadable."""
+ARGUMENTS_FALLBACK = "os argumentos"
+PERIOD_WHAT = "o período (hoje, semana, mes ou total)"
+
+# --- how each command is used (shown by `!ajuda` and in every usage line) ---
+USAGE_RANKING = "[hoje|semana|mes|total] [página]"
+USAGE_MEUTEMPO = "[@membro]"
+USAGE_CHART = "[@membro] [dias]"
+USAGE_RESET = "<@membro|tudo> [motivo]"
+USAGE_RESET_ALL = "[motivo]"
+USAGE_ADJUST = "<@membro> <+1h30min|-20min> <motivo>"
+USAGE_EXPORT = "[hoje|semana|mes|total]"
 GENERIC_ERROR = (
     "Desculpe, algo deu errado ao executar este comando. 😕 O erro foi registrado; "
     "tente de novo em instantes."
 )
-NO_PERMISSION = "Desculpe, só quem pode **Gerenciar Servidor** pode usar este comando."
+NO_PERMISSION = "Desculpe, só quem tem a permissão **Gerenciar Servidor** pode usar este comando."
 OWNER_ONLY = "Desculpe, só o dono do bot pode usar este comando."
-COOLDOWN = "Calma! ⏳ Você poderá usar este comando de novo em {seconds}s."
+COOLDOWN = "Calma! ⏳ Você poderá usar este comando de novo em {wait}, às <t:{at}:T>."
 VIEW_NOT_YOURS = (
     "Estes botões são de quem pediu o comando. 🙂 Use o comando você mesmo para ter os seus."
 )
@@ -20,14 +57,12 @@ RANKING_EMPTY = (
     "Ainda não há tempo de câmera registrado neste servidor ({period}). "
     "Liguem as câmeras nos canais de voz e o ranking aparece aqui! 📹"
 )
-RANKING_PAGE_EMPTY = "A página {page} está vazia: o ranking tem {pages} página(s)."
+RANKING_PAGE_EMPTY = "A página {page} está vazia: o ranking tem {pages}."
 RANKING_LINE = "**{position}.** {name} — {time} ({sessions})"
-RANKING_FOOTER = "Página {page}/{pages} • {members} membro(s) no ranking"
+RANKING_FOOTER = "Página {page}/{pages} • {members} no ranking"
 RANKING_LIVE_NOTE = "🔴 inclui sessões em andamento"
 RANKING_YOUR_POSITION = "Sua posição: #{position} — {time}"
 RANKING_NOT_RANKED = "Você ainda não aparece neste ranking."
-RANKING_USAGE_WHAT = "o período ou a página"
-RANKING_USAGE = "[hoje|semana|mes|total] [página]"
 RANKING_PREVIOUS = "◀"
 RANKING_NEXT = "▶"
 UNKNOWN_MEMBER = "Membro {user_id}"
@@ -65,33 +100,34 @@ HELP_ENTRY = "`{usage}`\n{description}\nEx.: `{example}`"
 HELP_FOOTER = "Prefixo dos comandos neste bot: {prefix}"
 HELP_COMMANDS = {
     "rankingvideo": (
-        "[hoje|semana|mes|total] [página]",
+        USAGE_RANKING,
         "Ranking de tempo de câmera do servidor, 10 por página.",
         "semana 2",
     ),
     "meutempo": (
-        "[@membro]",
+        USAGE_MEUTEMPO,
         "Seu tempo (ou o de outro membro): total, sessões, média, hoje, semana, mês e posição.",
         "@ana",
     ),
     "ajuda": ("", "Mostra esta lista de comandos.", ""),
     "graficovideo": (
-        "[@membro] [dias]",
+        USAGE_CHART,
         "Gráfico das horas de câmera por dia (padrão 30 dias, máximo 365).",
         "@ana 14",
     ),
     "resetvideo": (
-        "@membro | tudo",
+        USAGE_RESET,
         "Zera o tempo de um membro ou do servidor inteiro (pede confirmação).",
         "@ana",
     ),
     "ajustarvideo": (
-        "@membro +1h30min|-20min motivo",
-        "Soma ou tira tempo de um membro, com o motivo registrado na auditoria.",
+        USAGE_ADJUST,
+        "Soma ou tira tempo de um membro (ex.: +1h 30min, 1h30, 1,5h, -20min), com o motivo "
+        "registrado na auditoria.",
         "@ana +30min esqueceu de ligar a câmera",
     ),
     "exportvideo": (
-        "[hoje|semana|mes|total]",
+        USAGE_EXPORT,
         "Exporta o ranking do período em CSV.",
         "mes",
     ),
@@ -102,7 +138,7 @@ HELP_COMMANDS = {
 HELP_ADMIN_COMMANDS = ("resetvideo", "ajustarvideo", "exportvideo", "auditoriavideo")
 HELP_OWNER_COMMANDS = ("sync",)
 
-SYNC_DONE = "✅ {count} comando(s) de barra registrado(s) no Discord."
+SYNC_DONE = "✅ Comandos de barra registrados no Discord: {count}."
 
 # --- admin and charts ---
 RESET_CONFIRM_MEMBER = (
@@ -117,12 +153,13 @@ RESET_DONE_MEMBER = "✅ O tempo de câmera de **{name}** foi zerado."
 RESET_DONE_ALL = "✅ O tempo de câmera de todos os membros deste servidor foi zerado."
 RESET_CANCELLED = "Cancelado: nada foi alterado."
 RESET_TIMED_OUT = "⌛ Tempo esgotado: nada foi alterado."
-RESET_USAGE_WHAT = "o membro (mencione alguém ou use `tudo`)"
 
 ADJUST_ADDED = "✅ Adicionei {time} ao tempo de câmera de **{name}**. Total agora: {total}."
 ADJUST_REMOVED = "✅ Removi {time} do tempo de câmera de **{name}**. Total agora: {total}."
 ADJUST_NOTHING = "**{name}** não tem tempo de câmera para remover: nada foi alterado."
-ADJUST_USAGE_WHAT = "a duração (exemplos: +1h30min, -20min, +45s, 2h)"
+ADJUST_DURATION_WHAT = "a duração (exemplos: +1h 30min, 1h30, 1,5h, -20min, +45s)"
+ADJUST_ZERO = "Uma duração de zero não muda nada: use, por exemplo, +30min ou -20min."
+ADJUST_TOO_LONG = "A duração “{argument}” passa do limite de {limit} por ajuste."
 
 AUDIT_WRITE_FAILED = (
     "Não consegui gravar o registro de auditoria, então nada foi alterado. 😕 "
@@ -134,11 +171,10 @@ AUDIT_RESET_MEMBER = "<t:{ts}:f> — **{admin}** zerou **{target}**"
 AUDIT_RESET_ALL = "<t:{ts}:f> — **{admin}** zerou **o servidor todo**"
 AUDIT_ADJUST = "<t:{ts}:f> — **{admin}** ajustou **{target}** em {change}"
 AUDIT_REASON = "  ↳ motivo: {reason}"
-AUDIT_FOOTER = "{shown} ação(ões) mais recente(s) • horários no seu fuso"
+AUDIT_FOOTER = "{shown} • horários no seu fuso"
 
-EXPORT_DONE = "📄 Tempo de câmera deste servidor ({period}): {members} membro(s)."
+EXPORT_DONE = "📄 Tempo de câmera deste servidor ({period}): {members}."
 EXPORT_EMPTY = "Não há tempo de câmera registrado neste servidor ({period}): nada para exportar."
-EXPORT_USAGE_WHAT = "o período (hoje, semana, mes ou total)"
 EXPORT_HEADER = ("id_membro", "nome", "segundos", "sessoes", "tempo")
 EXPORT_FILENAME = "tempo-de-camera-{period}-{day}.csv"
 
@@ -147,9 +183,10 @@ CHART_SUBTITLE = "Últimos {days} dias ({first} a {last}) • total: {total}"
 CHART_SUBTITLE_TODAY = "Hoje ({last}) • total: {total}"
 CHART_AXIS_HOURS = "Horas"
 CHART_TODAY_KEY = "■ hoje"
-CHART_DONE = "📊 Horas de câmera por dia de **{who}** nos últimos {days} dia(s): {total} no total."
-CHART_EMPTY = "**{who}** não tem tempo de câmera nos últimos {days} dia(s): nada para desenhar. 📷"
-CHART_USAGE_WHAT = "o número de dias (de 1 a 365)"
+CHART_SPAN_TODAY = "hoje"
+CHART_SPAN_DAYS = "nos últimos {days} dias"
+CHART_DONE = "📊 Horas de câmera por dia de **{who}** {span}: {total} no total."
+CHART_EMPTY = "**{who}** não tem tempo de câmera {span}: nada para desenhar. 📷"
 CHART_FILENAME = "grafico-camera.png"
 
 # --- personal view: manual adjustments ---

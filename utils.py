@@ -23,29 +23,27 @@ time-out (`NotFound`, a subclass of the first, means the member is gone)."""
 
 
 def format_duration(seconds: int) -> str:
-    """Seconds as hours, minutes and seconds, the way the ranking shows them.
+    """Seconds as hours, minutes and seconds, leaving out the units that are zero.
 
-    >>> format_duration(3665)
-    '1h 1min 5s'
-    >>> format_duration(59)
-    '59s'
-    >>> format_duration(7200)
-    '2h 0min 0s'
-    >>> format_duration(0)
-    '0s'
+    Every view shows durations this way.
+
+    >>> format_duration(3665), format_duration(59), format_duration(7200), format_duration(0)
+    ('1h 1min 5s', '59s', '2h', '0s')
+    >>> format_duration(3900), format_duration(3605), format_duration(600)
+    ('1h 5min', '1h 5s', '10min')
     """
     seconds = max(0, int(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h {minutes}min {secs}s"
-    if minutes:
-        return f"{minutes}min {secs}s"
-    return f"{secs}s"
+    units = ((hours, "h"), (minutes, "min"), (secs, "s"))
+    parts = [f"{value}{unit}" for value, unit in units if value]
+    return " ".join(parts) or "0s"
 
 
 def plural(count: int, singular: str, plural_form: str) -> str:
-    """`1 sessão`, `2 sessões`.
+    """A count with its noun in the right number: `1 sessão`, `2 sessões`.
+
+    The word pairs live in `texts` (e.g. `plural(n, *texts.MEMBERS)`).
 
     >>> plural(1, "sessão", "sessões"), plural(0, "sessão", "sessões")
     ('1 sessão', '0 sessões')

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from discord.ext import commands
+from matplotlib.text import Text
 from PIL import Image
 
 import charts
@@ -96,8 +97,8 @@ async def test_chart_of_a_member_shows_their_seconds_per_local_day(simcord_env, 
         date(2026, 1, 1): 30,
         date(2026, 1, 3): 40,
     }
-    assert server.text.last_message.content == texts.CHART_DONE.format(
-        who="ana", days=7, total="1min 30s"
+    assert server.text.last_message.content == (
+        "📊 Horas de câmera por dia de **ana** nos últimos 7 dias: 1min 30s no total."
     )
 
 
@@ -124,7 +125,9 @@ async def test_chart_counts_a_running_session_today(simcord_env, server, fed):
 async def test_chart_without_camera_time_says_so_instead_of_an_empty_picture(simcord_env, server):
     await server.ana.send(server.text, "!graficovideo")
     message = server.text.last_message
-    assert message.content == texts.CHART_EMPTY.format(who="Estudos", days=30)
+    assert message.content == (
+        "**Estudos** não tem tempo de câmera nos últimos 30 dias: nada para desenhar. 📷"
+    )
     assert not message.attachments
 
 
@@ -132,7 +135,7 @@ async def test_chart_without_camera_time_says_so_instead_of_an_empty_picture(sim
 async def test_chart_with_a_bad_number_of_days_gets_the_usage_line(simcord_env, server, days):
     await server.ana.send(server.text, f"!graficovideo {days}")
     reply = server.text.last_message.content
-    assert "!graficovideo [membro] [dias=30]" in reply
+    assert "Uso correto: `!graficovideo [@membro] [dias]`" in reply
     assert not server.text.last_message.attachments
     assert len(simcord_env.errors) == 1
 
@@ -145,3 +148,34 @@ async def test_a_second_chart_right_away_is_held_back_for_that_member_only(simco
     await server.bia.send(server.text, "!graficovideo")
     assert server.text.last_message.attachments
     assert [type(e) for e in simcord_env.errors] == [commands.CommandOnCooldown]
+
+
+def drawn_texts(figure):
+    """Every visible, non-empty text of a drawn figure, with its extent in pixels."""
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    return [
+        (text.get_text(), text.get_window_extent(renderer))
+        for text in figure.findobj(Text)
+        if text.get_visible() and text.get_text()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("days", "hours_per_day", "who"),
+    [
+        (365, 250_000, "Servidor " + "W" * 90),  # six-digit hour ticks, a year of day labels
+        (31, 23.99, "ana"),  # every bar labelled
+        (1, 0.01, "bia"),
+    ],
+)
+def test_chart_text_lies_within_the_picture(days, hours_per_day, who):
+    today = date(2026, 3, 10).toordinal()
+    span = charts.chart_days(days, today)
+    by_day = {day: int(hours_per_day * HOUR) for day in range(span.first, span.last + 1)}
+    figure = charts.chart_figure(charts.chart_data(who, by_day, span))
+    texts_drawn = drawn_texts(figure)
+    assert any(text == texts.CHART_AXIS_HOURS for text, _ in texts_drawn)
+    for text, extent in texts_drawn:
+        assert extent.x0 >= 0 and extent.y0 >= 0, text
+        assert extent.x1 <= charts.WIDTH_PX and extent.y1 <= charts.HEIGHT_PX, text

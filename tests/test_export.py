@@ -10,6 +10,7 @@ import pytest
 from discord.ext import commands
 
 import texts
+from arguments import UsageError
 from tests.admin_helpers import SIMCORD, Server
 
 pytestmark = SIMCORD
@@ -37,7 +38,7 @@ async def test_export_lists_every_ranked_member_with_seconds_and_sessions(simcor
     await server.session(server.ana, 10)
     await server.admin.send(server.text, "!exportvideo")
     message = server.text.last_message
-    assert message.content == texts.EXPORT_DONE.format(period="desde sempre", members=2)
+    assert message.content == ("📄 Tempo de câmera deste servidor (desde sempre): 2 membros.")
     rows, _raw = await csv_rows(message)
     assert rows == [
         list(texts.EXPORT_HEADER),
@@ -70,7 +71,7 @@ async def test_export_by_slash_for_today_leaves_out_earlier_days(simcord_env, se
     await simcord_env.advance_time(DAY)
     await server.session(server.bia, 15)
     result = await server.admin.slash(server.text, "exportvideo", periodo="hoje")
-    assert result.response.content == texts.EXPORT_DONE.format(period="hoje", members=1)
+    assert result.response.content == ("📄 Tempo de câmera deste servidor (hoje): 1 membro.")
     rows, _raw = await csv_rows(result.response)
     assert rows[1:] == [[str(server.bia.id), "bia", "15", "1", "15s"]]
 
@@ -85,9 +86,11 @@ async def test_export_of_a_server_without_camera_time_says_so(simcord_env, serve
 async def test_export_with_an_unknown_period_gets_the_usage_line(simcord_env, server):
     await server.admin.send(server.text, "!exportvideo ontem")
     reply = server.text.last_message.content
-    assert texts.EXPORT_USAGE_WHAT in reply
-    assert "!exportvideo [periodo]" in reply
-    assert len(simcord_env.errors) == 1
+    assert reply == (
+        "Não entendi o período (hoje, semana, mes ou total): “ontem”. "
+        "Uso correto: `!exportvideo [hoje|semana|mes|total]`"
+    )
+    assert [type(e) for e in simcord_env.errors] == [UsageError]
 
 
 async def test_a_second_export_right_away_is_held_back_by_the_cooldown(simcord_env, server):

@@ -123,3 +123,10 @@ async def test_slash_sync_by_the_owner(world):
     result = await ana.slash(text, "sync")
     assert result.response.ephemeral
     assert result.response.content.startswith("✅")
+
+
+async def test_help_shows_each_command_as_its_usage_line_does(world):
+    env, guild, text, ana = world
+    shown = help_text((await say(ana, text, "!ajuda")).embeds[0])
+    for command in env.bot.commands:
+        assert f"`!{command.name} {command.signature}`".replace(" `", "`") in shown, command.name

@@ -1,0 +1,264 @@
+"""How commands read their arguments: converters for prefix and slash use, and the usage error.
+
+Every converter here works both for prefix commands (`commands.Converter`) and,
+where the slash option has a richer type than text, for slash commands
+(`app_commands.Transformer`), so a hybrid command reads the same way in both.
+What a converter cannot use raises `UsageError`, which the error cog answers
+with the problem and the command's usage line.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from discord.ext.commands.view import StringView
+
+import texts
+from periods import Period
+from utils import escape_name, format_duration, truncate_string, validate_user_id
+
+if TYPE_CHECKING:
+    from bot import BatePonto
+
+    Context = commands.Context[BatePonto]
+
+SHOWN_ARGUMENT_CHARS = 60
+"""How much of an unreadable argument is quoted back to the member."""
+
+MAX_DURATION_WORDS = 8
+"""The most words one duration may take (`+ 1 h 30 min 10 s` is seven)."""
+
+
+class UsageError(commands.BadArgument):
+    """An argument a command could not use; `problem` says why, in Portuguese."""
+
+    def __init__(self, problem: str, argument: str = "") -> None:
+        """`problem` is the sentence shown before the usage line; `argument` what was typed."""
+        super().__init__(problem)
+        self.problem = problem
+        self.argument = argument
+
+
+class BotTarget(UsageError):
+    """A bot was named where only people make sense: bots never have camera time."""
+
+    def __init__(self, user: discord.abc.User) -> None:
+        """Refuse `user`, a bot."""
+        super().__init__(
+            texts.BOT_NOT_COUNTED.format(name=escape_name(user.display_name)), str(user.id)
+        )
+        self.user = user
+
+
+def shown(argument: str) -> str:
+    r"""An argument as it is quoted back: Markdown escaped, cut when long.
+
+    >>> shown("*x*"), shown("a" * 100)[-3:]
+    ('\\*x\\*', 'aa…')
+    """
+    return escape_name(truncate_string(argument, SHOWN_ARGUMENT_CHARS))
+
+
+def not_understood(what: str, argument: str) -> UsageError:
+    """The usage error for an argument that could not be read as `what`."""
+    return UsageError(texts.NOT_UNDERSTOOD.format(what=what, argument=shown(argument)), argument)
+
+
+def looks_like_number(word: str) -> bool:
+    """Whether a word is meant as a number (a page, days), not as a member or a period.
+
+    >>> looks_like_number("2"), looks_like_number("2,5"), looks_like_number("²")
+    (True, True, True)
+    >>> looks_like_number("ana"), looks_like_number("<@123>")
+    (False, False)
+    >>> looks_like_number("123456789012345678")  # an id
+    False
+    """
+    if validate_user_id(word) or word.startswith("<"):
+        return False
+    return not any(c.isalpha() for c in word)
+
+
+# ------------------------------------------------------------------ periods
+
+
+class PeriodArgument(commands.Converter[Period]):
+    """`hoje`, `semana`, `mes` or `total` (accents and a few synonyms accepted).
+
+    With `before_number`, a prefix argument that is a number is left for the
+    next parameter (`!rankingvideo 2` is page 2 of the total ranking).
+    """
+
+    def __init__(self, *, before_number: bool = False) -> None:
+        """Read a period; with `before_number`, leave numbers to the next parameter."""
+        self.before_number = before_number
+
+    async def convert(self, ctx: Context, argument: str) -> Period:
+        """The period named by `argument`."""
+        period = Period.parse(argument)
+        if period is not None:
+            return period
+        if self.before_number and ctx.interaction is None and looks_like_number(argument):
+            ctx.view.undo()
+            return Period.TOTAL
+        raise not_understood(texts.PERIOD_WHAT, argument)
+
+
+# ------------------------------------------------------------------ people
+
+
+def refuse_bots(user: discord.abc.User) -> discord.abc.User:
+    """`user`, unless it is a bot."""
+    if user.bot:
+        raise BotTarget(user)
+    return user
+
+
+class Person(commands.Converter[discord.abc.User], app_commands.Transformer):
+    """A user who is not a bot (by mention, id or name); a user option in slash commands.
+
+    With `member_only`, it must be a member of the server. With `before_number`,
+    a prefix argument that is a number is left for the next parameter and the
+    person is taken as not given (`!graficovideo 14`).
+    """
+
+    def __init__(self, *, member_only: bool = False, before_number: bool = False) -> None:
+        """Read a person; see the class for the options."""
+        super().__init__()
+        self.member_only = member_only
+        self.before_number = before_number
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Slash commands offer a member picker."""
+        return discord.AppCommandOptionType.user
+
+    async def convert(self, ctx: Context, argument: str) -> discord.abc.User | None:
+        """The person named by `argument` (None when it is a number left for later)."""
+        if self.before_number and looks_like_number(argument):
+            ctx.view.undo()
+            return None
+        lookup = commands.MemberConverter() if self.member_only else commands.UserConverter()
+        return refuse_bots(await lookup.convert(ctx, argument))
+
+    async def transform(
+        self, interaction: discord.Interaction[Any], value: discord.abc.User, /
+    ) -> discord.abc.User:
+        """The person picked in a slash command."""
+        del interaction
+        if self.member_only and not isinstance(value, discord.Member):
+            raise commands.MemberNotFound(str(value))
+        return refuse_bots(value)
+
+
+# ---------------------------------------------------------------- durations
+
+_NUMBER = r"[0-9]{1,7}(?:[.,][0-9]{1,3})?"
+DURATION = re.compile(
+    rf"""
+    (?P<sign>[+-])?\s*
+    (?:(?P<h>{_NUMBER})\s*h(?:(?P<hm>[0-9]{{1,2}})(?![0-9.,]|\s*(?:min|m|s)))?)?\s*
+    (?:(?P<m>{_NUMBER})\s*(?:min|m))?\s*
+    (?:(?P<s>{_NUMBER})\s*s)?
+    """,
+    re.ASCII | re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _decimal(text: str | None) -> Decimal:
+    return Decimal((text or "0").replace(",", "."))
+
+
+def parse_duration(text: str) -> int | None:
+    """Signed whole seconds in a duration like `+1h 30min`, `1h30`, `1,5h`; None if unreadable.
+
+    Without a sign the time is added. Parts go hours, minutes, seconds, each at
+    most once, with or without spaces; minutes may follow the hours directly.
+
+    >>> parse_duration("+1h30min"), parse_duration("+1h 30min"), parse_duration("1h30")
+    (5400, 5400, 5400)
+    >>> parse_duration("1,5h"), parse_duration("90min"), parse_duration("-20min")
+    (5400, 5400, -1200)
+    >>> parse_duration("45s"), parse_duration("- 1 h 1 s"), parse_duration("2H 5M")
+    (45, -3601, 7500)
+    >>> parse_duration("0min"), parse_duration("20000h")
+    (0, 72000000)
+    >>> [parse_duration(t) for t in ("1h 30", "30min 1h", "+", "abc", "1h75", "²h", "")]
+    [None, None, None, None, None, None, None]
+    """
+    match = DURATION.fullmatch(text.strip())
+    if match is None or not any(match.group(unit) for unit in ("h", "m", "s")):
+        return None
+    extra_minutes = int(match.group("hm") or 0)
+    if extra_minutes >= 60:
+        return None
+    seconds = (
+        _decimal(match.group("h")) * 3600
+        + (extra_minutes + _decimal(match.group("m"))) * 60
+        + _decimal(match.group("s"))
+    )
+    whole = int(seconds.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return -whole if match.group("sign") == "-" else whole
+
+
+def take_duration_words(view: StringView, first: str) -> str:
+    """`first` and as many of the next words as still read as one duration, consumed.
+
+    The view is left just after the last word taken, so what follows (the
+    reason of an adjustment) is read by the next parameter.
+    """
+    words, ends = [first], [view.index]
+    while len(words) < MAX_DURATION_WORDS:
+        view.skip_ws()
+        if view.eof:
+            break
+        words.append(view.get_word())
+        ends.append(view.index)
+    taken = next(
+        (n for n in range(len(words), 0, -1) if parse_duration(" ".join(words[:n])) is not None),
+        1,
+    )
+    view.index = ends[taken - 1]
+    return " ".join(words[:taken])
+
+
+class Duration(commands.Converter[int], app_commands.Transformer):
+    """A signed, non-zero duration up to `limit` seconds, as seconds.
+
+    In a prefix command it may take several words (`+1h 30min motivo`:
+    the duration stops where the reason begins); a slash option is one text.
+    """
+
+    def __init__(self, *, limit: int) -> None:
+        """Refuse durations over `limit` seconds."""
+        super().__init__()
+        self.limit = limit
+
+    def seconds(self, text: str) -> int:
+        """The seconds in `text`, or the usage error that says what is wrong with it."""
+        seconds = parse_duration(text)
+        if seconds is None:
+            raise not_understood(texts.ADJUST_DURATION_WHAT, text)
+        if seconds == 0:
+            raise UsageError(texts.ADJUST_ZERO, text)
+        if abs(seconds) > self.limit:
+            limit = format_duration(self.limit)
+            raise UsageError(texts.ADJUST_TOO_LONG.format(argument=shown(text), limit=limit), text)
+        return seconds
+
+    async def convert(self, ctx: Context, argument: str) -> int:
+        """A prefix duration, taking the words after `argument` that belong to it."""
+        if ctx.interaction is None:
+            argument = take_duration_words(ctx.view, argument)
+        ctx.current_argument = argument
+        return self.seconds(argument)
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> int:
+        """A slash duration."""
+        del interaction
+        return self.seconds(value)
