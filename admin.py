@@ -132,7 +132,9 @@ class ResetConfirmView(OwnerOnlyView):
         try:
             await self.message.edit(content=texts.RESET_TIMED_OUT, view=self)
         except discord.HTTPException as error:
-            log.info("Could not close the reset confirmation %s: %s", self.message.id, error)
+            log.info(
+                "Não foi possível fechar a confirmação de reset %s: %s", self.message.id, error
+            )
 
 
 # --------------------------------------------------------------------- cog
@@ -167,7 +169,9 @@ class Admin(commands.Cog):
             await asyncio.to_thread(self.audit.append, entry)
         except OSError as error:
             log.error(
-                "Could not write the audit log %s (%s); change refused", self.audit.path, error
+                "Não foi possível gravar a auditoria %s (%s); alteração recusada",
+                self.audit.path,
+                error,
             )
             return False
         if record["op"] == "reset":
@@ -181,7 +185,9 @@ class Admin(commands.Cog):
         try:
             await asyncio.wait_for(asyncio.shield(durable), COMMIT_WAIT_SECONDS)
         except TimeoutError:
-            log.warning("An admin change is applied but not yet on disk; the store keeps trying")
+            log.warning(
+                "Alteração de administrador aplicada, mas ainda não gravada; o bot segue tentando"
+            )
         return True
 
     async def reset(self, ctx: Context, target: discord.abc.User | None, reason: str | None) -> str:
@@ -201,8 +207,8 @@ class Admin(commands.Cog):
         if not await self._audited_commit(entry, record):
             return texts.AUDIT_WRITE_FAILED
         log.info(
-            "Reset of %s in server %s by %s",
-            target.id if target else "all",
+            "Reset de %s no servidor %s feito por %s",
+            target.id if target else "todos",
             guild_id,
             ctx.author.id,
         )

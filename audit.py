@@ -119,7 +119,7 @@ class AuditLog:
                     try:
                         os.ftruncate(fd, start)
                     except OSError:
-                        log.warning("Could not trim a partial line off %s", self.path)
+                        log.warning("Não foi possível cortar uma linha incompleta de %s", self.path)
                     raise
             finally:
                 os.close(fd)

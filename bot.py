@@ -84,10 +84,10 @@ class BatePonto(commands.Bot):
         """Log who we are (READY can arrive more than once; nothing here piles up)."""
         assert self.user is not None
         log.info(
-            "Bot conectado como %s (ID %s) em %d servidor(es)",
+            "Bot conectado como %s (ID %s) em %s",
             self.user,
             self.user.id,
-            len(self.guilds),
+            plural(len(self.guilds), "servidor", "servidores"),
         )
 
     async def close(self) -> None:

@@ -233,7 +233,9 @@ class Store:
     def _refuse(self, records: Iterable[Record]) -> asyncio.Future[None]:
         records = list(records)
         log.error(
-            "%d change(s) arrived after %s was closed; not saved", len(records), self.paths.data
+            "Alterações que chegaram depois que %s foi fechado não foram salvas: %d",
+            self.paths.data,
+            len(records),
         )
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         future.set_exception(StoreClosedError(f"{self.paths.data} is closed"))
@@ -287,7 +289,7 @@ class Store:
         error = write.exception()
         if error is None:
             if self.snapshot_failing:
-                log.warning("Snapshots of %s work again", self.paths.data)
+                log.warning("Os snapshots de %s voltaram a funcionar", self.paths.data)
             self.snapshot_failing = False
             self._snapshot_cost = time.perf_counter() - started
             return True
@@ -300,8 +302,8 @@ class Store:
     def _snapshot_failed(self, error: OSError) -> None:
         if not self.snapshot_failing:
             log.error(
-                "Cannot write the snapshot of %s (%s); data stays in memory and in the "
-                "journal, and will be saved when writing works again",
+                "Não foi possível gravar o snapshot de %s (%s); os dados ficam na memória e "
+                "no journal e serão salvos quando a gravação voltar a funcionar",
                 self.paths.data,
                 error,
             )
@@ -341,9 +343,9 @@ class Store:
             unsaved = await self.journal.shutdown(covered=saved)
             if unsaved and not saved:
                 log.error(
-                    "%d change(s) to %s could not be written before closing and are lost",
-                    unsaved,
+                    "Alterações em %s não gravadas antes de fechar, e por isso perdidas: %d",
                     self.paths.data,
+                    unsaved,
                 )
         finally:
             self.journal.close()

@@ -192,8 +192,8 @@ class Journal:
             self._keep_rejected(contents.rejected)
         if contents.torn_tail:
             log.warning(
-                "Journal %s ended in a torn line (a write cut short by a crash); it was "
-                "ignored and cut off",
+                "O journal %s terminava numa linha incompleta (gravação interrompida por uma "
+                "queda); ela foi ignorada e cortada",
                 self.path,
             )
         self._open(truncate_to=contents.valid_bytes if contents.torn_tail else None)
@@ -293,7 +293,9 @@ class Journal:
                 continue
             self.unsaved = 0
             if self.failing_since is not None:
-                log.warning("Journal %s is writable again; pending records saved", self.path)
+                log.warning(
+                    "O journal %s voltou a aceitar gravações; registros pendentes salvos", self.path
+                )
                 self.failing_since = None
             delay = RETRY_FIRST_SECONDS
             for waiter in waiters:
@@ -304,8 +306,8 @@ class Journal:
         if self.failing_since is None:
             self.failing_since = asyncio.get_running_loop().time()
             log.error(
-                "Cannot write the journal %s (%s); %d record(s) are kept in memory "
-                "and will be saved when writing works again",
+                "Não foi possível gravar o journal %s (%s); os registros pendentes (%d) ficam "
+                "na memória e serão salvos quando a gravação voltar a funcionar",
                 self.path,
                 error,
                 len(self._pending),

@@ -108,8 +108,8 @@ def _set_aside(path: Path, what: str, error: Exception) -> None:
     """Move an unusable file aside, byte for byte, and say so loudly."""
     kept = quarantine(path)
     log.error(
-        "The %s file %s could not be used (%s). It was kept as %s; "
-        "recovering from the newest good copy",
+        "O arquivo %s %s não pôde ser usado (%s). Ele foi guardado como %s; "
+        "recuperando a partir da cópia boa mais recente",
         what,
         path,
         error,
@@ -165,7 +165,7 @@ def recover(paths: StorePaths, contents: JournalContents) -> Recovery:
     """Rebuild the ledger from the newest good files and the journal (blocking)."""
     records = [r for r in contents.records if not isinstance(r, Base)]
     known = _exports_in_journal(contents.records)
-    state = _read_newest_good(paths.state, "state", decode_state)
+    state = _read_newest_good(paths.state, "de estado", decode_state)
     if state is not None:
         (ledger, state_exports), source, _ = state
         recovery = _recover_from_state(paths, ledger, known + state_exports)
@@ -185,7 +185,7 @@ def _recover_from_state(paths: StorePaths, ledger: Ledger, known: list[Export]) 
     try:
         digest = file_sha256(paths.data)
     except OSError as error:
-        _set_aside(paths.data, "ranking", error)
+        _set_aside(paths.data, "de totais", error)
         digest = None
     if digest is None:
         recovery.exports = _candidates(known, None)
@@ -199,11 +199,11 @@ def _recover_from_state(paths: StorePaths, ledger: Ledger, known: list[Export]) 
         raw, digest = _read_with_digest(paths.data)
         outside = decode_export(raw)
     except (CorruptFileError, OSError) as error:
-        _set_aside(paths.data, "ranking", error)
+        _set_aside(paths.data, "de totais", error)
         recovery.exports = _candidates(known, None)
         return recovery
     log.warning(
-        "%s was changed outside the bot; its totals were adopted (per-day history kept as it was)",
+        "%s foi alterado fora do bot; os totais dele foram adotados (histórico por dia mantido)",
         paths.data,
     )
     _adopt_totals(ledger, outside)
@@ -215,12 +215,12 @@ def _recover_without_state(
     paths: StorePaths, known: list[Export], records: list[Change]
 ) -> Recovery:
     """No good state: start from the newest good export, else from nothing."""
-    export = _read_newest_good(paths.data, "ranking", decode_export)
+    export = _read_newest_good(paths.data, "de totais", decode_export)
     if export is None:
         if known:
             log.error(
-                "No state or ranking file of %s could be read; rebuilding from the journal "
-                "alone (older totals are in the files kept aside as *.corrupt-*)",
+                "Nenhum arquivo de estado ou de totais de %s pôde ser lido; reconstruindo só "
+                "a partir do journal (os totais antigos estão nos arquivos *.corrupt-*)",
                 paths.data,
             )
         return Recovery(Ledger(), 0, [], dirty=bool(records))
@@ -229,8 +229,8 @@ def _recover_without_state(
     if digest in seq_of:
         ledger.seq = seq_of[digest]
         log.warning(
-            "No state file of %s could be read; totals recovered from %s and the journal "
-            "(per-day history before it is missing)",
+            "Nenhum arquivo de estado de %s pôde ser lido; totais recuperados de %s e do "
+            "journal (falta o histórico por dia anterior a ele)",
             paths.data,
             source,
         )
@@ -239,13 +239,13 @@ def _recover_without_state(
     # journal record can be placed after it, so none is replayed.
     if records:
         log.error(
-            "No state file could be read and %s matches no snapshot in the journal; "
-            "journal records were not replayed and the journal is kept in %s",
+            "Nenhum arquivo de estado pôde ser lido e %s não corresponde a nenhum snapshot "
+            "do journal; os registros do journal não foram reaplicados e ele foi guardado em %s",
             source,
             quarantine(paths.journal, copy=True),
         )
     else:
-        log.info("Loaded %d member(s) from %s", _member_count(ledger), source)
+        log.info("Membros carregados de %s: %d", source, _member_count(ledger))
     ledger.seq = max([r.seq or 0 for r in records] + [s for s, _ in known] + [0])
     return Recovery(ledger, ledger.seq, [(ledger.seq, digest)], dirty=True)
 
@@ -279,7 +279,7 @@ def _replay(ledger: Ledger, records: Iterable[Change]) -> int:
             ledger.apply(record)
             replayed += 1
     if replayed:
-        log.info("Replayed %d journal record(s) newer than the last snapshot", replayed)
+        log.info("Registros do journal mais novos que o último snapshot reaplicados: %d", replayed)
     return replayed
 
 

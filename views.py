@@ -56,7 +56,9 @@ class OwnerOnlyView(discord.ui.View):
         try:
             await self.message.edit(view=self)
         except discord.HTTPException as error:
-            log.info("Could not disable the buttons of message %s: %s", self.message.id, error)
+            log.info(
+                "Não foi possível desativar os botões da mensagem %s: %s", self.message.id, error
+            )
 
     async def on_error(
         self,
@@ -66,11 +68,11 @@ class OwnerOnlyView(discord.ui.View):
         /,
     ) -> None:
         """Log the failure with its traceback and apologise to the member."""
-        log.error("Button %r of %s failed", item, type(self).__name__, exc_info=error)
+        log.error("O botão %r de %s falhou", item, type(self).__name__, exc_info=error)
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(texts.GENERIC_ERROR, ephemeral=True)
             else:
                 await interaction.response.send_message(texts.GENERIC_ERROR, ephemeral=True)
         except discord.HTTPException:
-            log.warning("Could not send the error reply for a button of %s", type(self).__name__)
+            log.warning("Não foi possível responder ao erro de um botão de %s", type(self).__name__)

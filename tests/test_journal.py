@@ -42,7 +42,7 @@ def test_a_torn_last_line_is_ignored_logged_and_cut_off(tmp_path, caplog):
     journal.close()
     assert [r.seq for r in contents.records] == [1, 2]
     assert path.read_bytes() == whole
-    assert any("torn line" in r.getMessage() for r in caplog.records)
+    assert any("linha incompleta" in r.getMessage() for r in caplog.records)
     assert not any(r.levelno >= logging.ERROR for r in caplog.records)
 
 
@@ -140,8 +140,8 @@ async def test_a_refused_write_is_retried_until_the_disk_takes_it(tmp_path, disk
     journal.close()
     assert [r.seq for r in read_journal(path).records] == [1, 2, 3]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 1 and "Cannot write the journal" in errors[0].getMessage()
-    assert any("writable again" in r.getMessage() for r in caplog.records)
+    assert len(errors) == 1 and "Não foi possível gravar o journal" in errors[0].getMessage()
+    assert any("voltou a aceitar gravações" in r.getMessage() for r in caplog.records)
 
 
 async def test_compaction_keeps_the_header_and_the_newer_records(tmp_path):

@@ -271,7 +271,7 @@ async def test_a_data_file_edited_outside_the_bot_is_adopted(data_file, caplog):
     assert seconds(store, G1, ANA) == 0
     assert store.ledger.unattributed[ANA] == (500, 9)
     assert seconds(store, G1, BIA) == 3  # newer than the snapshot the file came from
-    assert any("changed outside the bot" in r.getMessage() for r in caplog.records)
+    assert any("alterado fora do bot" in r.getMessage() for r in caplog.records)
     await store.commit([credit(G1, ANA, 1)])
     crash(store)
     store = await open_store(data_file)
@@ -486,7 +486,7 @@ async def test_an_unreadable_file_with_no_good_copy_is_kept_and_reported(data_fi
     await store.close()
     (kept,) = kept_aside(data_file)
     assert kept.read_bytes() == b"{ broken"
-    assert "could not be used" in errors(caplog)[0]
+    assert "não pôde ser usado" in errors(caplog)[0]
 
 
 # ------------------------------------------------------ journal and replay
@@ -532,7 +532,7 @@ async def test_the_store_opens_after_a_torn_journal_tail(data_file, caplog):
     store = await open_store(data_file)
     assert seconds(store, G1, ANA) == 8
     await store.close()
-    assert any("torn line" in r.getMessage() for r in caplog.records)
+    assert any("linha incompleta" in r.getMessage() for r in caplog.records)
     assert not errors(caplog)
 
 
@@ -607,8 +607,8 @@ async def test_a_full_disk_keeps_changes_in_memory_and_saves_them_once_it_frees_
     await asyncio.wait_for(durable, 2)
     await wait_for(lambda: total_on_disk(data_file) == 40)
     # The writer thread replaces the file before the event loop logs the recovery.
-    await wait_for(lambda: any("work again" in r.getMessage() for r in caplog.records))
-    assert any("writable again" in r.getMessage() for r in caplog.records)
+    await wait_for(lambda: any("voltaram a funcionar" in r.getMessage() for r in caplog.records))
+    assert any("voltou a aceitar gravações" in r.getMessage() for r in caplog.records)
     await store.close()
     store = await open_store(data_file)
     assert seconds(store, G1, ANA) == 40
@@ -624,7 +624,7 @@ async def test_closing_on_a_full_disk_returns_and_says_what_was_lost(data_file, 
     await asyncio.wait_for(store.close(), 5)
     with pytest.raises(OSError):
         await durable
-    assert any("could not be written before closing" in m for m in errors(caplog))
+    assert any("não gravadas antes de fechar" in m for m in errors(caplog))
     disk.full = False
     store = await open_store(data_file)  # the lock was released all the same
     await store.close()
@@ -668,7 +668,7 @@ async def test_changes_after_close_are_refused_loudly(data_file, caplog):
     refused = store.commit([credit(G1, ANA, 30)])
     with pytest.raises(StoreClosedError):
         await refused
-    assert any("after" in m and "closed" in m for m in errors(caplog))
+    assert any("depois que" in m and "foi fechado" in m for m in errors(caplog))
 
 
 async def test_close_never_writes_a_snapshot_over_one_in_progress(data_file, monkeypatch):
