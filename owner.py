@@ -24,7 +24,9 @@ class Owner(commands.Cog):
         """Attach to the bot."""
         self.bot = bot
 
-    @commands.hybrid_command(name="sync", description="Registra os comandos de barra no Discord")
+    @commands.hybrid_command(
+        name="sync", description="Registra os comandos de barra no Discord", ignore_extra=False
+    )
     @commands.is_owner()
     async def sync(self, ctx: Context) -> None:
         """Registra os comandos de barra (não é feito ao iniciar, para poupar limites)."""

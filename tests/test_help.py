@@ -116,6 +116,17 @@ async def test_sync_by_anyone_else_is_refused_politely(world):
     assert [type(e) for e in env.errors] == [commands.NotOwner]
 
 
+async def test_sync_with_extra_words_is_refused_and_registers_nothing(world):
+    env, guild, text, ana = world
+    env.bot.owner_id = ana.id
+    message = await say(ana, text, "!sync agora")
+    assert message.content == (
+        "Não sei o que fazer com “agora” no fim do comando. Uso correto: `!sync`"
+    )
+    assert ana.available_commands(text) == ()
+    assert [type(e) for e in env.errors] == [commands.TooManyArguments]
+
+
 async def test_slash_sync_by_the_owner(world):
     env, guild, text, ana = world
     env.bot.owner_id = ana.id
