@@ -15,18 +15,46 @@ from discord.ext import commands
 from config import (
     Settings,
     SettingsError,
-    build_intents,
     is_placeholder_token,
     load_settings,
-    setup_logging,
 )
 from database import DataFileError, Store, StoreLockedError
-from events import SystemClock, VideoSessionManager
-from utils import MemberNames, plural
+from tracking.sessions import SystemClock, VideoSessionManager
+from ui.names import MemberNames
+from utils import plural
 
 log = logging.getLogger("bate-ponto")
 
-EXTENSIONS = ("events", "commands", "help", "owner", "errors", "admin", "charts")
+LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
+LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def build_intents() -> discord.Intents:
+    """The gateway intents the bot needs; `members` is optional and left off."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.voice_states = True
+    intents.guild_messages = True
+    intents.dm_messages = True  # so a command sent in private gets a polite "servers only"
+    intents.message_content = True
+    return intents
+
+
+def setup_logging(level: str) -> None:
+    """Configure logging once, for the process, in the design's format."""
+    logging.basicConfig(level=level, format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, force=True)
+    logging.getLogger("discord.http").setLevel(logging.WARNING)
+
+
+EXTENSIONS = (
+    "events",
+    "commands",
+    "cogs.help",
+    "cogs.owner",
+    "cogs.errors",
+    "cogs.admin",
+    "cogs.charts",
+)
 """Loaded by name: importing `commands` directly would shadow `discord.ext.commands`."""
 
 

@@ -9,22 +9,22 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-import texts
-from arguments import PeriodArgument, Person
-from config import RANKING_PAGE_SIZE
-from cooldowns import member_cooldown
-from periods import PERIOD_LABELS, Period
-from personal import member_time, member_time_embed
-from ranking import (
+from cogs.cooldowns import member_cooldown
+from tracking.periods import PERIOD_LABELS, Period
+from tracking.standings import days_of, period_standings
+from ui import texts
+from ui.converters import PeriodArgument, Person
+from ui.personal import member_time, member_time_embed
+from ui.ranking import (
     RankingPage,
     build_page,
     names_in,
     position_of,
     ranking_embed,
 )
-from standings import days_of, period_standings
+from ui.style import RANKING_PAGE_SIZE
+from ui.views import OwnerOnlyView
 from utils import escape_name, plural
-from views import OwnerOnlyView
 
 if TYPE_CHECKING:
     from bot import BatePonto

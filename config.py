@@ -10,16 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import discord
 from dotenv import dotenv_values
 
 PROJECT_DIR = Path(__file__).resolve().parent
 """The folder that holds `bot.py`; relative data paths are resolved against it."""
 
-EMBED_COLOR = 0x5865F2
-RANKING_PAGE_SIZE = 10
-LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
-LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 CHECKPOINT_MIN_SECONDS = 5
 CHECKPOINT_MAX_SECONDS = 86400
 
@@ -126,20 +121,3 @@ def is_placeholder_token(token: str) -> bool:
     False
     """
     return _PLACEHOLDER_TOKEN.fullmatch(token.strip()) is not None
-
-
-def build_intents() -> discord.Intents:
-    """The gateway intents the bot needs; `members` is optional and left off."""
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.voice_states = True
-    intents.guild_messages = True
-    intents.dm_messages = True  # so a command sent in private gets a polite "servers only"
-    intents.message_content = True
-    return intents
-
-
-def setup_logging(level: str) -> None:
-    """Configure logging once, for the process, in the design's format."""
-    logging.basicConfig(level=level, format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, force=True)
-    logging.getLogger("discord.http").setLevel(logging.WARNING)

@@ -58,16 +58,16 @@ from database_lock import (
     replace_with_backup,
     write_synced,
 )
-from journal import Journal, Record
-from ledger import Ledger
-from records import from_mapping
-from recovery import KEPT_EXPORTS, Export, StorePaths, recover
-from snapshot import (
+from store.journal import Journal, Record
+from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover
+from store.snapshot import (
     LedgerCopy,
     copy_ledger,
     encode_export,
     encode_state,
 )
+from tracking.ledger import Ledger
+from tracking.records import from_mapping
 
 log = logging.getLogger(__name__)
 

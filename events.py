@@ -1,8 +1,8 @@
-"""Camera tracking: voice-state facts, the session manager, and the listener cog.
+"""The voice-state listener: turns Discord events into camera facts for the session manager.
 
-The cog only turns Discord events into facts ("camera went on in this server");
-`VideoSessionManager` (pure, with an injected clock) decides what a fact means
-and produces the ledger records the store persists.
+The cog only reads `before`/`after` states and server events; what a fact
+means is decided by `tracking.sessions.VideoSessionManager` (pure), which
+returns the records the store persists.
 """
 
 from __future__ import annotations
@@ -10,52 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
-from ledger import OpenSession, Record
-from periods import local_day, split_by_local_day
+from tracking.ledger import Record
+from tracking.sessions import SessionKey
 from utils import LOOKUP_ERRORS, plural
 
 if TYPE_CHECKING:
     from bot import BatePonto
 
 log = logging.getLogger(__name__)
-
-SessionKey = tuple[int, int]
-"""(guild id, member id)."""
-
-
-class Clock(Protocol):
-    """Where sessions read time: monotonic for durations, UTC for the calendar."""
-
-    def monotonic(self) -> float:
-        """Seconds on a clock that never jumps."""
-        ...
-
-    def now(self) -> datetime:
-        """The aware UTC instant."""
-        ...
-
-
-class SystemClock:
-    """The real clocks (the ones simulated Discord environments control in tests)."""
-
-    def monotonic(self) -> float:
-        """`time.monotonic()`."""
-        return time.monotonic()
-
-    def now(self) -> datetime:
-        """`discord.utils.utcnow()`."""
-        return discord.utils.utcnow()
-
 
 LOOKUP_RETRY_FIRST_SECONDS = 2.0
 """Pause before a failed member lookup is tried again; it doubles up to the maximum."""
@@ -88,278 +56,6 @@ def video_states(guild: discord.Guild) -> dict[int, discord.VoiceState]:
         for user_id, state in channel.voice_states.items()
         if state.self_video
     }
-
-
-# ----------------------------------------------------------------- sessions
-
-
-@dataclass(slots=True)
-class Session:
-    """One member's camera session in one server."""
-
-    guild_id: int
-    user_id: int
-    started_at: datetime
-    base: float
-    offset: float = 0.0
-    credited: int = 0
-    counted: bool = False
-    identified: bool = True
-    """False while the bot cannot tell whether the member is a person (a lookup failed):
-    the time accrues, but nothing is credited until the member turns out to be one."""
-
-    def elapsed(self, at: float) -> float:
-        """Seconds on camera up to monotonic instant `at`."""
-        return self.offset + max(0.0, at - self.base)
-
-
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """What a running session holds that the ledger does not have yet."""
-
-    days: tuple[tuple[int, int], ...]
-    """(local day, seconds) of the time not yet credited, split at local midnights."""
-    session_day: int | None
-    """The local day the session counts on, while it is not counted yet; else None."""
-
-    @property
-    def seconds(self) -> int:
-        """All the seconds not yet credited."""
-        return sum(seconds for _day, seconds in self.days)
-
-
-class VideoSessionManager:
-    """Open camera sessions, keyed by (guild, member); pure Python.
-
-    Every method returns the records to persist; the caller commits them. A
-    session is counted (sessions + 1) in its first record, so a checkpointed
-    session that is later resumed after a crash is never counted twice.
-
-    The manager also knows whether the bot can vouch for what it sees: after
-    the gateway is lost, a server's camera time counts only up to the loss
-    until that server's voice states have been read again (`guild_verified`).
-    A server that becomes unavailable is the same loss for that server alone
-    (`guild_lost`).
-    """
-
-    def __init__(self, clock: Clock, zone: ZoneInfo) -> None:
-        """Track sessions with `clock`, splitting days in `zone`."""
-        self.clock = clock
-        self.zone = zone
-        self.sessions: dict[SessionKey, Session] = {}
-        self.lost_at: float | None = None
-        """When the gateway was lost (None while connected)."""
-        self._lost: dict[int, float] = {}
-        """Servers lost on their own (unavailable), and when."""
-        self._verified: set[int] = set()
-
-    # ------------------------------------------------------------ connection
-
-    def connection_lost(self) -> bool:
-        """The gateway went away now; False if it was already lost."""
-        if self.lost_at is not None:
-            return False
-        self.lost_at = self.clock.monotonic()
-        self._verified.clear()
-        return True
-
-    def guild_lost(self, guild_id: int) -> bool:
-        """One server became unavailable now; False if it was already lost."""
-        if guild_id in self._lost:
-            return False
-        self._lost[guild_id] = self.vouched_until(guild_id)
-        self._verified.discard(guild_id)
-        return True
-
-    def guild_verified(self, guild_id: int) -> None:
-        """A server's voice states were read again: its camera time is live again."""
-        self._lost.pop(guild_id, None)
-        if self.lost_at is not None:
-            self._verified.add(guild_id)
-
-    def connection_restored(self) -> None:
-        """Every available server was read again after a gateway loss.
-
-        Servers still unavailable stay lost until they are read again.
-        """
-        self.lost_at = None
-        self._verified.clear()
-
-    def vouched_until(self, guild_id: int) -> float:
-        """The latest monotonic instant the bot can vouch for camera time in a server."""
-        lost = self._lost.get(guild_id)
-        if lost is not None:
-            return lost
-        if self.lost_at is not None and guild_id not in self._verified:
-            return self.lost_at
-        return self.clock.monotonic()
-
-    # -------------------------------------------------------------- sessions
-
-    def has_session(self, guild_id: int, user_id: int) -> bool:
-        """Whether the member has a session running in the server."""
-        return (guild_id, user_id) in self.sessions
-
-    def start_session(
-        self,
-        guild_id: int,
-        user_id: int,
-        saved: OpenSession | None = None,
-        *,
-        identified: bool = True,
-    ) -> bool:
-        """Start a session now; False if one is already running.
-
-        With `saved` (a session persisted by an earlier run and never closed),
-        that session continues: its credited time and its count carry over, and
-        the time in between is not counted. With `identified` False the member
-        may still turn out to be a bot (see `identify` and `discard`).
-        """
-        key = (guild_id, user_id)
-        if key in self.sessions:
-            return False
-        now = self.clock.monotonic()
-        if saved is None:
-            session = Session(guild_id, user_id, self.clock.now(), now)
-        else:
-            session = Session(
-                guild_id,
-                user_id,
-                datetime.fromisoformat(saved.started_at),
-                now,
-                offset=float(saved.credited),
-                credited=saved.credited,
-                counted=True,
-            )
-        session.identified = identified
-        self.sessions[key] = session
-        return True
-
-    def is_identified(self, guild_id: int, user_id: int) -> bool:
-        """Whether a running session is known to belong to a person (False if none runs)."""
-        session = self.sessions.get((guild_id, user_id))
-        return session is not None and session.identified
-
-    def identify(self, guild_id: int, user_id: int) -> None:
-        """The member of a running session is a person: its time can be credited."""
-        session = self.sessions.get((guild_id, user_id))
-        if session is not None:
-            session.identified = True
-
-    def discard(self, guild_id: int, user_id: int) -> bool:
-        """Drop a session without crediting anything (its member is a bot); False if none."""
-        return self.sessions.pop((guild_id, user_id), None) is not None
-
-    def end_session(self, guild_id: int, user_id: int, at: float | None = None) -> Record | None:
-        """End a session; its closing record (None for no session or an unidentified one).
-
-        It ends at monotonic instant `at`, by default the latest instant the bot
-        can vouch for (see `vouched_until`).
-        """
-        session = self.sessions.pop((guild_id, user_id), None)
-        if session is None or not session.identified:
-            return None
-        until = self.vouched_until(guild_id) if at is None else at
-        return self._record(session, until, closing=True)
-
-    def restart_session(self, guild_id: int, user_id: int) -> bool:
-        """Drop a running session without crediting it and start it afresh now (after a reset).
-
-        Returns False when the member had no session running.
-        """
-        session = self.sessions.pop((guild_id, user_id), None)
-        if session is None:
-            return False
-        return self.start_session(guild_id, user_id, identified=session.identified)
-
-    def end_all(self, at: float | None = None) -> list[Record]:
-        """End every session (see `end_session` for `at`); their closing records."""
-        return [r for key in list(self.sessions) if (r := self.end_session(*key, at=at))]
-
-    def checkpoint(self) -> list[Record]:
-        """Records crediting the time every open session accrued so far (as far as vouched).
-
-        The sessions stay open: after a stop they continue when the bot is back
-        and the member is still on camera. Unidentified sessions are left out.
-        """
-        records = []
-        for session in self.sessions.values():
-            if not session.identified:
-                continue
-            record = self._record(session, self.vouched_until(session.guild_id), closing=False)
-            if record is not None:
-                records.append(record)
-        return records
-
-    def unidentified(self) -> list[SessionKey]:
-        """Keys of the sessions whose member is not identified yet."""
-        return [key for key, session in self.sessions.items() if not session.identified]
-
-    def pending(self, guild_id: int) -> dict[int, Pending]:
-        """Per member of a server: the time of the running session not yet credited.
-
-        Split by local day exactly as its next record will split it, up to the
-        latest instant the bot can vouch for. Unidentified sessions are left out.
-        """
-        at = self.vouched_until(guild_id)
-        result: dict[int, Pending] = {}
-        for session in self.sessions.values():
-            if session.guild_id != guild_id or not session.identified:
-                continue
-            _total, _delta, days = self._uncredited(session, at)
-            session_day = None if session.counted else local_day(session.started_at, self.zone)
-            result[session.user_id] = Pending(tuple(days), session_day)
-        return result
-
-    def live(self, guild_id: int) -> dict[int, tuple[int, int]]:
-        """Per member of a server: (seconds not yet credited, sessions not yet counted)."""
-        return {
-            user_id: (pending.seconds, 0 if pending.session_day is None else 1)
-            for user_id, pending in self.pending(guild_id).items()
-        }
-
-    def current(self, guild_id: int, user_id: int) -> tuple[datetime, int] | None:
-        """(start, whole seconds so far, as far as vouched) of a running, identified session."""
-        session = self.sessions.get((guild_id, user_id))
-        if session is None or not session.identified:
-            return None
-        return session.started_at, int(session.elapsed(self.vouched_until(guild_id)))
-
-    def keys_in(self, guild_id: int) -> list[SessionKey]:
-        """Keys of the sessions running in a server."""
-        return [key for key in self.sessions if key[0] == guild_id]
-
-    def keys(self) -> list[SessionKey]:
-        """Keys of every running session."""
-        return list(self.sessions)
-
-    def _uncredited(self, session: Session, at: float) -> tuple[int, int, list[tuple[int, int]]]:
-        """(whole seconds at `at`, seconds not yet credited, those split by local day)."""
-        total = max(session.credited, int(session.elapsed(at)))
-        delta = total - session.credited
-        until = self.clock.now() - timedelta(seconds=max(0.0, self.clock.monotonic() - at))
-        return total, delta, split_by_local_day(until, -delta, 0, self.zone)
-
-    def _record(self, session: Session, at: float, *, closing: bool) -> Record | None:
-        total, delta, days = self._uncredited(session, at)
-        if not closing and delta == 0 and session.counted:
-            return None
-        record: Record = {
-            "op": "credit",
-            "g": session.guild_id,
-            "u": session.user_id,
-            "s": delta,
-            "n": 0 if session.counted else 1,
-            "days": [list(p) for p in days],
-            "day": local_day(session.started_at, self.zone),
-            "long": total,
-            "open": not closing,
-            "start": session.started_at.isoformat(),
-            "credited": total,
-        }
-        session.credited = total
-        session.counted = True
-        return record
 
 
 # ---------------------------------------------------------------------- cog

@@ -16,11 +16,11 @@ import numpy as np
 
 from database import StorePaths
 from database_lock import atomic_write
-from events import VideoSessionManager
-from journal import encode
-from ledger import Ledger, Record
-from periods import DayRange, Period, local_day, period_days
-from snapshot import copy_ledger, encode_export, encode_state
+from store.journal import encode
+from store.snapshot import copy_ledger, encode_export, encode_state
+from tracking.ledger import Ledger, Record
+from tracking.periods import DayRange, Period, local_day, period_days
+from tracking.sessions import VideoSessionManager
 
 GUILD_ID = 900_000_000_000_000_001
 ZONE = ZoneInfo("America/Sao_Paulo")

@@ -14,8 +14,8 @@ import numpy as np
 from bench.baseline import OriginalStore
 from bench.data import GUILD_ID, History, build_ledger
 from database import Store
-from ledger import Ledger, Record
-from periods import DayRange
+from tracking.ledger import Ledger, Record
+from tracking.periods import DayRange
 
 FSYNC_BLOCK = b"\0" * 4096
 

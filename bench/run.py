@@ -37,7 +37,7 @@ from bench.measure import (
     timed_open,
 )
 from bench.report import Row, duration, members, ratio, render
-from ledger import Record
+from tracking.ledger import Record
 
 
 @dataclass(frozen=True, slots=True)

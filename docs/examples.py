@@ -55,8 +55,8 @@ def ranking_example() -> str:
     _import_path()
     import discord
 
-    from periods import Period
-    from ranking import Placing, RankedMember, RankingPage, ranking_embed
+    from tracking.periods import Period
+    from ui.ranking import Placing, RankedMember, RankingPage, ranking_embed
 
     entries = [
         RankedMember(position, 100 + position, name, seconds, sessions)
@@ -81,7 +81,7 @@ def ranking_example() -> str:
 def chart_example() -> bytes:
     """The `!graficovideo` PNG for the sample server over the last 30 days."""
     _import_path()
-    from charts import chart_data, chart_days, render_chart
+    from ui.chart import chart_data, chart_days, render_chart
 
     days = chart_days(CHART_DAYS, TODAY.toordinal())
     sample = random.Random(7)  # the same chart on every run

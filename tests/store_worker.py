@@ -21,7 +21,7 @@ from pathlib import Path
 
 import database
 from database import Store
-from ledger import Ledger
+from tracking.ledger import Ledger
 
 GUILDS = (111111111111111111, 222222222222222222)
 USERS = tuple(300000000000000000 + number for number in range(40))

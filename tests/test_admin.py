@@ -12,9 +12,9 @@ import pytest
 from discord.ext import commands
 from simcord import SetupError
 
-import texts
-from arguments import UsageError
 from tests.admin_helpers import SIMCORD, Server, camera, seconds_of, server_totals, stop_bot
+from ui import texts
+from ui.converters import UsageError
 
 pytestmark = SIMCORD
 

@@ -7,11 +7,11 @@ import json
 import pytest
 from discord.ext import commands
 
-import texts
-from arguments import BotTarget, UsageError, parse_duration
-from errors import is_expected, reply_for
+from cogs.errors import is_expected, reply_for
 from tests.admin_helpers import SIMCORD, Server, seconds_of, stop_bot
 from tests.command_helpers import EPOCH, description, ranked, say, sync_commands
+from ui import texts
+from ui.converters import BotTarget, UsageError, parse_duration
 
 pytestmark = SIMCORD
 

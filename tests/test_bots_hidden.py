@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from periods import local_day
 from tests.admin_helpers import SIMCORD, Server
 from tests.command_helpers import description
+from tracking.periods import local_day
 
 pytestmark = SIMCORD
 

@@ -12,10 +12,10 @@ from discord.ext import commands
 from matplotlib.text import Text
 from PIL import Image
 
-import charts
-import texts
-from periods import DayRange
 from tests.admin_helpers import SIMCORD, Server, camera
+from tracking.periods import DayRange
+from ui import chart as charts
+from ui import texts
 
 pytestmark = SIMCORD
 

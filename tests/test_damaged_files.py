@@ -11,14 +11,14 @@ import stat
 import pytest
 
 import database
-import texts
-from audit import AuditEntry, AuditLog
 from database import DataFileError, Store, StorePaths
 from database_lock import FILE_MODE
-from journal import encode, read_journal
-from records import RecordError
+from store.audit import AuditEntry, AuditLog
+from store.journal import encode, read_journal
 from tests.admin_helpers import SIMCORD, Server
 from tests.store_worker import DAY, credit
+from tracking.records import RecordError
+from ui import texts
 
 G1, G2 = 111111111111111111, 222222222222222222
 ANA, BIA = 123456789012345678, 234567890123456789

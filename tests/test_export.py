@@ -9,9 +9,9 @@ import io
 import pytest
 from discord.ext import commands
 
-import texts
-from arguments import UsageError
 from tests.admin_helpers import SIMCORD, Server
+from ui import texts
+from ui.converters import UsageError
 
 pytestmark = SIMCORD
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from discord.ext import commands
 
-import texts
-from help import help_embed
+from cogs.help import help_embed
 from tests.command_helpers import say, sync_commands
+from ui import texts
 
 FIXED_NAMES = (
     "rankingvideo",

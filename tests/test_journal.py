@@ -9,9 +9,9 @@ import stat
 
 import pytest
 
-import journal as journal_module
 from database_lock import FILE_MODE
-from journal import Journal, JournalClosedError, encode, read_journal
+from store import journal as journal_module
+from store.journal import Journal, JournalClosedError, encode, read_journal
 from tests.failing_disk import FailingOs
 
 
@@ -37,7 +37,7 @@ def test_a_torn_last_line_is_ignored_logged_and_cut_off(tmp_path, caplog):
     whole = lines(rec(1), rec(2))
     path.write_bytes(whole + b'{"seq":3,"op":"cre')
     journal = Journal(path)
-    with caplog.at_level(logging.WARNING, logger="journal"):
+    with caplog.at_level(logging.WARNING, logger="store.journal"):
         contents = journal.load()
     journal.close()
     assert [r.seq for r in contents.records] == [1, 2]
@@ -72,7 +72,7 @@ def test_an_unreadable_middle_line_is_skipped_and_kept_aside_byte_for_byte(tmp_p
     raw = lines(rec(1)) + garbage + b"\n" + lines(rec(3))
     path.write_bytes(raw)
     journal = Journal(path)
-    with caplog.at_level(logging.ERROR, logger="journal"):
+    with caplog.at_level(logging.ERROR, logger="store.journal"):
         contents = journal.load()
     journal.close()
     assert [r.seq for r in contents.records] == [1, 3]
@@ -129,7 +129,7 @@ async def test_a_refused_write_is_retried_until_the_disk_takes_it(tmp_path, disk
     journal.load()
     await journal.append([rec(1)])
     disk.full = True
-    with caplog.at_level(logging.WARNING, logger="journal"):
+    with caplog.at_level(logging.WARNING, logger="store.journal"):
         durable = journal.append([rec(2), rec(3)])
         await asyncio.sleep(0.2)
         assert not durable.done()

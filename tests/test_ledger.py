@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ledger import Ledger
-from periods import DayRange
+from tracking.ledger import Ledger
+from tracking.periods import DayRange
 
 GUILD, OTHER = 111111111111111111, 222222222222222222
 ANA, BIA, CAU = 300000000000000001, 300000000000000002, 300000000000000003

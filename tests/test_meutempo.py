@@ -7,9 +7,6 @@ from datetime import UTC, datetime
 import pytest
 from discord.ext import commands
 
-import texts
-from personal import MemberTime, member_time_embed
-from ranking import Placing
 from tests.command_helpers import (
     advance_to_local,
     camera,
@@ -18,6 +15,9 @@ from tests.command_helpers import (
     say,
     sync_commands,
 )
+from ui import texts
+from ui.personal import MemberTime, member_time_embed
+from ui.ranking import Placing
 
 COOLDOWN = 5
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from periods import Period, period_days, split_by_local_day
+from tracking.periods import Period, period_days, split_by_local_day
 
 SP = ZoneInfo("America/Sao_Paulo")
 

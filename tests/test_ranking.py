@@ -5,10 +5,6 @@ from __future__ import annotations
 import pytest
 from discord.ext import commands
 
-import texts
-from arguments import UsageError
-from periods import Period
-from ranking import Placing, RankedMember, RankingPage, ranking_embed
 from tests.command_helpers import (
     advance_to_local,
     camera,
@@ -18,8 +14,12 @@ from tests.command_helpers import (
     say,
     sync_commands,
 )
-from utils import NAME_CACHE_SECONDS
-from views import VIEW_TIMEOUT_SECONDS
+from tracking.periods import Period
+from ui import texts
+from ui.converters import UsageError
+from ui.names import NAME_CACHE_SECONDS
+from ui.ranking import Placing, RankedMember, RankingPage, ranking_embed
+from ui.views import VIEW_TIMEOUT_SECONDS
 
 COOLDOWN = 5
 

@@ -10,9 +10,9 @@ import discord
 import pytest
 from matplotlib import image
 
-from charts import HEIGHT_PX, WIDTH_PX
 from docs import examples
-from ranking import RankedMember, ranking_line
+from ui.chart import HEIGHT_PX, WIDTH_PX
+from ui.ranking import RankedMember, ranking_line
 
 REPO = Path(__file__).resolve().parent.parent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from events import VideoSessionManager
-from ledger import Ledger, OpenSession
+from tracking.ledger import Ledger, OpenSession
+from tracking.sessions import VideoSessionManager
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 GUILD, OTHER_GUILD = 111111111111111111, 222222222222222222

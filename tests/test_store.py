@@ -15,17 +15,17 @@ import pytest
 
 import database
 import database_lock
-import journal as journal_module
-import snapshot
 from bot import create_bot
 from database import Store, StoreClosedError, StorePaths
 from database_lock import FILE_MODE
-from journal import read_journal
-from ledger import Ledger
-from snapshot import copy_ledger, encode_export
+from store import journal as journal_module
+from store import snapshot
+from store.journal import read_journal
+from store.snapshot import copy_ledger, encode_export
 from tests.failing_disk import FailingOs
 from tests.store_worker import credit
 from tests.voice_helpers import stop_bot
+from tracking.ledger import Ledger
 
 G1, G2 = 111111111111111111, 222222222222222222
 ANA, BIA = 123456789012345678, 234567890123456789
@@ -601,7 +601,7 @@ async def test_a_full_disk_keeps_changes_in_memory_and_saves_them_once_it_frees_
     assert seconds(store, G1, ANA) == 40
     assert total_on_disk(data_file) == 10
     await asyncio.sleep(0.1)  # both writers kept trying...
-    assert error_loggers() == ["database", "journal"]  # ...and each said so once
+    assert error_loggers() == ["database", "store.journal"]  # ...and each said so once
 
     disk.full = False
     await asyncio.wait_for(durable, 2)

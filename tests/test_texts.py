@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-import texts
+from ui import texts
 from utils import format_duration, plural
 
 PSEUDO_PLURAL = re.compile(r"\((?:s|es|ões|ães)\)")

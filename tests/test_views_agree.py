@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-import texts
 from bot import create_bot
-from charts import chart_days
 from tests.admin_helpers import SIMCORD, Server, camera
 from tests.command_helpers import advance_to_local, description
+from ui import texts
+from ui.chart import chart_days
 from utils import format_duration
 
 pytestmark = SIMCORD

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-import records
 from database_lock import CorruptFileError
-from ledger import SECONDS, SESSIONS, DayTable, GuildLedger, Ledger, OpenSession, Table
-from records import RecordError
+from tracking import records
+from tracking.ledger import SECONDS, SESSIONS, DayTable, GuildLedger, Ledger, OpenSession, Table
+from tracking.records import RecordError
 
 STATE_VERSION = 1
 CHUNK = 4_096

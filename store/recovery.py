@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from database_lock import CorruptFileError, file_sha256, quarantine, temp_name
-from journal import JournalContents
-from ledger import Ledger
-from records import Base, Change
-from records import Record as JournalRecord
-from snapshot import decode_export, decode_state
+from store.journal import JournalContents
+from store.snapshot import decode_export, decode_state
+from tracking.ledger import Ledger
+from tracking.records import Base, Change
+from tracking.records import Record as JournalRecord
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import discord
 import numpy as np
 
-import texts
-from config import EMBED_COLOR
-from ledger import Standing, Standings
-from periods import PERIOD_LABELS, Period
-from utils import MemberNames, escape_name, format_duration, plural
+from tracking.ledger import Standing, Standings
+from tracking.periods import PERIOD_LABELS, Period
+from ui import texts
+from ui.names import MemberNames
+from ui.style import EMBED_COLOR
+from utils import escape_name, format_duration, plural
 
 log = logging.getLogger(__name__)
 

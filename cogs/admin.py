@@ -18,17 +18,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-import texts
-from arguments import Duration, PeriodArgument, Person
-from audit import AuditEntry, AuditLog, audit_line
-from config import EMBED_COLOR
-from cooldowns import member_cooldown
-from csv_export import build_csv, export_rows, fill_missing_names
-from journal import Record
-from periods import PERIOD_LABELS, Period, local_day
-from standings import days_of, now, period_standings
+from cogs.cooldowns import member_cooldown
+from store.audit import AuditEntry, AuditLog
+from store.journal import Record
+from tracking.periods import PERIOD_LABELS, Period, local_day
+from tracking.standings import days_of, now, period_standings
+from ui import texts
+from ui.audit import audit_line
+from ui.converters import Duration, PeriodArgument, Person
+from ui.csv_export import build_csv, export_rows, fill_missing_names
+from ui.style import EMBED_COLOR
+from ui.views import OwnerOnlyView
 from utils import escape_name, format_duration, plural, truncate_string
-from views import OwnerOnlyView
 
 if TYPE_CHECKING:
     from bot import BatePonto

@@ -9,9 +9,10 @@ from dataclasses import dataclass, replace
 
 import discord
 
-import texts
-from ledger import Standings
-from utils import MemberNames, format_duration
+from tracking.ledger import Standings
+from ui import texts
+from ui.names import MemberNames
+from utils import format_duration
 
 EXPORT_FETCH_LIMIT = 100
 """At most this many names missing from the cache are fetched from Discord for an export."""

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from periods import DayRange
-from records import Adjust, AttributeLegacy, Change, Credit, Reset, from_mapping
+from tracking.periods import DayRange
+from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset, from_mapping
 
 Record = dict[str, Any]
 

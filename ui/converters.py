@@ -18,8 +18,8 @@ from discord import app_commands
 from discord.ext import commands
 from discord.ext.commands.view import StringView
 
-import texts
-from periods import Period
+from tracking.periods import Period
+from ui import texts
 from utils import escape_name, format_duration, truncate_string, validate_user_id
 
 if TYPE_CHECKING:

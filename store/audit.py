@@ -12,14 +12,11 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import texts
 from database_lock import FILE_MODE, fsync_dir
-from records import AuditLine, RecordError, decode_audit
-from utils import escape_name, format_duration, truncate_string
+from tracking.records import AuditLine, RecordError, decode_audit
 
 log = logging.getLogger(__name__)
 
@@ -170,25 +167,3 @@ def _entries(lines: Iterable[bytes]) -> Iterator[AuditEntry | None]:
             yield AuditEntry.from_line(decode_audit(line))
         except RecordError:
             yield None
-
-
-def audit_line(entry: AuditEntry) -> str:
-    """How `!auditoriavideo` shows an entry (Discord renders the time in the reader's zone)."""
-    stamp = int(datetime.fromisoformat(entry.at).timestamp())
-    admin = escape_name(entry.admin_name)
-    target = escape_name(entry.user_name or str(entry.user_id))
-    if entry.action == "adjust":
-        applied = entry.applied if entry.applied is not None else entry.seconds or 0
-        sign = "+" if applied >= 0 else "-"
-        line = texts.AUDIT_ADJUST.format(
-            ts=stamp, admin=admin, target=target, change=f"{sign}{format_duration(abs(applied))}"
-        )
-    elif entry.user_id is None:
-        line = texts.AUDIT_RESET_ALL.format(ts=stamp, admin=admin)
-    else:
-        line = texts.AUDIT_RESET_MEMBER.format(ts=stamp, admin=admin, target=target)
-    if entry.reason:
-        line += "\n" + texts.AUDIT_REASON.format(
-            reason=escape_name(truncate_string(entry.reason, 200))
-        )
-    return line

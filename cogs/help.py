@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-import texts
-from config import EMBED_COLOR
+from ui import texts
+from ui.style import EMBED_COLOR
 
 if TYPE_CHECKING:
     from bot import BatePonto

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from database_lock import FILE_MODE, fsync_dir, temp_name
-from records import Base, RecordError, decode_record
-from records import Record as JournalRecord
+from tracking.records import Base, RecordError, decode_record
+from tracking.records import Record as JournalRecord
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from events import VideoSessionManager
-from ledger import Ledger, MemberStats, Standings
-from periods import DayRange, Period, period_days
+from tracking.ledger import Ledger, MemberStats, Standings
+from tracking.periods import DayRange, Period, period_days
+from tracking.sessions import VideoSessionManager
 
 
 def now(manager: VideoSessionManager) -> datetime:

@@ -1,25 +1,19 @@
-"""`!graficovideo`: a bar chart of camera hours per day, for a server or one member.
+"""Drawing `!graficovideo`'s chart: one bar of camera hours per local day, as a PNG.
 
-The figures come from the ledger (plus running sessions, counted today); the
-PNG is drawn off the event loop with matplotlib's Agg canvas, never pyplot.
+Pure presentation over `ChartData`; the PNG is drawn with matplotlib's Agg
+canvas (never pyplot), blocking: the cog runs it in a worker thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import io
-import logging
 import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING
 
-import discord
-from discord import app_commands
-from discord.ext import commands
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
@@ -28,23 +22,9 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-import texts
-from arguments import Person
-from cooldowns import member_cooldown
-from periods import DayRange, local_day
-from standings import now, seconds_by_day
-from utils import escape_name, format_duration, truncate_string
-
-if TYPE_CHECKING:
-    from bot import BatePonto
-
-log = logging.getLogger(__name__)
-
-Context = commands.Context["BatePonto"]
-
-DEFAULT_DAYS = 30
-MAX_DAYS = 365
-CHART_COOLDOWN_SECONDS = 20.0
+from tracking.periods import DayRange
+from ui import texts
+from utils import format_duration, truncate_string
 
 WIDTH_PX, HEIGHT_PX, DPI = 1000, 480, 100
 BACKGROUND = "#2B2D31"
@@ -59,11 +39,6 @@ FONT = "DejaVu Sans"
 _render_lock = threading.Lock()
 """matplotlib's text and font caches are not thread-safe: one chart at a time."""
 
-
-CHART_MEMBER: discord.abc.User | None = commands.parameter(
-    converter=Person(before_number=True), default=None
-)
-"""Whose chart (not a bot); a number in its place is the count of days (`!graficovideo 14`)."""
 
 TITLE_NAME_CHARS = 40
 """Longest name drawn in the chart's title (server names may have 100 characters)."""
@@ -288,58 +263,3 @@ def chart_figure(data: ChartData) -> Figure:
     fit_text(heading, renderer, WIDTH_PX - MARGIN_PX)
     fit_axes(figure, axes, renderer, top=0.82)
     return figure
-
-
-class Charts(commands.Cog):
-    """Charts of camera time."""
-
-    def __init__(self, bot: BatePonto) -> None:
-        """Attach to the bot."""
-        self.bot = bot
-
-    def series(self, guild_id: int, user_id: int | None, days: DayRange, who: str) -> ChartData:
-        """Seconds per day of a server (or one of its members), running sessions included."""
-        by_day = seconds_by_day(self.bot.store.ledger, self.bot.sessions, guild_id, user_id, days)
-        return chart_data(who, by_day, days)
-
-    @commands.hybrid_command(
-        name="graficovideo",
-        usage=texts.USAGE_CHART,
-        ignore_extra=False,
-        description="Gráfico das horas de câmera por dia (do servidor ou de um membro)",
-    )
-    @commands.guild_only()
-    @member_cooldown(1, CHART_COOLDOWN_SECONDS)
-    @app_commands.describe(
-        membro="De quem (padrão: o servidor todo)", dias="Quantos dias (1 a 365, padrão 30)"
-    )
-    async def graficovideo(
-        self,
-        ctx: Context,
-        membro: discord.abc.User | None = CHART_MEMBER,
-        dias: commands.Range[int, 1, MAX_DAYS] = DEFAULT_DAYS,
-    ) -> None:
-        """Gráfico de barras com as horas de câmera por dia."""
-        assert ctx.guild is not None
-        await ctx.defer()
-        today = local_day(now(self.bot.sessions), self.bot.sessions.zone)
-        who = membro.display_name if membro is not None else ctx.guild.name
-        data = self.series(
-            ctx.guild.id, membro.id if membro else None, chart_days(dias, today), who
-        )
-        span = texts.CHART_SPAN_TODAY if dias == 1 else texts.CHART_SPAN_DAYS.format(days=dias)
-        if data.total == 0:
-            await ctx.send(texts.CHART_EMPTY.format(who=escape_name(who), span=span))
-            return
-        png = await asyncio.to_thread(render_chart, data)
-        await ctx.send(
-            texts.CHART_DONE.format(
-                who=escape_name(who), span=span, total=format_duration(data.total)
-            ),
-            file=discord.File(io.BytesIO(png), filename=texts.CHART_FILENAME),
-        )
-
-
-async def setup(bot: BatePonto) -> None:
-    """Extension entry point."""
-    await bot.add_cog(Charts(bot))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from discord.ext import commands
 
-import texts
+from ui import texts
 
 if TYPE_CHECKING:
     from bot import BatePonto

@@ -14,7 +14,7 @@ Reset(g=5, u=None, seq=3)
 >>> decode_record(b'{"seq":3,"op":"reset","g":"5"}')
 Traceback (most recent call last):
 ...
-records.RecordError: Expected `int`, got `str` - at `$.g`
+tracking.records.RecordError: Expected `int`, got `str` - at `$.g`
 """
 
 from __future__ import annotations

@@ -7,13 +7,13 @@ from datetime import datetime
 
 import discord
 
-import texts
-from config import EMBED_COLOR
-from events import VideoSessionManager
-from ledger import Ledger
-from periods import Period
-from ranking import Placing, position_of
-from standings import days_of, member_figures, period_standings, seconds_by_day
+from tracking.ledger import Ledger
+from tracking.periods import Period
+from tracking.sessions import VideoSessionManager
+from tracking.standings import days_of, member_figures, period_standings, seconds_by_day
+from ui import texts
+from ui.ranking import Placing, position_of
+from ui.style import EMBED_COLOR
 from utils import escape_name, format_duration
 
 

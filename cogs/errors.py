@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-import texts
-from arguments import BotTarget, UsageError, shown
+from ui import texts
+from ui.converters import BotTarget, UsageError, shown
 from utils import format_duration
 
 if TYPE_CHECKING:

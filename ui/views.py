@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-import texts
+from ui import texts
 
 log = logging.getLogger(__name__)
 

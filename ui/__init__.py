@@ -1,0 +1,1 @@
+"""Discord presentation: texts, embeds, views, argument converters, member names, charts, CSV."""

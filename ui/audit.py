@@ -1,0 +1,31 @@
+"""How `!auditoriavideo` shows an audit log entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from store.audit import AuditEntry
+from ui import texts
+from utils import escape_name, format_duration, truncate_string
+
+
+def audit_line(entry: AuditEntry) -> str:
+    """How `!auditoriavideo` shows an entry (Discord renders the time in the reader's zone)."""
+    stamp = int(datetime.fromisoformat(entry.at).timestamp())
+    admin = escape_name(entry.admin_name)
+    target = escape_name(entry.user_name or str(entry.user_id))
+    if entry.action == "adjust":
+        applied = entry.applied if entry.applied is not None else entry.seconds or 0
+        sign = "+" if applied >= 0 else "-"
+        line = texts.AUDIT_ADJUST.format(
+            ts=stamp, admin=admin, target=target, change=f"{sign}{format_duration(abs(applied))}"
+        )
+    elif entry.user_id is None:
+        line = texts.AUDIT_RESET_ALL.format(ts=stamp, admin=admin)
+    else:
+        line = texts.AUDIT_RESET_MEMBER.format(ts=stamp, admin=admin, target=target)
+    if entry.reason:
+        line += "\n" + texts.AUDIT_REASON.format(
+            reason=escape_name(truncate_string(entry.reason, 200))
+        )
+    return line
