@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -28,8 +27,6 @@ from utils import escape_name, plural
 
 if TYPE_CHECKING:
     from bot import BatePonto
-
-log = logging.getLogger(__name__)
 
 Context = commands.Context["BatePonto"]
 

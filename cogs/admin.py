@@ -29,7 +29,7 @@ from ui.converters import Duration, PeriodArgument, Person
 from ui.csv_export import build_csv, export_rows, fill_missing_names
 from ui.style import EMBED_COLOR
 from ui.views import OwnerOnlyView
-from utils import escape_name, format_duration, plural, truncate_string
+from utils import escape_name, format_seconds_to_time, plural, truncate_string
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -312,9 +312,11 @@ class Admin(commands.Cog):
         if not await self._audited_commit(entry, record):
             await ctx.send(texts.AUDIT_WRITE_FAILED)
             return
-        total = format_duration(ledger.stats(membro.id).seconds)
+        total = format_seconds_to_time(ledger.stats(membro.id).seconds)
         template = texts.ADJUST_ADDED if applied > 0 else texts.ADJUST_REMOVED
-        await ctx.send(template.format(time=format_duration(abs(applied)), name=name, total=total))
+        await ctx.send(
+            template.format(time=format_seconds_to_time(abs(applied)), name=name, total=total)
+        )
 
     @commands.hybrid_command(
         name="auditoriavideo",
