@@ -53,13 +53,13 @@ class Charts(commands.Cog):
         name="graficovideo",
         usage=texts.USAGE_CHART,
         ignore_extra=False,
-        description="Gráfico das horas de câmera por dia (do servidor ou de um membro)",
+        description=texts.DESCRIPTION_CHART,
+        brief=texts.BRIEF_CHART,
+        extras={"example": texts.EXAMPLE_CHART},
     )
     @commands.guild_only()
     @member_cooldown(1, CHART_COOLDOWN_SECONDS)
-    @app_commands.describe(
-        membro="De quem (padrão: o servidor todo)", dias="Quantos dias (1 a 365, padrão 30)"
-    )
+    @app_commands.describe(**texts.DESCRIBE_CHART)
     async def graficovideo(
         self,
         ctx: Context,
