@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+import config
 import database
 from bot import create_bot
+
+
+@pytest.fixture(autouse=True)
+def no_developer_env_file(monkeypatch):
+    """Read `.env` as empty: a developer's real `.env` must not change what tests see.
+
+    Settings then come from the environment alone, which tests set themselves
+    (`tests/test_process.py` does the same for the processes it starts).
+    """
+    monkeypatch.setattr(config, "ENV_FILE", Path(os.devnull))
 
 
 @pytest.fixture(autouse=True)
