@@ -37,6 +37,20 @@ def hourly_background_snapshots(monkeypatch):
 
 
 @pytest.fixture
+def virtual_snapshots(monkeypatch):
+    """Keep the store's pause between snapshots longer than simcord's settle timeout.
+
+    simcord lets a timer shorter than its settle timeout (5 s) also fire in real
+    time, so `settle()` waits for it. A snapshot due 5 s after a change that
+    lands at the very end of `advance_time` then makes the next `settle()` wait
+    about 5 real seconds and time out. At 10 s the pause runs on virtual time only.
+    Modules that drive camera time through simcord ask for it with
+    `pytestmark = pytest.mark.usefixtures("virtual_snapshots")`.
+    """
+    monkeypatch.setattr(database, "SNAPSHOT_MIN_SECONDS", 10.0)
+
+
+@pytest.fixture
 def data_file(tmp_path, monkeypatch):
     """A fresh DATA_FILE for the test, and default settings for everything else."""
     path = tmp_path / "video_ranking.json"

@@ -6,7 +6,7 @@ import pytest
 from discord.ext import commands
 
 from cogs.help import HelpEntry, catalogue, help_embed, help_line
-from tests.command_helpers import say, sync_commands
+from tests.helpers import say, sync_commands
 from ui import texts
 
 FIXED_NAMES = (

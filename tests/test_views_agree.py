@@ -9,8 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot import create_bot
-from tests.admin_helpers import SIMCORD, Server, camera
-from tests.command_helpers import advance_to_local, description
+from tests.helpers import SIMCORD, Server, advance_to_local, camera, description, stop_bot
 from ui import texts
 from ui.chart import chart_days
 from utils import format_seconds_to_time
@@ -160,8 +159,7 @@ async def test_adjustments_survive_a_restart(simcord_env, server, data_file):
     env = simcord_env
     await server.session(server.ana, 100)
     await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +1h motivo")
-    with env._bot_scope():
-        await env.bot.close()
+    await stop_bot(env)
     await env.restart_bot(create_bot())
     stats = env.bot.store.ledger.guild(server.guild.id).stats(server.ana.id)
     assert (stats.seconds, stats.sessions, stats.adjusted) == (3700, 1, 3600)
