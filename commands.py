@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -28,8 +27,6 @@ from utils import escape_name, plural
 
 if TYPE_CHECKING:
     from bot import BatePonto
-
-log = logging.getLogger(__name__)
 
 Context = commands.Context["BatePonto"]
 
@@ -57,8 +54,6 @@ class RankingView(OwnerOnlyView):
         self.guild_id = guild_id
         self.period = period
         self.page = 1
-        self.previous.label = texts.RANKING_PREVIOUS
-        self.next.label = texts.RANKING_NEXT
 
     def show(self, ranking: RankingPage) -> None:
         """Enable only the buttons that lead somewhere from this page."""
@@ -66,14 +61,14 @@ class RankingView(OwnerOnlyView):
         self.previous.disabled = ranking.page <= 1
         self.next.disabled = ranking.page >= ranking.pages
 
-    @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=texts.RANKING_PREVIOUS, style=discord.ButtonStyle.secondary)
     async def previous(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
     ) -> None:
         """Show the page before."""
         await self._turn(interaction, -1)
 
-    @discord.ui.button(label="▶", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=texts.RANKING_NEXT, style=discord.ButtonStyle.secondary)
     async def next(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
     ) -> None:
@@ -153,13 +148,13 @@ class Ranking(commands.Cog):
         name="rankingvideo",
         usage=texts.USAGE_RANKING,
         ignore_extra=False,
-        description="Ranking de tempo com a câmera ligada neste servidor",
+        description=texts.DESCRIPTION_RANKING,
+        brief=texts.BRIEF_RANKING,
+        extras={"example": texts.EXAMPLE_RANKING},
     )
     @commands.guild_only()
     @member_cooldown()
-    @app_commands.describe(
-        periodo="hoje, semana, mes ou total (padrão: total)", pagina="Página do ranking"
-    )
+    @app_commands.describe(**texts.DESCRIBE_RANKING)
     @app_commands.choices(periodo=PERIOD_CHOICES)
     async def rankingvideo(
         self,
@@ -192,11 +187,13 @@ class Ranking(commands.Cog):
         name="meutempo",
         usage=texts.USAGE_MEUTEMPO,
         ignore_extra=False,
-        description="Seu tempo de câmera neste servidor (ou o de outro membro)",
+        description=texts.DESCRIPTION_MEUTEMPO,
+        brief=texts.BRIEF_MEUTEMPO,
+        extras={"example": texts.EXAMPLE_MEUTEMPO},
     )
     @commands.guild_only()
     @member_cooldown()
-    @app_commands.describe(membro="De quem mostrar o tempo (padrão: você)")
+    @app_commands.describe(**texts.DESCRIBE_MEUTEMPO)
     async def meutempo(
         self,
         ctx: Context,

@@ -15,6 +15,10 @@ from dotenv import dotenv_values
 PROJECT_DIR = Path(__file__).resolve().parent
 """The folder that holds `bot.py`; relative data paths are resolved against it."""
 
+ENV_FILE: Path | None = None
+"""The `.env` file read after the environment; None: the one in `PROJECT_DIR` (tests point
+this at an empty file, so a developer's `.env` never reaches them)."""
+
 CHECKPOINT_MIN_SECONDS = 5
 CHECKPOINT_MAX_SECONDS = 86400
 
@@ -55,7 +59,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         SettingsError: when a value is present but unusable.
     """
     source = dict(os.environ) if environ is None else dict(environ)
-    dotenv_path = env_file if env_file is not None else PROJECT_DIR / ".env"
+    dotenv_path = env_file or ENV_FILE or PROJECT_DIR / ".env"
     file_values = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
 
     def get(name: str, default: str) -> str:

@@ -52,8 +52,8 @@ import portalocker
 
 from database_lock import (
     FileLockError,
-    atomic_write,
-    hold_lock,
+    acquire_file_lock,
+    atomic_write_json,
     remove_temp_files,
     replace_with_backup,
     write_synced,
@@ -166,7 +166,7 @@ class Store:
         refuse_unusable_files(paths)
         data_file.parent.mkdir(parents=True, exist_ok=True)
         try:
-            lock = hold_lock(paths.lock, timeout=lock_timeout)
+            lock = acquire_file_lock(paths.lock, timeout=lock_timeout)
         except FileLockError as error:
             raise StoreLockedError(
                 f"{data_file} já está em uso por outro processo do bot; pare-o antes ou use "
@@ -316,7 +316,7 @@ class Store:
         exports = list(dict.fromkeys([*self._exports, (copy.seq, digest)]))[-KEPT_EXPORTS:]
         listed = [list(export) for export in exports]
         copy.meta = {"exports": listed}
-        atomic_write(paths.state, encode_state(copy), backup=StorePaths.backup(paths.state))
+        atomic_write_json(paths.state, encode_state(copy), backup=StorePaths.backup(paths.state))
         # From here on DATA_FILE may end up holding the new export: name it.
         self._exports = exports
         self.journal.compact(keep_after=self._base_seq, header={"op": "base", "snapshots": listed})

@@ -9,14 +9,12 @@ from __future__ import annotations
 import contextlib
 import glob
 import hashlib
-import json
 import logging
 import os
 import stat
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import portalocker
 
@@ -34,7 +32,7 @@ class CorruptFileError(ValueError):
 
 
 LOCK_CHECK_SECONDS = 0.01
-"""How often a waiting `hold_lock` tries the lock again."""
+"""How often a waiting `acquire_file_lock` tries the lock again."""
 
 
 def _open_lock_file(lock_path: Path) -> None:
@@ -45,7 +43,7 @@ def _open_lock_file(lock_path: Path) -> None:
         os.close(fd)
 
 
-def hold_lock(lock_path: Path, *, timeout: float = 0.0) -> portalocker.Lock:
+def acquire_file_lock(lock_path: Path, *, timeout: float = 0.0) -> portalocker.Lock:
     """Take an exclusive lock on a dedicated, never-replaced lock file and return it.
 
     The caller releases it with `.release()`. With `timeout=0` a held lock fails
@@ -133,8 +131,8 @@ def write_synced(path: Path, chunks: Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
-def atomic_write(path: Path, chunks: Iterable[bytes], *, backup: Path | None = None) -> str:
-    """Replace `path` with `chunks` so that readers see the old or new file, never a mix.
+def atomic_write_json(path: Path, chunks: Iterable[bytes], *, backup: Path | None = None) -> str:
+    """Replace `path` with `chunks` (a JSON encoder's output) so readers never see a mix.
 
     Temp file in the same folder, flush + fsync, optional hard-link backup of the
     old file, `os.replace`, fsync of the folder. Returns the SHA-256 of what was written.
@@ -166,31 +164,6 @@ def replace_with_backup(source: Path, target: Path, backup: Path | None) -> None
     fsync_dir(target.parent)
 
 
-def read_json(path: Path) -> Any:
-    """Read a JSON file.
-
-    Raises:
-        FileNotFoundError: the file does not exist.
-        CorruptFileError: it exists but is not valid UTF-8 JSON.
-    """
-    return read_json_and_digest(path)[0]
-
-
-def read_json_and_digest(path: Path) -> tuple[Any, str]:
-    """Read a JSON file; its content and the SHA-256 of the bytes that were read.
-
-    Raises:
-        FileNotFoundError: the file does not exist.
-        CorruptFileError: it exists but is not valid UTF-8 JSON.
-    """
-    raw = path.read_bytes()
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
-        raise CorruptFileError(f"{path} is not valid JSON: {error}") from error
-    return data, hashlib.sha256(raw).hexdigest()
-
-
 def file_sha256(path: Path) -> str | None:
     """SHA-256 of a file's bytes, or None when it does not exist."""
     digest = hashlib.sha256()
@@ -218,7 +191,7 @@ def quarantine(path: Path, *, copy: bool = False) -> Path:
         counter += 1
         target = path.with_name(f"{path.stem}.corrupt-{stamp}-{counter}{path.suffix}")
     if copy:
-        atomic_write(target, [path.read_bytes()])
+        atomic_write_json(target, [path.read_bytes()])
     else:
         os.replace(path, target)
         os.chmod(target, FILE_MODE)

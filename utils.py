@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 import re
 
 import aiohttp
 import discord
-
-log = logging.getLogger(__name__)
 
 SNOWFLAKE = re.compile(r"^[0-9]{17,20}$")
 
@@ -17,15 +14,15 @@ LOOKUP_ERRORS = (discord.HTTPException, aiohttp.ClientError, TimeoutError)
 time-out (`NotFound`, a subclass of the first, means the member is gone)."""
 
 
-def format_duration(seconds: int) -> str:
+def format_seconds_to_time(seconds: int) -> str:
     """Seconds as hours, minutes and seconds, leaving out the units that are zero.
 
     Every view shows durations this way.
 
-    >>> format_duration(3665), format_duration(59), format_duration(7200), format_duration(0)
-    ('1h 1min 5s', '59s', '2h', '0s')
-    >>> format_duration(3900), format_duration(3605), format_duration(600)
-    ('1h 5min', '1h 5s', '10min')
+    >>> [format_seconds_to_time(s) for s in (3665, 59, 7200, 0)]
+    ['1h 1min 5s', '59s', '2h', '0s']
+    >>> [format_seconds_to_time(s) for s in (3900, 3605, 600)]
+    ['1h 5min', '1h 5s', '10min']
     """
     seconds = max(0, int(seconds))
     hours, rest = divmod(seconds, 3600)

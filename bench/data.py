@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from database import StorePaths
-from database_lock import atomic_write
+from database_lock import atomic_write_json
 from store.journal import encode
 from store.snapshot import copy_ledger, encode_export, encode_state
 from tracking.ledger import Ledger, Record
@@ -143,9 +143,9 @@ def write_store_files(data_file: Path, ledger: Ledger, journal_tail: list[Record
     """
     paths = StorePaths(data_file)
     copy = copy_ledger(ledger)
-    digest = atomic_write(paths.data, encode_export(copy))
+    digest = atomic_write_json(paths.data, encode_export(copy))
     copy.meta = {"exports": [digest]}
-    atomic_write(paths.state, encode_state(copy))
+    atomic_write_json(paths.state, encode_state(copy))
     lines = [encode({"op": "base", "snapshots": [[ledger.seq, digest]]})]
     lines += [encode({"seq": ledger.seq + i, **r}) for i, r in enumerate(journal_tail, 1)]
-    atomic_write(paths.journal, lines)
+    atomic_write_json(paths.journal, lines)

@@ -29,7 +29,7 @@ from ui.converters import Duration, PeriodArgument, Person
 from ui.csv_export import build_csv, export_rows, fill_missing_names
 from ui.style import EMBED_COLOR
 from ui.views import OwnerOnlyView
-from utils import escape_name, format_duration, plural, truncate_string
+from utils import escape_name, format_seconds_to_time, plural, truncate_string
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -89,8 +89,6 @@ class ResetConfirmView(OwnerOnlyView):
         self.target = target
         self.reason = reason
         self.finished = False
-        self.confirm.label = texts.RESET_BUTTON_CONFIRM
-        self.cancel.label = texts.RESET_BUTTON_CANCEL
 
     def _end(self) -> None:
         """No more answers: disable the buttons and stop listening."""
@@ -98,7 +96,7 @@ class ResetConfirmView(OwnerOnlyView):
         self.disable_all()
         self.stop()
 
-    @discord.ui.button(label="Zerar", style=discord.ButtonStyle.danger)
+    @discord.ui.button(label=texts.RESET_BUTTON_CONFIRM, style=discord.ButtonStyle.danger)
     async def confirm(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[ResetConfirmView]
     ) -> None:
@@ -111,7 +109,7 @@ class ResetConfirmView(OwnerOnlyView):
         content = await self.cog.reset(self.ctx, self.target, self.reason)
         await interaction.edit_original_response(content=content, view=self)
 
-    @discord.ui.button(label="Cancelar", style=discord.ButtonStyle.secondary)
+    @discord.ui.button(label=texts.RESET_BUTTON_CANCEL, style=discord.ButtonStyle.secondary)
     async def cancel(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[ResetConfirmView]
     ) -> None:
@@ -225,14 +223,14 @@ class Admin(commands.Cog):
         invoke_without_command=True,
         case_insensitive=True,
         usage=texts.USAGE_RESET,
-        description="Zera o tempo de câmera de um membro (com confirmação)",
+        description=texts.DESCRIPTION_RESET,
+        brief=texts.BRIEF_RESET,
+        extras={"example": texts.EXAMPLE_RESET, "section": texts.HELP_SECTION_ADMINS},
     )
     @commands.guild_only()
     @commands.has_guild_permissions(manage_guild=True)
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.describe(
-        membro="Quem terá o tempo zerado", motivo="Por que (vai para a auditoria)"
-    )
+    @app_commands.describe(**texts.DESCRIBE_RESET)
     async def resetvideo(
         self, ctx: Context, membro: discord.abc.User = PERSON, *, motivo: str | None = None
     ) -> None:
@@ -242,11 +240,11 @@ class Admin(commands.Cog):
     @resetvideo.command(
         name="tudo",
         usage=texts.USAGE_RESET_ALL,
-        description="Zera o tempo de câmera de todo o servidor",
+        description=texts.DESCRIPTION_RESET_ALL,
     )
     @commands.guild_only()
     @commands.has_guild_permissions(manage_guild=True)
-    @app_commands.describe(motivo="Por que (vai para a auditoria)")
+    @app_commands.describe(**texts.DESCRIBE_RESET_ALL)
     async def resetvideo_tudo(self, ctx: Context, *, motivo: str | None = None) -> None:
         """Zera o tempo de câmera de todos neste servidor, depois de confirmar."""
         await self._ask_reset(ctx, None, motivo)
@@ -264,16 +262,14 @@ class Admin(commands.Cog):
     @commands.hybrid_command(
         name="ajustarvideo",
         usage=texts.USAGE_ADJUST,
-        description="Adiciona ou remove tempo de câmera de um membro",
+        description=texts.DESCRIPTION_ADJUST,
+        brief=texts.BRIEF_ADJUST,
+        extras={"example": texts.EXAMPLE_ADJUST, "section": texts.HELP_SECTION_ADMINS},
     )
     @commands.guild_only()
     @commands.has_guild_permissions(manage_guild=True)
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.describe(
-        membro="Quem terá o tempo ajustado",
-        quantidade="Ex.: +1h 30min, 1h30, 1,5h, -20min, +45s",
-        motivo="Por que (vai para a auditoria)",
-    )
+    @app_commands.describe(**texts.DESCRIBE_ADJUST)
     async def ajustarvideo(
         self,
         ctx: Context,
@@ -312,14 +308,18 @@ class Admin(commands.Cog):
         if not await self._audited_commit(entry, record):
             await ctx.send(texts.AUDIT_WRITE_FAILED)
             return
-        total = format_duration(ledger.stats(membro.id).seconds)
+        total = format_seconds_to_time(ledger.stats(membro.id).seconds)
         template = texts.ADJUST_ADDED if applied > 0 else texts.ADJUST_REMOVED
-        await ctx.send(template.format(time=format_duration(abs(applied)), name=name, total=total))
+        await ctx.send(
+            template.format(time=format_seconds_to_time(abs(applied)), name=name, total=total)
+        )
 
     @commands.hybrid_command(
         name="auditoriavideo",
         ignore_extra=False,
-        description="Mostra os últimos resets e ajustes de tempo deste servidor",
+        description=texts.DESCRIPTION_AUDIT,
+        brief=texts.BRIEF_AUDIT,
+        extras={"section": texts.HELP_SECTION_ADMINS},
     )
     @commands.guild_only()
     @commands.has_guild_permissions(manage_guild=True)
@@ -353,13 +353,15 @@ class Admin(commands.Cog):
         name="exportvideo",
         usage=texts.USAGE_EXPORT,
         ignore_extra=False,
-        description="Exporta o tempo de câmera do servidor em CSV",
+        description=texts.DESCRIPTION_EXPORT,
+        brief=texts.BRIEF_EXPORT,
+        extras={"example": texts.EXAMPLE_EXPORT, "section": texts.HELP_SECTION_ADMINS},
     )
     @commands.guild_only()
     @commands.has_guild_permissions(manage_guild=True)
     @member_cooldown(1, EXPORT_COOLDOWN_SECONDS)
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.describe(periodo="hoje, semana, mes ou total (padrão: total)")
+    @app_commands.describe(**texts.DESCRIBE_EXPORT)
     async def exportvideo(self, ctx: Context, periodo: Period = EXPORT_PERIOD) -> None:
         """Envia um CSV com o tempo de câmera de cada membro (hoje, semana, mes ou total)."""
         assert ctx.guild is not None

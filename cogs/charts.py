@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -21,12 +20,10 @@ from tracking.standings import now, seconds_by_day
 from ui import texts
 from ui.chart import ChartData, chart_data, chart_days, render_chart
 from ui.converters import Person
-from utils import escape_name, format_duration
+from utils import escape_name, format_seconds_to_time
 
 if TYPE_CHECKING:
     from bot import BatePonto
-
-log = logging.getLogger(__name__)
 
 Context = commands.Context["BatePonto"]
 
@@ -56,13 +53,13 @@ class Charts(commands.Cog):
         name="graficovideo",
         usage=texts.USAGE_CHART,
         ignore_extra=False,
-        description="Gráfico das horas de câmera por dia (do servidor ou de um membro)",
+        description=texts.DESCRIPTION_CHART,
+        brief=texts.BRIEF_CHART,
+        extras={"example": texts.EXAMPLE_CHART},
     )
     @commands.guild_only()
     @member_cooldown(1, CHART_COOLDOWN_SECONDS)
-    @app_commands.describe(
-        membro="De quem (padrão: o servidor todo)", dias="Quantos dias (1 a 365, padrão 30)"
-    )
+    @app_commands.describe(**texts.DESCRIBE_CHART)
     async def graficovideo(
         self,
         ctx: Context,
@@ -84,7 +81,7 @@ class Charts(commands.Cog):
         png = await asyncio.to_thread(render_chart, data)
         await ctx.send(
             texts.CHART_DONE.format(
-                who=escape_name(who), span=span, total=format_duration(data.total)
+                who=escape_name(who), span=span, total=format_seconds_to_time(data.total)
             ),
             file=discord.File(io.BytesIO(png), filename=texts.CHART_FILENAME),
         )

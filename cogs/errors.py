@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from ui import texts
 from ui.converters import BotTarget, UsageError, shown
-from utils import format_duration
+from utils import format_seconds_to_time
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -99,7 +99,9 @@ def cooldown_reply(ctx: Context, error: commands.CommandOnCooldown) -> str:
     """How long to wait, and the moment the command can be used again."""
     wait = max(1, math.ceil(error.retry_after))
     sent = ctx.message.created_at.timestamp()
-    return texts.COOLDOWN.format(wait=format_duration(wait), at=math.ceil(sent + error.retry_after))
+    return texts.COOLDOWN.format(
+        wait=format_seconds_to_time(wait), at=math.ceil(sent + error.retry_after)
+    )
 
 
 def reply_for(ctx: Context, error: Exception) -> str | None:

@@ -1,9 +1,13 @@
-"""`!ajuda`: every command of the bot, in Portuguese, with an example each."""
+"""`!ajuda`: every command of the bot, in Portuguese, with an example each.
+
+Built from the loaded commands' own metadata (usage, brief, extras), so each help line
+exists once, beside the command it describes.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import discord
 from discord.ext import commands
@@ -18,52 +22,82 @@ Context = commands.Context["BatePonto"]
 
 AnyCommand = commands.Command[Any, ..., Any]
 
-HelpEntry = tuple[str, str, str]
-"""(arguments, what the command does, example arguments)."""
+SECTIONS = (texts.HELP_SECTION_MEMBERS, texts.HELP_SECTION_ADMINS, texts.HELP_SECTION_OWNER)
+"""`!ajuda`'s sections, in order; a command names its own in `extras["section"]` (default:
+the first)."""
+
+ORDER = (
+    "rankingvideo",
+    "meutempo",
+    "ajuda",
+    "graficovideo",
+    "resetvideo",
+    "ajustarvideo",
+    "exportvideo",
+    "auditoriavideo",
+    "sync",
+)
+"""The order `!ajuda` lists commands in; any other command follows, in the order it was loaded."""
+
+
+class HelpEntry(NamedTuple):
+    """How `!ajuda` shows one command, all of it taken from the command itself."""
+
+    arguments: str
+    """Its usage (`usage=`, else the signature discord.py derives)."""
+    summary: str
+    """What it does (`brief=`, else its slash `description=`)."""
+    example: str = ""
+    """The arguments of its example (`extras["example"]`)."""
+    section: str = texts.HELP_SECTION_MEMBERS
+    """Who may use it (`extras["section"]`, one of `SECTIONS`)."""
+
+
+def help_entry(command: AnyCommand) -> HelpEntry:
+    """What a command says about itself for `!ajuda`."""
+    return HelpEntry(
+        arguments=command.signature,
+        summary=command.brief or command.description or command.short_doc,
+        example=command.extras.get("example", ""),
+        section=command.extras.get("section", texts.HELP_SECTION_MEMBERS),
+    )
 
 
 def help_line(prefix: str, name: str, entry: HelpEntry) -> str:
     """How one command is described: usage, purpose, example.
 
-    >>> print(help_line("!", "meutempo", ("[@membro]", "Seu tempo.", "@ana")))
+    >>> print(help_line("!", "meutempo", HelpEntry("[@membro]", "Seu tempo.", "@ana")))
     `!meutempo [@membro]`
     Seu tempo.
     Ex.: `!meutempo @ana`
     """
-    arguments, description, example = entry
     return texts.HELP_ENTRY.format(
-        usage=f"{prefix}{name} {arguments}".strip(),
-        description=description,
-        example=f"{prefix}{name} {example}".strip(),
+        usage=f"{prefix}{name} {entry.arguments}".strip(),
+        description=entry.summary,
+        example=f"{prefix}{name} {entry.example}".strip(),
     )
 
 
+def _listed(position: tuple[int, AnyCommand]) -> tuple[int, int]:
+    loaded, command = position
+    return (ORDER.index(command.name) if command.name in ORDER else len(ORDER), loaded)
+
+
 def catalogue(loaded: Iterable[AnyCommand]) -> dict[str, HelpEntry]:
-    """The documented commands, plus any loaded command the documentation lacks."""
-    entries: dict[str, HelpEntry] = dict(texts.HELP_COMMANDS)
-    for command in loaded:
-        if command.hidden or command.name in entries:
-            continue
-        summary = command.description or command.short_doc or ""
-        entries[command.name] = (command.signature, summary, "")
-    return entries
+    """Each visible command's entry, in the order `!ajuda` lists them.
+
+    `loaded` may repeat a command (once per alias, as `Bot.all_commands` does).
+    """
+    unique = [command for command in dict.fromkeys(loaded) if not command.hidden]
+    ordered = sorted(enumerate(unique), key=_listed)
+    return {command.name: help_entry(command) for _, command in ordered}
 
 
 def help_embed(prefix: str, loaded: Iterable[AnyCommand]) -> discord.Embed:
-    """The `!ajuda` embed, grouped by who may use each command."""
-    entries = catalogue(loaded)
-    sections: dict[str, list[str]] = {
-        texts.HELP_SECTION_MEMBERS: [],
-        texts.HELP_SECTION_ADMINS: [],
-        texts.HELP_SECTION_OWNER: [],
-    }
-    for name, entry in entries.items():
-        if name in texts.HELP_ADMIN_COMMANDS:
-            section = texts.HELP_SECTION_ADMINS
-        elif name in texts.HELP_OWNER_COMMANDS:
-            section = texts.HELP_SECTION_OWNER
-        else:
-            section = texts.HELP_SECTION_MEMBERS
+    """The `!ajuda` embed of the `loaded` commands, grouped by who may use each."""
+    sections: dict[str, list[str]] = {title: [] for title in SECTIONS}
+    for name, entry in catalogue(loaded).items():
+        section = entry.section if entry.section in sections else texts.HELP_SECTION_MEMBERS
         sections[section].append(help_line(prefix, name, entry))
     embed = discord.Embed(
         title=texts.HELP_TITLE, description=texts.HELP_DESCRIPTION, color=EMBED_COLOR
@@ -93,11 +127,12 @@ class Help(commands.Cog):
         name="ajuda",
         aliases=["help"],
         ignore_extra=False,
-        description="Lista todos os comandos do bot",
+        description=texts.DESCRIPTION_HELP,
+        brief=texts.BRIEF_HELP,
     )
     async def ajuda(self, ctx: Context) -> None:
         """Mostra todos os comandos, com um exemplo de cada."""
-        embed = help_embed(self.bot.settings.command_prefix, self.bot.commands)
+        embed = help_embed(self.bot.settings.command_prefix, self.bot.all_commands.values())
         await ctx.send(embed=embed)
 
 

@@ -25,7 +25,11 @@ class Owner(commands.Cog):
         self.bot = bot
 
     @commands.hybrid_command(
-        name="sync", description="Registra os comandos de barra no Discord", ignore_extra=False
+        name="sync",
+        ignore_extra=False,
+        description=texts.DESCRIPTION_SYNC,
+        brief=texts.BRIEF_SYNC,
+        extras={"section": texts.HELP_SECTION_OWNER},
     )
     @commands.is_owner()
     async def sync(self, ctx: Context) -> None:

@@ -261,16 +261,6 @@ class Journal:
             self._writer = loop.create_task(self._write_loop(), name="journal-writer")
         return future
 
-    async def flush(self) -> None:
-        """Wait until everything queued so far is durable (however long that takes)."""
-        if self._waiters:
-            await asyncio.gather(*self._waiters, return_exceptions=True)
-
-    @property
-    def pending(self) -> int:
-        """Records queued but not yet durable."""
-        return len(self._pending) + self.unsaved
-
     async def _write_loop(self) -> None:
         delay = RETRY_FIRST_SECONDS
         while self._pending and not self._closed:

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+import config
 import database
 from bot import create_bot
+
+
+@pytest.fixture(autouse=True)
+def no_developer_env_file(monkeypatch):
+    """Read `.env` as empty: a developer's real `.env` must not change what tests see.
+
+    Settings then come from the environment alone, which tests set themselves
+    (`tests/test_process.py` does the same for the processes it starts).
+    """
+    monkeypatch.setattr(config, "ENV_FILE", Path(os.devnull))
 
 
 @pytest.fixture(autouse=True)
@@ -20,6 +34,20 @@ def hourly_background_snapshots(monkeypatch):
     final snapshot is still written on close.
     """
     monkeypatch.setattr(database, "SNAPSHOT_MIN_SECONDS", 3600.0)
+
+
+@pytest.fixture
+def virtual_snapshots(monkeypatch):
+    """Keep the store's pause between snapshots longer than simcord's settle timeout.
+
+    simcord lets a timer shorter than its settle timeout (5 s) also fire in real
+    time, so `settle()` waits for it. A snapshot due 5 s after a change that
+    lands at the very end of `advance_time` then makes the next `settle()` wait
+    about 5 real seconds and time out. At 10 s the pause runs on virtual time only.
+    Modules that drive camera time through simcord ask for it with
+    `pytestmark = pytest.mark.usefixtures("virtual_snapshots")`.
+    """
+    monkeypatch.setattr(database, "SNAPSHOT_MIN_SECONDS", 10.0)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from discord.ext import commands
 from simcord import SetupError
 
-from tests.admin_helpers import SIMCORD, Server, camera, seconds_of, server_totals, stop_bot
+from tests.helpers import SIMCORD, Server, camera, seconds_of, server_totals, stop_bot
 from ui import texts
 from ui.converters import UsageError
 

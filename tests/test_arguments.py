@@ -8,8 +8,17 @@ import pytest
 from discord.ext import commands
 
 from cogs.errors import is_expected, reply_for
-from tests.admin_helpers import SIMCORD, Server, seconds_of, stop_bot
-from tests.command_helpers import EPOCH, description, ranked, say, sync_commands
+from tests.helpers import (
+    EPOCH,
+    SIMCORD,
+    Server,
+    description,
+    ranked,
+    say,
+    seconds_of,
+    stop_bot,
+    sync_commands,
+)
 from ui import texts
 from ui.converters import BotTarget, UsageError, parse_duration
 

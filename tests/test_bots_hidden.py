@@ -7,8 +7,7 @@ import io
 
 import pytest
 
-from tests.admin_helpers import SIMCORD, Server
-from tests.command_helpers import description
+from tests.helpers import SIMCORD, Server, description
 from tracking.periods import local_day
 
 pytestmark = SIMCORD

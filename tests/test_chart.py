@@ -12,7 +12,7 @@ from discord.ext import commands
 from matplotlib.text import Text
 from PIL import Image
 
-from tests.admin_helpers import SIMCORD, Server, camera
+from tests.helpers import SIMCORD, Server, camera
 from tracking.periods import DayRange
 from ui import chart as charts
 from ui import texts

@@ -8,12 +8,11 @@ import pytest
 
 from bot import create_bot
 from database import StorePaths
-from tests.voice_helpers import (
+from tests.helpers import (
     camera,
     crash_and_restart,
     stop_bot,
     totals,
-    virtual_snapshots,  # noqa: F401 (a fixture)
 )
 
 pytestmark = pytest.mark.usefixtures("virtual_snapshots")

@@ -76,7 +76,6 @@ def test_an_unusable_value_is_refused_naming_the_setting(env_file, name, value):
 
 
 def test_create_bot_reads_the_settings_when_called(monkeypatch, tmp_path):
-    monkeypatch.setattr(config, "PROJECT_DIR", tmp_path)  # no developer .env
     monkeypatch.setenv("COMMAND_PREFIX", "?")
     monkeypatch.setenv("DATA_FILE", str(tmp_path / "a.json"))
     first = create_bot()
@@ -85,6 +84,18 @@ def test_create_bot_reads_the_settings_when_called(monkeypatch, tmp_path):
     assert first.settings.data_file == tmp_path / "a.json"
     assert second.settings.data_file == tmp_path / "b.json"
     assert second.settings.command_prefix == "?"
+
+
+def test_a_developers_env_file_does_not_reach_the_tests(monkeypatch, tmp_path):
+    monkeypatch.setattr(config, "PROJECT_DIR", tmp_path)  # where the real `.env` would be
+    (tmp_path / ".env").write_text("CHECKPOINT_SECONDS=abc\nCOMMAND_PREFIX=$\n")
+    monkeypatch.setenv("DATA_FILE", str(tmp_path / "ranking.json"))
+    monkeypatch.delenv("COMMAND_PREFIX", raising=False)
+    monkeypatch.delenv("CHECKPOINT_SECONDS", raising=False)
+    assert create_bot().settings.command_prefix == "!"
+    monkeypatch.setattr(config, "ENV_FILE", None)  # as outside the tests: that file is read
+    with pytest.raises(SettingsError, match="CHECKPOINT_SECONDS"):
+        create_bot()
 
 
 @pytest.mark.parametrize("value", ["5", "86400"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -10,27 +9,17 @@ import stat
 
 import pytest
 
-import database
 from database import DataFileError, Store, StorePaths
 from database_lock import FILE_MODE
 from store.audit import AuditEntry, AuditLog
 from store.journal import encode, read_journal
-from tests.admin_helpers import SIMCORD, Server
+from tests.helpers import SIMCORD, Server, errors, open_store
 from tests.store_worker import DAY, credit
 from tracking.records import RecordError
 from ui import texts
 
 G1, G2 = 111111111111111111, 222222222222222222
 ANA, BIA = 123456789012345678, 234567890123456789
-
-
-@pytest.fixture(autouse=True)
-def explicit_snapshots(monkeypatch):
-    monkeypatch.setattr(database, "SNAPSHOT_MIN_SECONDS", 3600.0)
-
-
-async def open_store(data_file) -> Store:
-    return await asyncio.to_thread(Store.open, data_file)
 
 
 def line(**fields) -> bytes:
@@ -89,10 +78,6 @@ def figures(store: Store) -> dict:
         for guild_id, guild in store.ledger.guilds.items()
         for user_id in guild.members.index
     }
-
-
-def errors(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 @pytest.mark.parametrize("bad", BAD_LINES.values(), ids=BAD_LINES.keys())

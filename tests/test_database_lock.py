@@ -13,8 +13,8 @@ import database_lock
 from database_lock import (
     FILE_MODE,
     FileLockError,
-    atomic_write,
-    hold_lock,
+    acquire_file_lock,
+    atomic_write_json,
     quarantine,
     remove_temp_files,
 )
@@ -26,11 +26,11 @@ def mode(path) -> int:
 
 def test_a_held_lock_fails_at_once_without_a_timeout(tmp_path):
     lock_path = tmp_path / "data.lock"
-    held = hold_lock(lock_path)
+    held = acquire_file_lock(lock_path)
     try:
         started = time.monotonic()
         with pytest.raises(FileLockError):
-            hold_lock(lock_path)
+            acquire_file_lock(lock_path)
         assert time.monotonic() - started < 0.5
     finally:
         held.release()
@@ -38,12 +38,12 @@ def test_a_held_lock_fails_at_once_without_a_timeout(tmp_path):
 
 def test_a_held_lock_is_waited_for_up_to_the_timeout_and_no_longer(tmp_path):
     lock_path = tmp_path / "data.lock"
-    held = hold_lock(lock_path)
+    held = acquire_file_lock(lock_path)
     outcome: list[BaseException | None] = []
 
     def wait_for_it() -> None:
         try:
-            hold_lock(lock_path, timeout=0.3).release()
+            acquire_file_lock(lock_path, timeout=0.3).release()
             outcome.append(None)
         except FileLockError as error:
             outcome.append(error)
@@ -54,17 +54,17 @@ def test_a_held_lock_is_waited_for_up_to_the_timeout_and_no_longer(tmp_path):
     waiter.join(5)
     elapsed = time.monotonic() - started
     held.release()
-    assert not waiter.is_alive(), "hold_lock blocked past its timeout"
+    assert not waiter.is_alive(), "acquire_file_lock blocked past its timeout"
     assert isinstance(outcome[0], FileLockError)
     assert 0.25 <= elapsed < 2
 
 
 def test_a_lock_released_while_waiting_is_taken(tmp_path):
     lock_path = tmp_path / "data.lock"
-    held = hold_lock(lock_path)
+    held = acquire_file_lock(lock_path)
     threading.Timer(0.2, held.release).start()
     started = time.monotonic()
-    hold_lock(lock_path, timeout=5).release()
+    acquire_file_lock(lock_path, timeout=5).release()
     assert 0.15 <= time.monotonic() - started < 2
 
 
@@ -72,7 +72,7 @@ def test_the_lock_file_is_private_even_if_it_existed_with_another_mode(tmp_path)
     lock_path = tmp_path / "data.lock"
     lock_path.touch(mode=0o644)
     os.chmod(lock_path, 0o644)
-    hold_lock(lock_path).release()
+    acquire_file_lock(lock_path).release()
     assert mode(lock_path) == FILE_MODE
 
 
@@ -94,7 +94,7 @@ def test_atomic_write_syncs_a_temp_file_in_the_same_folder_then_renames_and_sync
 
     monkeypatch.setattr(database_lock.os, "fsync", fsync)
     monkeypatch.setattr(database_lock.os, "replace", replace)
-    atomic_write(target, [b"new ", b"content\n"])
+    atomic_write_json(target, [b"new ", b"content\n"])
     monkeypatch.undo()
 
     assert target.read_bytes() == b"new content\n"
@@ -116,7 +116,7 @@ def test_a_write_that_fails_half_way_leaves_the_old_file_and_no_temp(tmp_path):
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError):
-        atomic_write(target, chunks())
+        atomic_write_json(target, chunks())
     assert target.read_bytes() == b"old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.json"]
 
@@ -128,7 +128,7 @@ def test_atomic_write_creates_private_files_and_private_backups(tmp_path):
         target.write_bytes(b"first\n")
         os.chmod(target, 0o644)
         backup = tmp_path / "data.bak.json"
-        atomic_write(target, [b"second\n"], backup=backup)
+        atomic_write_json(target, [b"second\n"], backup=backup)
     finally:
         os.umask(previous)
     assert mode(target) == FILE_MODE

@@ -9,7 +9,7 @@ import io
 import pytest
 from discord.ext import commands
 
-from tests.admin_helpers import SIMCORD, Server
+from tests.helpers import SIMCORD, Server
 from ui import texts
 from ui.converters import UsageError
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from discord.ext import commands
 
-from cogs.help import help_embed
-from tests.command_helpers import say, sync_commands
+from cogs.help import HelpEntry, catalogue, help_embed, help_line
+from tests.helpers import say, sync_commands
 from ui import texts
 
 FIXED_NAMES = (
@@ -40,20 +40,54 @@ def world(simcord_env):
     return env, guild, text, guild.add_member(env.create_user("ana"))
 
 
-# ------------------------------------------------------------------ pure
+# ------------------------------------------------------------------ from the commands
 
 
-def test_help_gives_an_example_of_every_command():
-    shown = help_text(help_embed("!", []))
+def loaded(env):
+    """The bot's commands as `!ajuda` receives them (once per name and alias)."""
+    return env.bot.all_commands.values()
+
+
+def test_help_gives_an_example_of_every_command(world):
+    env, guild, text, ana = world
+    shown = help_text(help_embed("!", loaded(env)))
     for name in FIXED_NAMES:
         assert f"`!{name}" in shown
     assert shown.count("Ex.: `!") == len(FIXED_NAMES)
 
 
-def test_help_fields_fit_discord_limits():
-    embed = help_embed("bate-ponto!", [])
+def test_help_fields_fit_discord_limits(world):
+    env, guild, text, ana = world
+    embed = help_embed("bate-ponto!", loaded(env))
     assert all(len(field.value) <= 1024 for field in embed.fields)
     assert len(embed) <= 6000
+
+
+def test_help_sections_follow_who_may_use_each_command(world):
+    env, guild, text, ana = world
+    fields = {field.name: field.value for field in help_embed("!", loaded(env)).fields}
+    assert "`!rankingvideo" in fields[texts.HELP_SECTION_MEMBERS]
+    assert "`!ajustarvideo" in fields[texts.HELP_SECTION_ADMINS]
+    assert "`!resetvideo" not in fields[texts.HELP_SECTION_MEMBERS]
+    assert fields[texts.HELP_SECTION_OWNER].startswith("`!sync`")
+
+
+def test_help_shows_a_command_by_its_own_usage_brief_and_example():
+    @commands.command(name="teste", usage="<algo>", brief="Faz algo.", extras={"example": "isto"})
+    async def teste(ctx):
+        """Not shown: the brief is."""
+
+    assert help_line("!", "teste", catalogue([teste])["teste"]) == (
+        "`!teste <algo>`\nFaz algo.\nEx.: `!teste isto`"
+    )
+
+
+def test_a_command_without_help_metadata_is_listed_from_its_signature():
+    @commands.command(name="extra", description="Faz outra coisa")
+    async def extra(ctx, quantos: int):
+        pass
+
+    assert catalogue([extra, extra]) == {"extra": HelpEntry("<quantos>", "Faz outra coisa")}
 
 
 # ------------------------------------------------------------------ through the bot

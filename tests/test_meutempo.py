@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from discord.ext import commands
 
-from tests.command_helpers import (
+from tests.helpers import (
     advance_to_local,
     camera,
     on_camera_for,

@@ -6,7 +6,7 @@ import discord
 import pytest
 
 from bot import create_bot
-from tests.voice_helpers import (
+from tests.helpers import (
     camera,
     crash_and_restart,
     guild_back,
@@ -14,7 +14,6 @@ from tests.voice_helpers import (
     stop_bot,
     totals,
     unseen_voice_state,
-    virtual_snapshots,  # noqa: F401 (a fixture)
 )
 
 pytestmark = pytest.mark.usefixtures("virtual_snapshots")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from discord.ext import commands
 
-from tests.command_helpers import (
+from tests.helpers import (
     advance_to_local,
     camera,
     description,
     on_camera_for,
     ranked,
     say,
+    stop_bot,
     sync_commands,
 )
 from tracking.periods import Period
@@ -420,8 +421,7 @@ async def test_ranking_survives_a_restart(world, data_file):
 
     env, guild, voice, text = world
     (ana,) = await ranked(env, guild, voice, {"ana": 75})
-    with env._bot_scope():
-        await env.bot.close()
+    await stop_bot(env)
     await env.restart_bot(create_bot())
     message = await say(ana, text, "!rankingvideo")
     assert lines(message) == ["**1.** ana — 1min 15s (1 sessão)"]

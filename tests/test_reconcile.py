@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot import create_bot
-from tests.voice_helpers import (
+from tests.helpers import (
     camera,
     drop_gateway,
     join_guild,
@@ -13,7 +13,6 @@ from tests.voice_helpers import (
     resume,
     stop_bot,
     totals,
-    virtual_snapshots,  # noqa: F401 (a fixture)
 )
 
 pytestmark = pytest.mark.usefixtures("virtual_snapshots")

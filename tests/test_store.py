@@ -23,23 +23,13 @@ from store import snapshot
 from store.journal import read_journal
 from store.snapshot import copy_ledger, encode_export
 from tests.failing_disk import FailingOs
+from tests.helpers import errors, open_store, stop_bot
 from tests.store_worker import credit
-from tests.voice_helpers import stop_bot
 from tracking.ledger import Ledger
 
 G1, G2 = 111111111111111111, 222222222222222222
 ANA, BIA = 123456789012345678, 234567890123456789
 LEGACY = {str(ANA): {"total_seconds": 3665, "sessions": 5}, str(BIA): {"total_seconds": 59}}
-
-
-@pytest.fixture(autouse=True)
-def explicit_snapshots(monkeypatch):
-    """Snapshots happen when a test asks for them (or on close), never behind its back."""
-    monkeypatch.setattr(database, "SNAPSHOT_MIN_SECONDS", 3600.0)
-
-
-async def open_store(data_file) -> Store:
-    return await asyncio.to_thread(Store.open, data_file)
 
 
 def crash(store: Store) -> None:
@@ -60,10 +50,6 @@ def exported(data_file) -> dict:
 
 def kept_aside(data_file) -> list:
     return sorted(data_file.parent.glob(f"{data_file.stem}*.corrupt-*"))
-
-
-def errors(caplog) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def history(data_file) -> None:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from ui import texts
-from utils import format_duration, plural
+from utils import format_seconds_to_time, plural
 
 PSEUDO_PLURAL = re.compile(r"\((?:s|es|ões|ães)\)")
 
@@ -41,7 +41,7 @@ def test_no_text_uses_a_pseudo_plural():
     [(3600, "1h"), (3900, "1h 5min"), (45, "45s"), (7200, "2h"), (3605, "1h 5s"), (0, "0s")],
 )
 def test_durations_leave_out_zero_units(seconds, shown):
-    assert format_duration(seconds) == shown
+    assert format_seconds_to_time(seconds) == shown
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,10 @@ import logging
 import pytest
 
 from bot import create_bot
-from tests.voice_helpers import (
+from tests.helpers import (
     camera,
     stop_bot,
     totals,
-    virtual_snapshots,  # noqa: F401 (a fixture)
 )
 
 pytestmark = pytest.mark.usefixtures("virtual_snapshots")

@@ -9,11 +9,10 @@ from datetime import timedelta
 import pytest
 
 from bot import create_bot
-from tests.admin_helpers import SIMCORD, Server, camera
-from tests.command_helpers import advance_to_local, description
+from tests.helpers import SIMCORD, Server, advance_to_local, camera, description, stop_bot
 from ui import texts
 from ui.chart import chart_days
-from utils import format_duration
+from utils import format_seconds_to_time
 
 pytestmark = SIMCORD
 
@@ -79,15 +78,15 @@ async def test_a_running_session_across_midnight_shows_the_same_figures_everywhe
 
     month = today  # January began at midnight too
 
-    assert format_duration(today()) in await ranking_text(env, server, "hoje")
-    assert format_duration(week()) in await ranking_text(env, server, "semana")
-    assert format_duration(month()) in await ranking_text(env, server, "mes")
+    assert format_seconds_to_time(today()) in await ranking_text(env, server, "hoje")
+    assert format_seconds_to_time(week()) in await ranking_text(env, server, "semana")
+    assert format_seconds_to_time(month()) in await ranking_text(env, server, "mes")
 
     await server.ana.send(server.text, "!meutempo")
     shown = meutempo_fields(server.text.last_message)
-    assert shown[texts.MEUTEMPO_TODAY] == format_duration(today())
-    assert shown[texts.MEUTEMPO_WEEK] == format_duration(week())
-    assert shown[texts.MEUTEMPO_MONTH] == format_duration(month())
+    assert shown[texts.MEUTEMPO_TODAY] == format_seconds_to_time(today())
+    assert shown[texts.MEUTEMPO_WEEK] == format_seconds_to_time(week())
+    assert shown[texts.MEUTEMPO_MONTH] == format_seconds_to_time(month())
     await env.advance_time(COOLDOWN)
 
     ana = str(server.ana.id)
@@ -99,9 +98,9 @@ async def test_a_running_session_across_midnight_shows_the_same_figures_everywhe
     assert await export_seconds(env, server, "mes") == {ana: expected}
 
     expected = today()
-    assert format_duration(expected) in await chart_reply(env, server, 1)
+    assert format_seconds_to_time(expected) in await chart_reply(env, server, 1)
     expected = week()
-    assert format_duration(expected) in await chart_reply(env, server, 2)
+    assert format_seconds_to_time(expected) in await chart_reply(env, server, 2)
     # None of it was checkpointed: every figure came from the running session.
     assert env.bot.store.ledger.guild(server.guild.id).stats(server.ana.id).seconds == 0
 
@@ -127,11 +126,11 @@ async def test_an_adjustment_is_not_a_session_in_the_personal_view(simcord_env, 
     await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +1h esqueceu")
     await server.ana.send(server.text, "!meutempo")
     shown = meutempo_fields(server.text.last_message)
-    assert shown[texts.MEUTEMPO_TOTAL] == format_duration(3700)
+    assert shown[texts.MEUTEMPO_TOTAL] == format_seconds_to_time(3700)
     assert shown[texts.MEUTEMPO_SESSIONS] == "1"
-    assert shown[texts.MEUTEMPO_AVERAGE] == format_duration(100)
-    assert shown[texts.MEUTEMPO_LONGEST] == format_duration(100)
-    assert shown[texts.MEUTEMPO_ADJUSTED].startswith(f"+{format_duration(3600)}")
+    assert shown[texts.MEUTEMPO_AVERAGE] == format_seconds_to_time(100)
+    assert shown[texts.MEUTEMPO_LONGEST] == format_seconds_to_time(100)
+    assert shown[texts.MEUTEMPO_ADJUSTED].startswith(f"+{format_seconds_to_time(3600)}")
 
 
 async def test_a_removal_shows_as_a_negative_adjustment_and_keeps_the_average(simcord_env, server):
@@ -140,10 +139,10 @@ async def test_a_removal_shows_as_a_negative_adjustment_and_keeps_the_average(si
     await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} -5min motivo")
     await server.ana.send(server.text, "!meutempo")
     shown = meutempo_fields(server.text.last_message)
-    assert shown[texts.MEUTEMPO_TOTAL] == format_duration(500)
-    assert shown[texts.MEUTEMPO_AVERAGE] == format_duration(400)
-    assert shown[texts.MEUTEMPO_LONGEST] == format_duration(600)
-    assert shown[texts.MEUTEMPO_ADJUSTED].startswith(f"-{format_duration(300)}")
+    assert shown[texts.MEUTEMPO_TOTAL] == format_seconds_to_time(500)
+    assert shown[texts.MEUTEMPO_AVERAGE] == format_seconds_to_time(400)
+    assert shown[texts.MEUTEMPO_LONGEST] == format_seconds_to_time(600)
+    assert shown[texts.MEUTEMPO_ADJUSTED].startswith(f"-{format_seconds_to_time(300)}")
 
 
 async def test_rankings_include_adjustments(simcord_env, server):
@@ -153,15 +152,14 @@ async def test_rankings_include_adjustments(simcord_env, server):
     await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +10min motivo")
     text = await ranking_text(env, server, "")
     assert text.index("ana") < text.index("bia")
-    assert format_duration(700) in text
+    assert format_seconds_to_time(700) in text
 
 
 async def test_adjustments_survive_a_restart(simcord_env, server, data_file):
     env = simcord_env
     await server.session(server.ana, 100)
     await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +1h motivo")
-    with env._bot_scope():
-        await env.bot.close()
+    await stop_bot(env)
     await env.restart_bot(create_bot())
     stats = env.bot.store.ledger.guild(server.guild.id).stats(server.ana.id)
     assert (stats.seconds, stats.sessions, stats.adjusted) == (3700, 1, 3600)

@@ -113,11 +113,6 @@ class Table(_Rows):
             row = self.index[key] = self._append(key)
         return row
 
-    def get(self, key: int, column: int) -> int:
-        """The value of `key` in `column`, 0 when the key is absent."""
-        row = self.index.get(key)
-        return 0 if row is None else int(self.values[column, row])
-
     def has_duplicate_keys(self) -> bool:
         """Whether a key appears on two rows (only a damaged file can cause it)."""
         return len(self.index) != self.size

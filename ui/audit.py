@@ -6,7 +6,7 @@ from datetime import datetime
 
 from store.audit import AuditEntry
 from ui import texts
-from utils import escape_name, format_duration, truncate_string
+from utils import escape_name, format_seconds_to_time, truncate_string
 
 
 def audit_line(entry: AuditEntry) -> str:
@@ -18,7 +18,10 @@ def audit_line(entry: AuditEntry) -> str:
         applied = entry.applied if entry.applied is not None else entry.seconds or 0
         sign = "+" if applied >= 0 else "-"
         line = texts.AUDIT_ADJUST.format(
-            ts=stamp, admin=admin, target=target, change=f"{sign}{format_duration(abs(applied))}"
+            ts=stamp,
+            admin=admin,
+            target=target,
+            change=f"{sign}{format_seconds_to_time(abs(applied))}",
         )
     elif entry.user_id is None:
         line = texts.AUDIT_RESET_ALL.format(ts=stamp, admin=admin)

@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from tracking.periods import DayRange
 from ui import texts
-from utils import format_duration, truncate_string
+from utils import format_seconds_to_time, truncate_string
 
 WIDTH_PX, HEIGHT_PX, DPI = 1000, 480, 100
 BACKGROUND = "#2B2D31"
@@ -255,7 +255,7 @@ def chart_figure(data: ChartData) -> Figure:
         days=count,
         first=data.days[0].strftime("%d/%m/%Y"),
         last=data.days[-1].strftime("%d/%m/%Y"),
-        total=format_duration(data.total),
+        total=format_seconds_to_time(data.total),
     )
     figure.text(0.07, 0.865, subtitle, color=MUTED, fontsize=10, family=FONT)
     figure.text(0.98, 0.865, texts.CHART_TODAY_KEY, color=BAR_TODAY, fontsize=10, ha="right")

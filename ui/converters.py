@@ -20,7 +20,7 @@ from discord.ext.commands.view import StringView
 
 from tracking.periods import Period
 from ui import texts
-from utils import escape_name, format_duration, truncate_string, validate_user_id
+from utils import escape_name, format_seconds_to_time, truncate_string, validate_user_id
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -247,7 +247,7 @@ class Duration(commands.Converter[int], app_commands.Transformer):
         if seconds == 0:
             raise UsageError(texts.ADJUST_ZERO, text)
         if abs(seconds) > self.limit:
-            limit = format_duration(self.limit)
+            limit = format_seconds_to_time(self.limit)
             raise UsageError(texts.ADJUST_TOO_LONG.format(argument=shown(text), limit=limit), text)
         return seconds
 

@@ -12,7 +12,7 @@ import discord
 from tracking.ledger import Standings
 from ui import texts
 from ui.names import MemberNames
-from utils import format_duration
+from utils import format_seconds_to_time
 
 EXPORT_FETCH_LIMIT = 100
 """At most this many names missing from the cache are fetched from Discord for an export."""
@@ -58,7 +58,7 @@ def build_csv(rows: Iterable[ExportRow]) -> bytes:
                 neutralise(row.name),
                 str(row.seconds),
                 str(row.sessions),
-                format_duration(row.seconds),
+                format_seconds_to_time(row.seconds),
             ]
         )
     return buffer.getvalue().encode("utf-8-sig")

@@ -14,7 +14,7 @@ from tracking.standings import days_of, member_figures, period_standings, second
 from ui import texts
 from ui.ranking import Placing, position_of
 from ui.style import EMBED_COLOR
-from utils import escape_name, format_duration
+from utils import escape_name, format_seconds_to_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +97,13 @@ def member_time_embed(
     if avatar_url:
         embed.set_thumbnail(url=avatar_url)
     fields = [
-        (texts.MEUTEMPO_TOTAL, format_duration(figures.total)),
+        (texts.MEUTEMPO_TOTAL, format_seconds_to_time(figures.total)),
         (texts.MEUTEMPO_SESSIONS, str(figures.sessions)),
-        (texts.MEUTEMPO_AVERAGE, format_duration(figures.average)),
-        (texts.MEUTEMPO_LONGEST, format_duration(figures.longest)),
-        (texts.MEUTEMPO_TODAY, format_duration(figures.today)),
-        (texts.MEUTEMPO_WEEK, format_duration(figures.week)),
-        (texts.MEUTEMPO_MONTH, format_duration(figures.month)),
+        (texts.MEUTEMPO_AVERAGE, format_seconds_to_time(figures.average)),
+        (texts.MEUTEMPO_LONGEST, format_seconds_to_time(figures.longest)),
+        (texts.MEUTEMPO_TODAY, format_seconds_to_time(figures.today)),
+        (texts.MEUTEMPO_WEEK, format_seconds_to_time(figures.week)),
+        (texts.MEUTEMPO_MONTH, format_seconds_to_time(figures.month)),
         (
             texts.MEUTEMPO_POSITION,
             texts.MEUTEMPO_POSITION_VALUE.format(
@@ -116,14 +116,14 @@ def member_time_embed(
     if figures.adjusted:
         sign = "+" if figures.adjusted > 0 else "-"
         adjusted = texts.MEUTEMPO_ADJUSTED_VALUE.format(
-            change=f"{sign}{format_duration(abs(figures.adjusted))}"
+            change=f"{sign}{format_seconds_to_time(abs(figures.adjusted))}"
         )
         fields.insert(1, (texts.MEUTEMPO_ADJUSTED, adjusted))
     for label, value in fields:
         embed.add_field(name=label, value=value, inline=True)
     if figures.live_since is not None:
         now_value = texts.MEUTEMPO_LIVE.format(
-            time=format_duration(figures.live_seconds),
+            time=format_seconds_to_time(figures.live_seconds),
             since=discord.utils.format_dt(figures.live_since, "t"),
         )
     else:

@@ -7,7 +7,6 @@ Everything here is pure; member names come through a `NameLookup` (in the bot,
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -20,9 +19,7 @@ from tracking.periods import PERIOD_LABELS, Period
 from ui import texts
 from ui.names import MemberNames
 from ui.style import EMBED_COLOR
-from utils import escape_name, format_duration, plural
-
-log = logging.getLogger(__name__)
+from utils import escape_name, format_seconds_to_time, plural
 
 NameLookup = Callable[[Iterable[int]], Awaitable[dict[int, str | None]]]
 """Resolves member ids to display names; None for members who left."""
@@ -134,7 +131,7 @@ def your_position_line(placing: Placing | None) -> str:
     if placing is None:
         return texts.RANKING_NOT_RANKED
     return texts.RANKING_YOUR_POSITION.format(
-        position=placing.position, time=format_duration(placing.seconds)
+        position=placing.position, time=format_seconds_to_time(placing.seconds)
     )
 
 
@@ -147,7 +144,7 @@ def ranking_line(entry: RankedMember) -> str:
     return texts.RANKING_LINE.format(
         position=entry.position,
         name=escape_name(entry.name),
-        time=format_duration(entry.seconds),
+        time=format_seconds_to_time(entry.seconds),
         sessions=plural(entry.sessions, *texts.SESSIONS),
     )
 

@@ -33,14 +33,77 @@ ARGUMENT_NAMES = {
 ARGUMENTS_FALLBACK = "os argumentos"
 PERIOD_WHAT = "o período (hoje, semana, mes ou total)"
 
-# --- how each command is used (shown by `!ajuda` and in every usage line) ---
+# --- each command, as members meet it ---
+# Each command takes these from its decorators, so every line exists once:
+# `USAGE_*` is its `usage` (the arguments, in `!ajuda` and in every usage line),
+# `DESCRIPTION_*` its `description` (the slash menu, at most 100 characters),
+# `BRIEF_*` its `brief` (its line in `!ajuda`), `EXAMPLE_*` the arguments of its
+# `!ajuda` example (`extras["example"]`), `DESCRIBE_*` its slash parameters
+# (`@app_commands.describe(**DESCRIBE_*)`).
+DESCRIBE_PERIOD = "hoje, semana, mes ou total (padrão: total)"
+DESCRIBE_REASON = "Por que (vai para a auditoria)"
+
 USAGE_RANKING = "[hoje|semana|mes|total] [página]"
+DESCRIPTION_RANKING = "Ranking de tempo com a câmera ligada neste servidor"
+BRIEF_RANKING = "Ranking de tempo de câmera do servidor, 10 por página."
+EXAMPLE_RANKING = "semana 2"
+DESCRIBE_RANKING = {"periodo": DESCRIBE_PERIOD, "pagina": "Página do ranking"}
+
 USAGE_MEUTEMPO = "[@membro]"
+DESCRIPTION_MEUTEMPO = "Seu tempo de câmera neste servidor (ou o de outro membro)"
+BRIEF_MEUTEMPO = (
+    "Seu tempo (ou o de outro membro): total, sessões, média, hoje, semana, mês e posição."
+)
+EXAMPLE_MEUTEMPO = "@ana"
+DESCRIBE_MEUTEMPO = {"membro": "De quem mostrar o tempo (padrão: você)"}
+
+DESCRIPTION_HELP = "Lista todos os comandos do bot"
+BRIEF_HELP = "Mostra esta lista de comandos."
+
 USAGE_CHART = "[@membro] [dias]"
+DESCRIPTION_CHART = "Gráfico das horas de câmera por dia (do servidor ou de um membro)"
+BRIEF_CHART = "Gráfico das horas de câmera por dia (padrão 30 dias, máximo 365)."
+EXAMPLE_CHART = "@ana 14"
+DESCRIBE_CHART = {
+    "membro": "De quem (padrão: o servidor todo)",
+    "dias": "Quantos dias (1 a 365, padrão 30)",
+}
+
 USAGE_RESET = "<@membro|tudo> [motivo]"
+DESCRIPTION_RESET = "Zera o tempo de câmera de um membro (com confirmação)"
+BRIEF_RESET = "Zera o tempo de um membro ou do servidor inteiro (pede confirmação)."
+EXAMPLE_RESET = "@ana"
+DESCRIBE_RESET = {"membro": "Quem terá o tempo zerado", "motivo": DESCRIBE_REASON}
+
 USAGE_RESET_ALL = "[motivo]"
+DESCRIPTION_RESET_ALL = "Zera o tempo de câmera de todo o servidor"
+DESCRIBE_RESET_ALL = {"motivo": DESCRIBE_REASON}
+
 USAGE_ADJUST = "<@membro> <+1h30min|-20min> <motivo>"
+DESCRIPTION_ADJUST = "Adiciona ou remove tempo de câmera de um membro"
+BRIEF_ADJUST = (
+    "Soma ou tira tempo de um membro (ex.: +1h 30min, 1h30, 1,5h, -20min), com o motivo "
+    "registrado na auditoria."
+)
+EXAMPLE_ADJUST = "@ana +30min esqueceu de ligar a câmera"
+DESCRIBE_ADJUST = {
+    "membro": "Quem terá o tempo ajustado",
+    "quantidade": "Ex.: +1h 30min, 1h30, 1,5h, -20min, +45s",
+    "motivo": DESCRIBE_REASON,
+}
+
 USAGE_EXPORT = "[hoje|semana|mes|total]"
+DESCRIPTION_EXPORT = "Exporta o tempo de câmera do servidor em CSV"
+BRIEF_EXPORT = "Exporta o ranking do período em CSV."
+EXAMPLE_EXPORT = "mes"
+DESCRIBE_EXPORT = {"periodo": DESCRIBE_PERIOD}
+
+DESCRIPTION_AUDIT = "Mostra os últimos resets e ajustes de tempo deste servidor"
+BRIEF_AUDIT = "Mostra os últimos ajustes e zeramentos feitos à mão."
+
+DESCRIPTION_SYNC = "Registra os comandos de barra no Discord"
+BRIEF_SYNC = "Registra os comandos de barra no Discord."
+
 GENERIC_ERROR = (
     "Desculpe, algo deu errado ao executar este comando. 😕 O erro foi registrado; "
     "tente de novo em instantes."
@@ -98,45 +161,6 @@ HELP_SECTION_ADMINS = "Para administradores (Gerenciar Servidor)"
 HELP_SECTION_OWNER = "Para o dono do bot"
 HELP_ENTRY = "`{usage}`\n{description}\nEx.: `{example}`"
 HELP_FOOTER = "Prefixo dos comandos neste bot: {prefix}"
-HELP_COMMANDS = {
-    "rankingvideo": (
-        USAGE_RANKING,
-        "Ranking de tempo de câmera do servidor, 10 por página.",
-        "semana 2",
-    ),
-    "meutempo": (
-        USAGE_MEUTEMPO,
-        "Seu tempo (ou o de outro membro): total, sessões, média, hoje, semana, mês e posição.",
-        "@ana",
-    ),
-    "ajuda": ("", "Mostra esta lista de comandos.", ""),
-    "graficovideo": (
-        USAGE_CHART,
-        "Gráfico das horas de câmera por dia (padrão 30 dias, máximo 365).",
-        "@ana 14",
-    ),
-    "resetvideo": (
-        USAGE_RESET,
-        "Zera o tempo de um membro ou do servidor inteiro (pede confirmação).",
-        "@ana",
-    ),
-    "ajustarvideo": (
-        USAGE_ADJUST,
-        "Soma ou tira tempo de um membro (ex.: +1h 30min, 1h30, 1,5h, -20min), com o motivo "
-        "registrado na auditoria.",
-        "@ana +30min esqueceu de ligar a câmera",
-    ),
-    "exportvideo": (
-        USAGE_EXPORT,
-        "Exporta o ranking do período em CSV.",
-        "mes",
-    ),
-    "auditoriavideo": ("", "Mostra os últimos ajustes e zeramentos feitos à mão.", ""),
-    "sync": ("", "Registra os comandos de barra no Discord.", ""),
-}
-"""Command name -> (arguments, what it does, example arguments), in the order shown."""
-HELP_ADMIN_COMMANDS = ("resetvideo", "ajustarvideo", "exportvideo", "auditoriavideo")
-HELP_OWNER_COMMANDS = ("sync",)
 
 SYNC_DONE = "✅ Comandos de barra registrados no Discord: {count}."
 

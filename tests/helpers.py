@@ -1,0 +1,256 @@
+"""Helpers shared by the tests: a server, camera time, gateway events, the store's files.
+
+One copy of each; fixtures live in `tests/conftest.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import discord
+import pytest
+from simcord.backend import serializers
+from simcord.gateway import ShardRouter
+
+from bot import create_bot
+from database import Store
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+"""simcord's virtual clock starts here (2025-12-31 21:00 in Sao Paulo, a Wednesday)."""
+
+# Short enough that the store's 5 s snapshot pause is always a virtual timer
+# (a settle timeout equal to it races with its real-time fallback).
+SIMCORD = pytest.mark.simcord(strict_sync=False)
+
+
+# ------------------------------------------------------------------ a server
+
+
+class Server:
+    """A server with an admin (Manage Server), two members and a voice channel."""
+
+    def __init__(self, env, name="Estudos"):
+        self.env = env
+        self.guild = env.create_guild(name)
+        self.text = self.guild.create_text_channel("geral")
+        self.voice = self.guild.create_voice_channel("Sala")
+        manage = discord.Permissions(manage_guild=True)
+        role = self.guild.create_role("Moderação", permissions=manage)
+        self.admin = self.guild.add_member(env.create_user("chefe"), roles=[role])
+        self.ana = self.guild.add_member(env.create_user("ana"))
+        self.bia = self.guild.add_member(env.create_user("bia"))
+
+    async def session(self, member, seconds):
+        """A camera session of `seconds`, closed."""
+        await member.join_voice(self.voice)
+        await camera(self.env, self.guild, member, self.voice, on=True)
+        await self.env.advance_time(seconds)
+        await camera(self.env, self.guild, member, self.voice, on=False)
+        await member.leave_voice()
+
+
+# ------------------------------------------------------------------ camera time
+
+
+async def camera(env, guild, member, channel, on=True, **flags):
+    """Put `member` in `channel` with the camera on (or off), as one VOICE_STATE_UPDATE."""
+    env.backend.set_voice_state(guild.id, member.id, channel.id, self_video=on, **flags)
+    await env.settle()
+
+
+async def on_camera_for(env, guild, member, channel, seconds):
+    """One camera session of `seconds`, after which the member leaves voice."""
+    await camera(env, guild, member, channel)
+    await env.advance_time(seconds)
+    await member.leave_voice()
+
+
+async def ranked(env, guild, channel, seconds_by_name, **user_options):
+    """Members with one session each of the given seconds, all on camera from now on.
+
+    Cameras go on together and off one by one, shortest first, so the test pays
+    for the longest session only. Returns the members in the order given.
+    """
+    members = [
+        guild.add_member(env.create_user(name, **user_options.get(name, {})))
+        for name in seconds_by_name
+    ]
+    for member in members:
+        await camera(env, guild, member, channel)
+    elapsed = 0
+    for seconds, member in sorted(zip(seconds_by_name.values(), members, strict=True)):
+        await env.advance_time(seconds - elapsed)
+        elapsed = seconds
+        await member.leave_voice()
+    return members
+
+
+async def advance_to_local(env, year, month, day, hour=0, minute=0):
+    """Move the virtual clock to a Sao Paulo wall-clock time (it only moves forward)."""
+    target = datetime(year, month, day, hour, minute, tzinfo=SAO_PAULO)
+    seconds = (target - env.now()).total_seconds()
+    assert seconds >= 0, "the clock only moves forward"
+    await env.advance_time(seconds)
+
+
+# ------------------------------------------------------------------ the bot's life
+
+
+async def stop_bot(env):
+    """A graceful stop, as on SIGTERM: `bot.close()` returns once everything is saved."""
+    with env._bot_scope():
+        await env.bot.close()
+
+
+async def crash_and_restart(env):
+    """What a kill -9 and a new start look like to the store: no close, no final save.
+
+    Everything already handed to the disk is there; the old bot's sessions are
+    never closed. A dead process would have lost its lock and its journal handle
+    with it; in one test process the lock (flock) would still be held, so they
+    are released by hand before the new bot opens the same DATA_FILE.
+    """
+    await env.settle()
+    old = env.bot
+    old.ws.open = False
+    old.store._lock.release()
+    old.store.journal.close()
+    await env.restart_bot(create_bot())
+
+
+# ------------------------------------------------------------------ the gateway
+
+
+async def drop_gateway(env):
+    """Lose the gateway: events stop reaching the bot, which sees on_disconnect."""
+    env.bot.ws.open = False
+    with env._bot_scope():
+        env.bot.dispatch("disconnect")
+    await env.settle()
+
+
+def _router(env) -> ShardRouter:
+    return ShardRouter(env.backend, env.bot._connection, env.bot.dispatch, 1, (0,))
+
+
+async def reconnect(env):
+    """A fresh IDENTIFY: READY, then GUILD_CREATE of every server as it is now.
+
+    discord.py then dispatches `guild_available` for each server, then `ready`.
+    simcord sets discord.py's wait for more servers to zero, which skips the
+    `guild_available` events, so they are dispatched here in their place.
+    """
+    env.bot.ws.open = True
+    with env._bot_scope():
+        _router(env).identify(0, replay_guilds=True)
+        for guild in env.bot.guilds:
+            env.bot.dispatch("guild_available", guild)
+    await env.settle()
+
+
+async def resume(env, *replayed):
+    """A RESUME: the events missed while away are replayed, then RESUMED.
+
+    `replayed` are (guild, member, channel_or_None, flags) voice-state changes.
+    """
+    env.bot.ws.open = True
+    for guild, member, channel, flags in replayed:
+        env.backend.set_voice_state(guild.id, member.id, channel and channel.id, **flags)
+    with env._bot_scope():
+        env.bot.dispatch("resumed")
+    await env.settle()
+
+
+async def join_guild(env, guild):
+    """Deliver GUILD_CREATE as Discord does when the bot is added to a server."""
+    payload = serializers.guild_create_payload(env.backend, env.backend.get_guild(guild.id))
+    payload.pop("unavailable", None)
+    with env._bot_scope():
+        _router(env).gateways[0].feed("GUILD_CREATE", payload)
+    await env.settle()
+
+
+async def guild_outage(env, guild):
+    """Discord loses one server (GUILD_DELETE with `unavailable`): the bot hears nothing of it."""
+    with env._bot_scope():
+        _router(env).gateways[0].feed("GUILD_DELETE", {"id": str(guild.id), "unavailable": True})
+    await env.settle()
+
+
+def unseen_voice_state(env, guild, member, channel, **flags):
+    """Change a voice state without any event reaching the bot (as during an outage)."""
+    state = env.backend.prepare_voice_state(guild.id, member.id, channel and channel.id, **flags)
+    if state is not None:
+        env.backend.commit_voice_state(state, broadcast=False)
+
+
+async def guild_back(env, guild):
+    """The server is back: GUILD_CREATE with `unavailable: false` and its voice states now."""
+    payload = serializers.guild_create_payload(env.backend, env.backend.get_guild(guild.id))
+    payload["unavailable"] = False
+    with env._bot_scope():
+        _router(env).gateways[0].feed("GUILD_CREATE", payload)
+    await env.settle()
+
+
+# ------------------------------------------------------------------ what the store has
+
+
+def totals(data_file: Path, guild, member) -> dict | None:
+    """The member's totals in one server, as DATA_FILE has them (None when absent)."""
+    if not data_file.exists():
+        return None
+    data = json.loads(data_file.read_text(encoding="utf-8"))
+    entry = data.get(str(member.id))
+    if entry is None:
+        return None
+    return entry.get("guilds", {}).get(str(guild.id))
+
+
+def server_totals(data_file: Path, guild, member) -> tuple[int, int]:
+    """(seconds, sessions) of a member in a server, as DATA_FILE has them."""
+    entry = totals(data_file, guild, member)
+    return (entry["total_seconds"], entry["sessions"]) if entry else (0, 0)
+
+
+def seconds_of(env, guild, member):
+    """The member's seconds in a server, as the running bot's ledger has them."""
+    return env.bot.store.ledger.guild(guild.id).stats(member.id).seconds
+
+
+async def open_store(data_file) -> Store:
+    """Open the JSON store at `data_file`, off the event loop as the bot does."""
+    return await asyncio.to_thread(Store.open, data_file)
+
+
+def errors(caplog) -> list[str]:
+    """The messages logged at ERROR or above."""
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+# ------------------------------------------------------------------ messages and commands
+
+
+async def say(member, channel, content):
+    """Send a message as `member`; the bot's latest message in the channel."""
+    await member.send(channel, content)
+    return channel.last_message
+
+
+def description(message):
+    """The description of a message's first embed."""
+    assert message.embeds, f"no embed in {message.content!r}"
+    return message.embeds[0].description
+
+
+async def sync_commands(env):
+    """Register the slash commands, as the owner's `!sync` does."""
+    with env._bot_scope():
+        await env.bot.tree.sync()
