@@ -123,7 +123,7 @@ class Help(commands.Cog):
         """Attach to the bot."""
         self.bot = bot
 
-    @commands.hybrid_command(
+    @commands.hybrid_command(  # type: ignore[arg-type]  # discord.py's callback union defeats mypy
         name="ajuda",
         aliases=["help"],
         ignore_extra=False,

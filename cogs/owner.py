@@ -24,7 +24,7 @@ class Owner(commands.Cog):
         """Attach to the bot."""
         self.bot = bot
 
-    @commands.hybrid_command(
+    @commands.hybrid_command(  # type: ignore[arg-type]  # discord.py's callback union defeats mypy
         name="sync",
         ignore_extra=False,
         description=texts.DESCRIPTION_SYNC,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -22,10 +22,9 @@ from tracking.periods import Period
 from ui import texts
 from utils import escape_name, format_seconds_to_time, truncate_string, validate_user_id
 
-if TYPE_CHECKING:
-    from bot import BatePonto
-
-    Context = commands.Context[BatePonto]
+Context = commands.Context[Any]
+"""A context of any bot: discord.py's `Converter.convert` promises to take one, and a
+converter reads only the invocation (`view`, `interaction`), never the bot."""
 
 SHOWN_ARGUMENT_CHARS = 60
 """How much of an unreadable argument is quoted back to the member."""
@@ -119,7 +118,7 @@ def refuse_bots(user: discord.abc.User) -> discord.abc.User:
     return user
 
 
-class Person(commands.Converter[discord.abc.User], app_commands.Transformer):
+class Person(commands.Converter[discord.abc.User | None], app_commands.Transformer):
     """A user who is not a bot (by mention, id or name); a user option in slash commands.
 
     With `member_only`, it must be a member of the server. With `before_number`,
