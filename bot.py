@@ -18,7 +18,7 @@ from config import (
     is_placeholder_token,
     load_settings,
 )
-from database import DataFileError, Store, StoreLockedError
+from database import DataFileError, RankingStore, Store, StoreLockedError
 from tracking.sessions import SystemClock, VideoSessionManager
 from ui.names import MemberNames
 from utils import plural
@@ -74,11 +74,11 @@ class BatePonto(commands.Bot):
         self.settings = settings
         self.sessions = sessions
         self.names = MemberNames()
-        self._store: Store | None = None
+        self._store: RankingStore | None = None
         self._closing: asyncio.Future[None] | None = None
 
     @property
-    def store(self) -> Store:
+    def store(self) -> RankingStore:
         """The ranking store (available once `open_store` ran)."""
         if self._store is None:
             raise RuntimeError("the store is opened in setup_hook")

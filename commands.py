@@ -127,7 +127,7 @@ class Ranking(commands.Cog):
     ) -> tuple[RankingPage, discord.Embed | None]:
         """A page of a period's ranking and its embed (None when the page is empty)."""
         days = days_of(self.bot.sessions, period)
-        standings = period_standings(self.bot.store.ledger, self.bot.sessions, guild.id, days)
+        standings = period_standings(self.bot.store, self.bot.sessions, guild.id, days)
         departed = self.bot.names.departed(guild.id)
         ranking = await build_page(
             standings, page, RANKING_PAGE_SIZE, names_in(guild, self.bot.names), departed
@@ -204,7 +204,7 @@ class Ranking(commands.Cog):
         target = membro or ctx.author
         self.bot.names.seen(ctx.guild.id, target.id, target.display_name)
         figures = member_time(
-            self.bot.store.ledger,
+            self.bot.store,
             self.bot.sessions,
             ctx.guild.id,
             target.id,

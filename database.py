@@ -1,4 +1,8 @@
-"""The ranking store: ledger in memory, journal on disk, snapshots in the background.
+"""The store's interface (`RankingStore`) and the JSON store that implements it (`Store`).
+
+Cogs and the bot reach the data only through `RankingStore`, addressed by plain
+ids; a PostgreSQL store implements the same interface. The JSON store keeps the
+ledger in memory, the journal on disk and snapshots in the background.
 
 Files, all beside `DATA_FILE` and named after it (for `video_ranking.json`):
 
@@ -45,9 +49,11 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Protocol
 
+import msgspec
 import portalocker
 
 from database_lock import (
@@ -58,7 +64,8 @@ from database_lock import (
     replace_with_backup,
     write_synced,
 )
-from store.journal import Journal, Record
+from store.audit import AuditEntry, AuditLog, AuditPage
+from store.journal import Journal, encode
 from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover
 from store.snapshot import (
     LedgerCopy,
@@ -66,8 +73,11 @@ from store.snapshot import (
     encode_export,
     encode_state,
 )
-from tracking.ledger import Ledger
-from tracking.records import from_mapping
+from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
+from tracking.periods import DayRange
+from tracking.records import Base, Change, decode_change
+from tracking.sessions import SessionKey
+from tracking.standings import StoredFigures
 
 log = logging.getLogger(__name__)
 
@@ -120,11 +130,70 @@ def refuse_unusable_files(paths: StorePaths) -> None:
             )
 
 
+# -------------------------------------------------------------------- interface
+
+
+class RankingStore(StoredFigures, Protocol):
+    """The store's interface: everything the bot and its cogs read and change.
+
+    Addressed by plain ids (`guild_id`, `user_id`), never by Discord objects.
+    Reads answer at once from what was committed; running sessions are added by
+    `tracking.standings`, the one rule for a period's figures. From
+    `StoredFigures` come the figure reads: `standings(guild_id, days, live)`,
+    `member_stats(guild_id, user_id)` and `seconds_by_day(guild_id, user_id, days)`.
+    Must be used on the event loop that opened it.
+    """
+
+    def commit(self, changes: Iterable[Change]) -> asyncio.Future[None]:
+        """Apply changes now (every read shows them) and make them durable.
+
+        The future completes once they are durable. Sequence numbers are the
+        store's to give: a change's own `seq` is replaced.
+
+        Raises:
+            RecordError: a change is not valid; nothing was applied.
+        """
+        ...
+
+    def open_session(self, guild_id: int, user_id: int) -> OpenSession | None:
+        """The session a member had running at its last durable record, if any."""
+        ...
+
+    def open_sessions(self) -> dict[SessionKey, OpenSession]:
+        """Every session still running at its last durable record (a copy)."""
+        ...
+
+    def unattributed_count(self) -> int:
+        """How many members have totals of the original file format not tied to a server."""
+        ...
+
+    @property
+    def has_unattributed(self) -> bool:
+        """Whether totals from the original file format still wait for a server."""
+        ...
+
+    async def audit_append(self, entry: AuditEntry) -> None:
+        """Write one entry to the audit log, durably, before its change is committed.
+
+        Raises:
+            OSError: the entry could not be written (the change must not be made).
+        """
+        ...
+
+    async def audit_latest(self, guild_id: int, count: int) -> AuditPage:
+        """The newest `count` audit entries of a server, newest first."""
+        ...
+
+    async def close(self) -> None:
+        """Make everything committed durable and let go of the data."""
+        ...
+
+
 # ------------------------------------------------------------------------ store
 
 
 class Store:
-    """Owns the ranking data of one `DATA_FILE` for the life of the bot."""
+    """Owns the ranking data of one `DATA_FILE` for the life of the bot (a `RankingStore`)."""
 
     def __init__(
         self,
@@ -140,6 +209,7 @@ class Store:
         self.paths = StorePaths(data_file)
         self.ledger = ledger
         self.journal = journal
+        self.audit = AuditLog(self.paths.audit)
         self._lock = lock
         self._base_seq = ledger.seq if base_seq is None else base_seq
         self._exports = list(exports)
@@ -212,40 +282,100 @@ class Store:
 
     # ------------------------------------------------------------------ changes
 
-    def commit(self, records: Iterable[Record]) -> asyncio.Future[None]:
-        """Apply records to the ledger now and make them durable.
+    def commit(self, changes: Iterable[Change]) -> asyncio.Future[None]:
+        """Apply changes to the ledger now and make them durable.
 
         Must run on the event loop. The returned future completes when the
-        records are fsync'd (or saved in a snapshot); the ledger, and so every
+        changes are fsync'd (or saved in a snapshot); the ledger, and so every
         ranking, already shows them.
+
+        Raises:
+            RecordError: a change is not valid; nothing was applied or journaled.
         """
+        changes = list(changes)
         if self._closed:
-            return self._refuse(records)
-        stamped = [{"seq": self.ledger.seq + n, **r} for n, r in enumerate(records, 1)]
-        # Validated like a journal line at replay (RecordError before anything changes):
+            return self._refuse(changes)
+        seq = self.ledger.seq
+        lines = [
+            encode(msgspec.structs.replace(change, seq=seq + n))
+            for n, change in enumerate(changes, 1)
+        ]
+        # Validated as a journal line is at replay (RecordError before anything changes):
         # what is applied now is exactly what a restart will apply again.
-        for change in [from_mapping(record) for record in stamped]:
+        for change in [decode_change(line) for line in lines]:
             self.ledger.apply(change)
         self._dirty = True
         self._schedule_snapshot()
-        return self.journal.append(stamped)
+        return self.journal.append_lines(lines)
 
-    def _refuse(self, records: Iterable[Record]) -> asyncio.Future[None]:
-        records = list(records)
+    def _refuse(self, changes: list[Change]) -> asyncio.Future[None]:
         log.error(
             "Alterações que chegaram depois que %s foi fechado não foram salvas: %d",
             self.paths.data,
-            len(records),
+            len(changes),
         )
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         future.set_exception(StoreClosedError(f"{self.paths.data} is closed"))
         future.exception()  # logged above; awaiting it still raises
         return future
 
+    # -------------------------------------------------------------------- reads
+
+    def standings(
+        self,
+        guild_id: int,
+        days: DayRange | None,
+        live: Mapping[int, tuple[int, int]] | None = None,
+    ) -> Standings:
+        """A server's members ranked over `days` (all time when None), plus `live`."""
+        return self.ledger.standings(guild_id, days, live)
+
+    def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
+        """A member's all-time figures in a server (zeros when unknown)."""
+        return self.ledger.member_stats(guild_id, user_id)
+
+    def seconds_by_day(self, guild_id: int, user_id: int | None, days: DayRange) -> dict[int, int]:
+        """Seconds per local day of a server (or of one member) within `days`."""
+        return self.ledger.seconds_by_day(guild_id, user_id, days)
+
+    def open_session(self, guild_id: int, user_id: int) -> OpenSession | None:
+        """The session a member had running at its last durable record, if any."""
+        return self.ledger.open_sessions.get((guild_id, user_id))
+
+    def open_sessions(self) -> dict[SessionKey, OpenSession]:
+        """Every session still running at its last durable record (a copy)."""
+        return dict(self.ledger.open_sessions)
+
+    def unattributed_count(self) -> int:
+        """How many members have totals of the original file format not tied to a server."""
+        return len(self.ledger.unattributed)
+
     @property
     def has_unattributed(self) -> bool:
         """Whether totals from the original file format still wait for a server."""
         return bool(self.ledger.unattributed)
+
+    # ---------------------------------------------------------------- audit log
+
+    async def audit_append(self, entry: AuditEntry) -> None:
+        """Append one entry to the audit log, fsync'd, in a worker thread.
+
+        Raises:
+            OSError: the entry could not be written (logged here).
+        """
+        try:
+            await asyncio.to_thread(self.audit.append, entry)
+        except OSError as error:
+            log.error(
+                "Não foi possível gravar a auditoria %s (%s); alteração recusada",
+                self.audit.path,
+                error,
+            )
+            raise
+
+    async def audit_latest(self, guild_id: int, count: int) -> AuditPage:
+        """The newest `count` audit entries of a server, read in a worker thread."""
+        return await asyncio.to_thread(self.audit.latest, guild_id, count)
 
     # ---------------------------------------------------------------- snapshots
 
@@ -319,7 +449,7 @@ class Store:
         atomic_write_json(paths.state, encode_state(copy), backup=StorePaths.backup(paths.state))
         # From here on DATA_FILE may end up holding the new export: name it.
         self._exports = exports
-        self.journal.compact(keep_after=self._base_seq, header={"op": "base", "snapshots": listed})
+        self.journal.compact(keep_after=self._base_seq, header=Base(snapshots=exports))
         replace_with_backup(paths.export_temp, paths.data, StorePaths.backup(paths.data))
         self._base_seq = copy.seq
 

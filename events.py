@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from tracking.ledger import Record
+from tracking.records import AttributeLegacy, Change
 from tracking.sessions import SessionKey
 from utils import LOOKUP_ERRORS, plural
 
@@ -87,7 +87,7 @@ class VoiceTracker(commands.Cog):
                 await task
         self._lookups.clear()
 
-    def _commit(self, records: Iterable[Record]) -> None:
+    def _commit(self, records: Iterable[Change]) -> None:
         records = list(records)
         if records:
             self.bot.store.commit(records)
@@ -103,7 +103,7 @@ class VoiceTracker(commands.Cog):
         self, guild_id: int, user_id: int, name: str, *, identified: bool = True
     ) -> None:
         """The member is on camera: start a session, or continue one saved by an earlier run."""
-        saved = self.bot.store.ledger.open_sessions.get((guild_id, user_id))
+        saved = self.bot.store.open_session(guild_id, user_id)
         if not self.sessions.start_session(guild_id, user_id, saved=saved, identified=identified):
             if identified:
                 self.sessions.identify(guild_id, user_id)
@@ -124,7 +124,7 @@ class VoiceTracker(commands.Cog):
         log.info(
             "📹 %s desligou a câmera - sessão de %ss (servidor %s)",
             name,
-            record["credited"],
+            record.credited,
             guild_id,
         )
 
@@ -274,8 +274,7 @@ class VoiceTracker(commands.Cog):
         The saved session is continued and closed at once, so it adds no time
         and is not counted again; it just stops being open.
         """
-        ledger = self.bot.store.ledger
-        for (guild_id, user_id), saved in list(ledger.open_sessions.items()):
+        for (guild_id, user_id), saved in self.bot.store.open_sessions().items():
             if where(guild_id) and not self.sessions.has_session(guild_id, user_id):
                 self.sessions.start_session(guild_id, user_id, saved=saved)
                 record = self.sessions.end_session(guild_id, user_id)
@@ -368,12 +367,12 @@ class VoiceTracker(commands.Cog):
                 "Os totais de %s vindos do formato original do arquivo ainda não pertencem a "
                 "nenhum servidor (o bot está em %d servidores). Eles continuam no total geral de "
                 "cada membro; defina LEGACY_GUILD_ID com o servidor de onde vieram",
-                plural(len(store.ledger.unattributed), "membro", "membros"),
+                plural(store.unattributed_count(), "membro", "membros"),
                 len(self.bot.guilds),
             )
             return
-        count = len(store.ledger.unattributed)
-        store.commit([{"op": "attribute_legacy", "g": target}])
+        count = store.unattributed_count()
+        store.commit([AttributeLegacy(g=target)])
         log.info(
             "Totais de %s do formato original do arquivo atribuídos ao servidor %s",
             plural(count, "membro", "membros"),

@@ -12,14 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import msgspec
 import numpy as np
 
 from database import StorePaths
 from database_lock import atomic_write_json
 from store.journal import encode
 from store.snapshot import copy_ledger, encode_export, encode_state
-from tracking.ledger import Ledger, Record
+from tracking.ledger import Ledger
 from tracking.periods import DayRange, Period, local_day, period_days
+from tracking.records import Base, Credit
 from tracking.sessions import VideoSessionManager
 
 GUILD_ID = 900_000_000_000_000_001
@@ -58,7 +60,7 @@ class History:
         """Each member's seconds over the week."""
         return self.seconds.sum(axis=1)
 
-    def records(self) -> list[Record]:
+    def records(self) -> list[Credit]:
         """One closed session per member and active day (as a replay would apply them)."""
         first_day = TODAY - HISTORY_DAYS + 1
         records = []
@@ -67,19 +69,18 @@ class History:
                 if not seconds:
                     continue
                 records.append(
-                    {
-                        "op": "credit",
-                        "g": GUILD_ID,
-                        "u": user_id,
-                        "s": seconds,
-                        "n": 1,
-                        "days": [[first_day + offset, seconds]],
-                        "day": first_day + offset,
-                        "long": seconds,
-                        "open": False,
-                        "start": NOW.isoformat(),
-                        "credited": 0,
-                    }
+                    Credit(
+                        g=GUILD_ID,
+                        u=user_id,
+                        s=seconds,
+                        n=1,
+                        days=[(first_day + offset, seconds)],
+                        day=first_day + offset,
+                        long=seconds,
+                        open=False,
+                        start=NOW.isoformat(),
+                        credited=0,
+                    )
                 )
         return records
 
@@ -114,7 +115,7 @@ class ManualClock:
         self.now_value += timedelta(seconds=seconds)
 
 
-def camera_off_records(user_ids: np.ndarray, count: int, rng: np.random.Generator) -> list[Record]:
+def camera_off_records(user_ids: np.ndarray, count: int, rng: np.random.Generator) -> list[Credit]:
     """`count` records of members (drawn from `user_ids`) ending a camera session.
 
     Built by the real `VideoSessionManager`: each session starts, runs 1 to 60
@@ -135,7 +136,7 @@ def camera_off_records(user_ids: np.ndarray, count: int, rng: np.random.Generato
     return records
 
 
-def write_store_files(data_file: Path, ledger: Ledger, journal_tail: list[Record]) -> None:
+def write_store_files(data_file: Path, ledger: Ledger, journal_tail: list[Credit]) -> None:
     """Leave the files a running bot leaves: a snapshot of `ledger` plus a journal tail.
 
     The snapshot is written with the store's own encoders (as `Store` does), and
@@ -146,6 +147,9 @@ def write_store_files(data_file: Path, ledger: Ledger, journal_tail: list[Record
     digest = atomic_write_json(paths.data, encode_export(copy))
     copy.meta = {"exports": [digest]}
     atomic_write_json(paths.state, encode_state(copy))
-    lines = [encode({"op": "base", "snapshots": [[ledger.seq, digest]]})]
-    lines += [encode({"seq": ledger.seq + i, **r}) for i, r in enumerate(journal_tail, 1)]
+    lines = [encode(Base(snapshots=[(ledger.seq, digest)]))]
+    lines += [
+        encode(msgspec.structs.replace(r, seq=ledger.seq + i))
+        for i, r in enumerate(journal_tail, 1)
+    ]
     atomic_write_json(paths.journal, lines)

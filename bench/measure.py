@@ -14,8 +14,9 @@ import numpy as np
 from bench.baseline import OriginalStore
 from bench.data import GUILD_ID, History, build_ledger
 from database import Store
-from tracking.ledger import Ledger, Record
+from tracking.ledger import Ledger
 from tracking.periods import DayRange
+from tracking.records import Credit
 
 FSYNC_BLOCK = b"\0" * 4096
 
@@ -66,18 +67,18 @@ def fsync_floor(folder: Path, count: int) -> Samples:
     return Samples.of(samples)
 
 
-def original_latency(path: Path, events: list[Record]) -> Samples:
+def original_latency(path: Path, events: list[Credit]) -> Samples:
     """Time the original design's update, once per event (the file at `path` exists)."""
     store = OriginalStore(path)
     samples = []
     for event in events:
         started = time.perf_counter()
-        store.update_video_time(event["u"], event["s"])
+        store.update_video_time(event.u, event.s)
         samples.append(time.perf_counter() - started)
     return Samples.of(samples)
 
 
-async def commit_latency(store: Store, events: list[Record], warm_up: int) -> Samples:
+async def commit_latency(store: Store, events: list[Credit], warm_up: int) -> Samples:
     """Commit events one at a time, each awaited until durable (fsync'd)."""
     for event in events[:warm_up]:
         await store.commit([event])
@@ -90,7 +91,7 @@ async def commit_latency(store: Store, events: list[Record], warm_up: int) -> Sa
 
 
 async def durable_throughput(
-    store: Store, events: list[Record], writers: int, seconds: float
+    store: Store, events: list[Credit], writers: int, seconds: float
 ) -> float:
     """Durable events per second while `writers` tasks each commit and await, back to back."""
     done = 0
@@ -151,7 +152,7 @@ class LoopLag:
 
 
 async def loop_lag(
-    store: Store, events: list[Record], rate: int, seconds: float, tick: float = 0.001
+    store: Store, events: list[Credit], rate: int, seconds: float, tick: float = 0.001
 ) -> LoopLag:
     """Worst oversleep of a `tick` sleeper while a producer commits `rate` events/s.
 

@@ -37,7 +37,7 @@ from bench.measure import (
     timed_open,
 )
 from bench.report import Row, duration, members, ratio, render
-from tracking.ledger import Record
+from tracking.records import Credit
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +152,7 @@ def measure_size(size: int, plan: Plan, folder: Path) -> SizeResult:
 
 
 async def _measure_store(
-    size: int, plan: Plan, data_file: Path, events: list[Record], memory: float | None
+    size: int, plan: Plan, data_file: Path, events: list[Credit], memory: float | None
 ) -> SizeResult:
     store, startup = timed_open(data_file)
     try:

@@ -19,9 +19,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.cooldowns import member_cooldown
-from store.audit import AuditEntry, AuditLog
-from store.journal import Record
+from store.audit import AuditEntry
 from tracking.periods import PERIOD_LABELS, Period, local_day
+from tracking.records import Adjust, Change, Reset
 from tracking.standings import days_of, now, period_standings
 from ui import texts
 from ui.audit import audit_line
@@ -145,7 +145,6 @@ class Admin(commands.Cog):
     def __init__(self, bot: BatePonto) -> None:
         """Attach to the bot's store and sessions."""
         self.bot = bot
-        self.audit = AuditLog(bot.store.paths.audit)
 
     def _entry(self, ctx: Context, action: str, **fields: Any) -> AuditEntry:
         assert ctx.guild is not None
@@ -158,25 +157,22 @@ class Admin(commands.Cog):
             **fields,
         )
 
-    async def _audited_commit(self, entry: AuditEntry, record: Record) -> bool:
+    async def _audited_commit(self, entry: AuditEntry, record: Change) -> bool:
         """Audit, then apply a change; False (and nothing done) if the audit log failed.
 
         A reset also restarts the running sessions it covers in the same step
         (no await in between), so they cannot bring back time from before it.
         """
         try:
-            await asyncio.to_thread(self.audit.append, entry)
-        except OSError as error:
-            log.error(
-                "Não foi possível gravar a auditoria %s (%s); alteração recusada",
-                self.audit.path,
-                error,
-            )
-            return False
-        if record["op"] == "reset":
-            guild_id = record["g"]
+            await self.bot.store.audit_append(entry)
+        except OSError:
+            return False  # the store logged it
+        if isinstance(record, Reset):
+            guild_id = record.g
             keys = (
-                [(guild_id, record["u"])] if "u" in record else self.bot.sessions.keys_in(guild_id)
+                [(guild_id, record.u)]
+                if record.u is not None
+                else self.bot.sessions.keys_in(guild_id)
             )
             for key in keys:
                 self.bot.sessions.restart_session(*key)
@@ -193,9 +189,7 @@ class Admin(commands.Cog):
         """Reset a member (or, with None, the whole server); the text to show the admin."""
         assert ctx.guild is not None
         guild_id = ctx.guild.id
-        record: Record = {"op": "reset", "g": guild_id}
-        if target is not None:
-            record["u"] = target.id
+        record = Reset(g=guild_id, u=target.id if target is not None else None)
         entry = self._entry(
             ctx,
             "reset",
@@ -282,20 +276,14 @@ class Admin(commands.Cog):
         assert ctx.guild is not None
         requested = quantidade
         await ctx.defer()
-        ledger = self.bot.store.ledger.guild(ctx.guild.id)
-        applied = removable(requested, ledger.stats(membro.id).seconds)
+        store = self.bot.store
+        applied = removable(requested, store.member_stats(ctx.guild.id, membro.id).seconds)
         name = escape_name(membro.display_name)
         if applied == 0:
             await ctx.send(texts.ADJUST_NOTHING.format(name=name))
             return
         today = local_day(discord.utils.utcnow(), self.bot.settings.timezone)
-        record: Record = {
-            "op": "adjust",
-            "g": ctx.guild.id,
-            "u": membro.id,
-            "s": applied,
-            "day": today,
-        }
+        record = Adjust(g=ctx.guild.id, u=membro.id, s=applied, day=today)
         entry = self._entry(
             ctx,
             "adjust",
@@ -308,7 +296,7 @@ class Admin(commands.Cog):
         if not await self._audited_commit(entry, record):
             await ctx.send(texts.AUDIT_WRITE_FAILED)
             return
-        total = format_seconds_to_time(ledger.stats(membro.id).seconds)
+        total = format_seconds_to_time(store.member_stats(ctx.guild.id, membro.id).seconds)
         template = texts.ADJUST_ADDED if applied > 0 else texts.ADJUST_REMOVED
         await ctx.send(
             template.format(time=format_seconds_to_time(abs(applied)), name=name, total=total)
@@ -328,7 +316,7 @@ class Admin(commands.Cog):
         """Mostra quem zerou ou ajustou tempo de câmera, quando e por quê."""
         assert ctx.guild is not None
         await ctx.defer()
-        page = await asyncio.to_thread(self.audit.latest, ctx.guild.id, AUDIT_SHOWN)
+        page = await self.bot.store.audit_latest(ctx.guild.id, AUDIT_SHOWN)
         entries = page.entries
         if not entries:
             await ctx.send(texts.AUDIT_EMPTY)
@@ -369,7 +357,7 @@ class Admin(commands.Cog):
         await ctx.defer()
         moment = now(self.bot.sessions)
         days = days_of(self.bot.sessions, period)
-        standings = period_standings(self.bot.store.ledger, self.bot.sessions, ctx.guild.id, days)
+        standings = period_standings(self.bot.store, self.bot.sessions, ctx.guild.id, days)
         label = PERIOD_LABELS[period]
         if not len(standings):
             await ctx.send(texts.EXPORT_EMPTY.format(period=label))

@@ -46,7 +46,7 @@ class Charts(commands.Cog):
 
     def series(self, guild_id: int, user_id: int | None, days: DayRange, who: str) -> ChartData:
         """Seconds per day of a server (or one of its members), running sessions included."""
-        by_day = seconds_by_day(self.bot.store.ledger, self.bot.sessions, guild_id, user_id, days)
+        by_day = seconds_by_day(self.bot.store, self.bot.sessions, guild_id, user_id, days)
         return chart_data(who, by_day, days)
 
     @commands.hybrid_command(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import threading
@@ -21,16 +20,11 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from database_lock import FILE_MODE, fsync_dir, temp_name
-from tracking.records import Base, RecordError, decode_record
-from tracking.records import Record as JournalRecord
+from tracking.records import Base, Record, RecordError, decode_record, encode_record
 
 log = logging.getLogger(__name__)
-
-Record = dict[str, Any]
-"""A record as it is written: the dict form of a `records.Change` (or the `base` header)."""
 
 RETRY_FIRST_SECONDS = 1.0
 """Pause before the first retry of a failed write; it doubles up to the maximum."""
@@ -46,12 +40,13 @@ class JournalClosedError(RuntimeError):
 
 
 def encode(record: Record) -> bytes:
-    r"""One journal line.
+    r"""One journal line (see `records.encode_record`).
 
-    >>> encode({"seq": 1, "op": "reset", "g": 5})
+    >>> from tracking.records import Reset
+    >>> encode(Reset(g=5, seq=1))
     b'{"seq":1,"op":"reset","g":5}\n'
     """
-    return (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+    return encode_record(record) + b"\n"
 
 
 @dataclass
@@ -68,7 +63,7 @@ class Rejected:
 class JournalContents:
     """What a journal file held when it was read."""
 
-    records: list[JournalRecord] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
     valid_bytes: int = 0
     torn_tail: bool = False
     rejected: list[Rejected] = field(default_factory=list)
@@ -251,11 +246,19 @@ class Journal:
         Raises:
             JournalClosedError: the journal was closed.
         """
+        return self.append_lines([encode(record) for record in records])
+
+    def append_lines(self, lines: Iterable[bytes]) -> asyncio.Future[None]:
+        """Queue encoded records (`encode`, newline included); see `append`.
+
+        Raises:
+            JournalClosedError: the journal was closed.
+        """
         if self._closing or self._closed:
             raise JournalClosedError(f"{self.path} is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
-        self._pending.extend(encode(record) for record in records)
+        self._pending.extend(lines)
         self._waiters.append(future)
         if self._writer is None or self._writer.done():
             self._writer = loop.create_task(self._write_loop(), name="journal-writer")
@@ -337,7 +340,7 @@ class Journal:
 
     # --------------------------------------------------------------- compaction
 
-    def compact(self, keep_after: int, header: Record) -> None:
+    def compact(self, keep_after: int, header: Base) -> None:
         """Rewrite the journal keeping `header` and the records with seq > `keep_after`.
 
         Blocking and crash-safe (temp file, fsync, rename, fsync of the folder);

@@ -19,7 +19,7 @@ from typing import TypeVar
 from database_lock import CorruptFileError, file_sha256, quarantine, temp_name
 from store.journal import JournalContents
 from store.snapshot import decode_export, decode_state
-from tracking.ledger import Ledger
+from tracking.ledger import GuildLedger, Ledger
 from tracking.records import Base, Change
 from tracking.records import Record as JournalRecord
 
@@ -286,7 +286,7 @@ def _replay(ledger: Ledger, records: Iterable[Change]) -> int:
 def _adopt_totals(ledger: Ledger, source: Ledger) -> None:
     """Make the ledger's totals those of `source`, keeping its per-day history."""
     for guild_id, theirs in source.guilds.items():
-        mine = ledger.guild(guild_id)
+        mine = ledger.guilds.setdefault(guild_id, GuildLedger())
         for user_id, row in theirs.members.index.items():
             my_row = mine.members.row(user_id)  # may grow the table: index it afterwards
             mine.members.values[:2, my_row] = theirs.members.values[:2, row]

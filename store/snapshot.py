@@ -256,7 +256,8 @@ def decode_export(raw: bytes) -> Ledger:
         covered_seconds = covered_sessions = 0
         for guild_id, figures in (entry.guilds or {}).items():
             guild_seconds, guild_sessions = int(figures.total_seconds), int(figures.sessions)
-            ledger.guild(guild_id).credit(user_id, guild_seconds, guild_sessions, (), 0, None)
+            guild = ledger.guilds.setdefault(guild_id, GuildLedger())
+            guild.credit(user_id, guild_seconds, guild_sessions, (), 0, None)
             covered_seconds += guild_seconds
             covered_sessions += guild_sessions
         rest = (

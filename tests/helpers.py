@@ -222,7 +222,7 @@ def server_totals(data_file: Path, guild, member) -> tuple[int, int]:
 
 def seconds_of(env, guild, member):
     """The member's seconds in a server, as the running bot's ledger has them."""
-    return env.bot.store.ledger.guild(guild.id).stats(member.id).seconds
+    return env.bot.store.member_stats(guild.id, member.id).seconds
 
 
 async def open_store(data_file) -> Store:

@@ -18,10 +18,12 @@ import logging
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import database
 from database import Store
 from tracking.ledger import Ledger
+from tracking.records import Credit
 
 GUILDS = (111111111111111111, 222222222222222222)
 USERS = tuple(300000000000000000 + number for number in range(40))
@@ -29,21 +31,20 @@ DAY = date(2026, 1, 1).toordinal()
 IN_FLIGHT = 16
 
 
-def credit(guild_id: int, user_id: int, seconds: int = 1, sessions: int = 1) -> dict:
+def credit(guild_id: int, user_id: int, seconds: int = 1, sessions: Literal[0, 1] = 1) -> Credit:
     """A closed camera session, as `VideoSessionManager` records it."""
-    return {
-        "op": "credit",
-        "g": guild_id,
-        "u": user_id,
-        "s": seconds,
-        "n": sessions,
-        "days": [[DAY, seconds]],
-        "day": DAY,
-        "long": seconds,
-        "open": False,
-        "start": "2026-01-01T00:00:00+00:00",
-        "credited": seconds,
-    }
+    return Credit(
+        g=guild_id,
+        u=user_id,
+        s=seconds,
+        n=sessions,
+        days=[(DAY, seconds)],
+        day=DAY,
+        long=seconds,
+        open=False,
+        start="2026-01-01T00:00:00+00:00",
+        credited=seconds,
+    )
 
 
 def ledger_totals(ledger: Ledger) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import SIMCORD, Server, description
 from tracking.periods import local_day
+from tracking.records import Adjust
 
 pytestmark = SIMCORD
 
@@ -21,8 +22,8 @@ async def server(simcord_env):
     # Camera time a bot could only have from data written before bots were refused.
     with simcord_env._bot_scope():
         today = local_day(simcord_env.now(), simcord_env.bot.sessions.zone)
-        record = {"op": "adjust", "g": server.guild.id, "u": server.robo.id, "s": 3600}
-        simcord_env.bot.store.commit([{**record, "day": today}])
+        record = Adjust(g=server.guild.id, u=server.robo.id, s=3600, day=today)
+        simcord_env.bot.store.commit([record])
     return server
 
 

@@ -88,8 +88,10 @@ async def test_chart_of_a_member_shows_their_seconds_per_local_day(simcord_env, 
     (data,) = fed
     assert data.days[0] == date(2025, 12, 28) and data.days[-1] == date(2026, 1, 3)
     per_day = dict(zip(data.days, data.seconds, strict=True))
-    expected = env.bot.store.ledger.guild(server.guild.id).seconds_by_day(
-        DayRange(data.days[0].toordinal(), data.days[-1].toordinal()), server.ana.id
+    expected = env.bot.store.seconds_by_day(
+        server.guild.id,
+        server.ana.id,
+        DayRange(data.days[0].toordinal(), data.days[-1].toordinal()),
     )
     assert {day.toordinal(): s for day, s in per_day.items() if s} == expected
     assert {day: s for day, s in per_day.items() if s} == {

@@ -113,7 +113,7 @@ async def test_a_saved_session_whose_member_left_is_closed_at_restart(world, dat
     env.bot.ws.open = False  # the process is dying: it hears nothing more
     env.backend.set_voice_state(guild.id, ana.id, None)
     await crash_and_restart(env)
-    assert env.bot.store.ledger.open_sessions == {}
+    assert env.bot.store.open_sessions() == {}
     assert env.bot.sessions.keys_in(guild.id) == []
     await env.advance_time(100)
     await stop_bot(env)

@@ -89,8 +89,8 @@ async def test_four_processes_with_250_updates_each_end_with_exact_totals(data_f
     store = await asyncio.to_thread(Store.open, data_file)
     try:
         assert store.ledger.seq == 1000
-        assert store.ledger.guild(GUILDS[0]).stats(USERS[0]).seconds == 1000
-        assert store.ledger.guild(GUILDS[0]).stats(USERS[0]).sessions == 1000
+        assert store.member_stats(GUILDS[0], USERS[0]).seconds == 1000
+        assert store.member_stats(GUILDS[0], USERS[0]).sessions == 1000
     finally:
         await store.close()
 

@@ -7,6 +7,7 @@ import logging
 import os
 import stat
 
+import msgspec
 import pytest
 
 from database import DataFileError, Store, StorePaths
@@ -15,7 +16,7 @@ from store.audit import AuditEntry, AuditLog
 from store.journal import encode, read_journal
 from tests.helpers import SIMCORD, Server, errors, open_store
 from tests.store_worker import DAY, credit
-from tracking.records import RecordError
+from tracking.records import Adjust, RecordError
 from ui import texts
 
 G1, G2 = 111111111111111111, 222222222222222222
@@ -28,11 +29,11 @@ def line(**fields) -> bytes:
 
 
 def good(seq: int, user_id: int, seconds: int) -> bytes:
-    return encode({"seq": seq, **credit(G1, user_id, seconds)})
+    return encode(msgspec.structs.replace(credit(G1, user_id, seconds), seq=seq))
 
 
 def bad_credit(**changes) -> dict:
-    fields = {"seq": 2, **credit(G1, ANA, 500)}
+    fields = json.loads(good(2, ANA, 500))
     fields.update(changes)
     return fields
 
@@ -74,7 +75,7 @@ def write_journal(data_file, bad: bytes) -> bytes:
 
 def figures(store: Store) -> dict:
     return {
-        (guild_id, user_id): store.ledger.guild(guild_id).stats(user_id)
+        (guild_id, user_id): store.member_stats(guild_id, user_id)
         for guild_id, guild in store.ledger.guilds.items()
         for user_id in guild.members.index
     }
@@ -102,7 +103,7 @@ async def test_string_ids_never_make_a_second_server(data_file):
     write_journal(data_file, BAD_LINES["string ids"])
     store = await open_store(data_file)
     assert list(store.ledger.guilds) == [G1]
-    assert store.ledger.guild(G1).stats(ANA).seconds == 10
+    assert store.member_stats(G1, ANA).seconds == 10
     await store.close()
     exported = json.loads(data_file.read_text(encoding="utf-8"))
     assert exported[str(ANA)]["guilds"] == {str(G1): {"total_seconds": 10, "sessions": 1}}
@@ -124,7 +125,7 @@ async def test_a_rejected_line_leaves_the_journal_and_is_not_reported_again(data
     assert not read_journal(StorePaths(data_file).journal).rejected
     caplog.clear()
     store = await open_store(data_file)
-    assert store.ledger.guild(G1).stats(ANA).seconds == 10
+    assert store.member_stats(G1, ANA).seconds == 10
     await store.close()
     assert not errors(caplog)
     assert StorePaths(data_file).rejected.read_bytes() == BAD_LINES["negative credit"]
@@ -155,14 +156,14 @@ async def test_many_bad_lines_are_logged_one_by_one_up_to_a_limit(data_file, cap
 async def test_a_change_the_schema_refuses_is_neither_applied_nor_journaled(data_file):
     store = await open_store(data_file)
     with pytest.raises(RecordError):
-        store.commit([credit(G1, ANA, 10), {**credit(G1, BIA, 5), "g": str(G1)}])
+        store.commit([credit(G1, ANA, 10), msgspec.structs.replace(credit(G1, BIA, 5), g=str(G1))])
     assert store.ledger.seq == 0 and not store.ledger.guilds
     await store.commit([credit(G1, ANA, 10)])
     await store.close()
     (kept,) = read_journal(StorePaths(data_file).journal).records[1:]
     assert (kept.seq, kept.u, kept.s) == (1, ANA, 10)
     store = await open_store(data_file)
-    assert store.ledger.guild(G1).stats(ANA).seconds == 10
+    assert store.member_stats(G1, ANA).seconds == 10
     await store.close()
 
 
@@ -172,10 +173,10 @@ async def test_a_change_the_schema_refuses_is_neither_applied_nor_journaled(data
 async def test_a_state_with_negative_manual_adjustments_loads_them(data_file):
     store = await open_store(data_file)
     await store.commit([credit(G1, ANA, 100)])
-    await store.commit([{"op": "adjust", "g": G1, "u": ANA, "s": -40, "day": DAY}])
+    await store.commit([Adjust(g=G1, u=ANA, s=-40, day=DAY)])
     await store.close()
     store = await open_store(data_file)
-    stats = store.ledger.guild(G1).stats(ANA)
+    stats = store.member_stats(G1, ANA)
     assert (stats.seconds, stats.adjusted) == (60, -40)
     await store.close()
 
@@ -215,7 +216,7 @@ async def test_a_state_the_schema_refuses_is_kept_aside_and_the_backup_used(
     await state_with(data_file, change)
     caplog.set_level(logging.ERROR)
     store = await open_store(data_file)  # the .bak (ana 100) and the journal (ana +20)
-    assert store.ledger.guild(G1).stats(ANA).seconds == 120
+    assert store.member_stats(G1, ANA).seconds == 120
     await store.close()
     assert len(list(data_file.parent.glob("video_ranking.state.corrupt-*.json"))) == 1
     assert len(errors(caplog)) == 1

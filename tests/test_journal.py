@@ -13,14 +13,38 @@ from database_lock import FILE_MODE
 from store import journal as journal_module
 from store.journal import Journal, JournalClosedError, encode, read_journal
 from tests.failing_disk import FailingOs
+from tracking.records import Base, Credit, Record, Reset
 
 
-def lines(*records: dict) -> bytes:
+def lines(*records: Record) -> bytes:
     return b"".join(encode(r) for r in records)
 
 
-def rec(seq: int) -> dict:
-    return {"seq": seq, "op": "credit", "g": 1, "u": 2, "s": seq, "n": 1}
+def rec(seq: int) -> Credit:
+    return Credit(seq=seq, g=1, u=2, s=seq, n=1)
+
+
+def test_records_are_written_in_the_format_the_bot_always_wrote():
+    closing = Credit(
+        seq=7,
+        g=111111111111111111,
+        u=300000000000000001,
+        s=90,
+        n=1,
+        days=[(740000, 30), (740001, 60)],
+        day=740000,
+        long=90,
+        open=False,
+        start="2026-01-01T23:59:30+00:00",
+        credited=90,
+    )
+    assert encode(closing) == (
+        b'{"seq":7,"op":"credit","g":111111111111111111,"u":300000000000000001,"s":90,'
+        b'"n":1,"days":[[740000,30],[740001,60]],"day":740000,"long":90,"open":false,'
+        b'"start":"2026-01-01T23:59:30+00:00","credited":90}\n'
+    )
+    assert encode(Reset(seq=8, g=5)) == b'{"seq":8,"op":"reset","g":5}\n'
+    assert encode(Base(snapshots=[])) == b'{"op":"base","snapshots":[]}\n'
 
 
 @pytest.fixture
@@ -87,9 +111,9 @@ async def test_compaction_drops_the_lines_that_were_kept_aside(tmp_path):
     path.write_bytes(lines(rec(1)) + b'{"seq":2,"op":"credit"}\n' + lines(rec(3)))
     journal = Journal(path)
     journal.load()
-    journal.compact(keep_after=0, header={"op": "base", "snapshots": []})
+    journal.compact(keep_after=0, header=Base(snapshots=[]))
     journal.close()
-    assert path.read_bytes() == lines({"op": "base", "snapshots": []}, rec(1), rec(3))
+    assert path.read_bytes() == lines(Base(snapshots=[]), rec(1), rec(3))
     assert (tmp_path / "j.rejected.jsonl").read_bytes() == b'{"seq":2,"op":"credit"}\n'
 
 
@@ -149,7 +173,7 @@ async def test_compaction_keeps_the_header_and_the_newer_records(tmp_path):
     journal = Journal(path)
     journal.load()
     await journal.append([rec(seq) for seq in range(1, 6)])
-    header = {"op": "base", "snapshots": [[3, "ab"]]}
+    header = Base(snapshots=[(3, "ab")])
     journal.compact(keep_after=3, header=header)
     await journal.append([rec(6)])
     journal.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tracking.ledger import Ledger
 from tracking.periods import DayRange
+from tracking.records import Adjust, AttributeLegacy, Credit, Reset
 
 GUILD, OTHER = 111111111111111111, 222222222222222222
 ANA, BIA, CAU = 300000000000000001, 300000000000000002, 300000000000000003
@@ -11,21 +12,19 @@ DAY = 740_000
 
 
 def credit(ledger, user, seconds, *, guild=GUILD, day=DAY, sessions=1, seq=None, open_=False):
-    record = {
-        "op": "credit",
-        "g": guild,
-        "u": user,
-        "s": seconds,
-        "n": sessions,
-        "days": [[day, seconds]],
-        "day": day,
-        "long": seconds,
-        "open": open_,
-        "start": "2026-01-01T00:00:00+00:00",
-        "credited": seconds,
-    }
-    if seq is not None:
-        record["seq"] = seq
+    record = Credit(
+        g=guild,
+        u=user,
+        s=seconds,
+        n=sessions,
+        days=[(day, seconds)],
+        day=day,
+        long=seconds,
+        open=open_,
+        start="2026-01-01T00:00:00+00:00",
+        credited=seconds,
+        seq=seq,
+    )
     ledger.apply(record)
 
 
@@ -42,15 +41,15 @@ def test_servers_never_mix():
     ledger = Ledger()
     credit(ledger, ANA, 100, guild=GUILD)
     credit(ledger, ANA, 7, guild=OTHER)
-    assert ledger.guild(GUILD).stats(ANA).seconds == 100
-    assert ledger.guild(OTHER).stats(ANA).seconds == 7
+    assert ledger.member_stats(GUILD, ANA).seconds == 100
+    assert ledger.member_stats(OTHER, ANA).seconds == 7
 
 
 def test_a_record_is_never_applied_twice():
     ledger = Ledger()
     credit(ledger, ANA, 100, seq=1)
     credit(ledger, ANA, 100, seq=1)
-    assert ledger.guild(GUILD).stats(ANA).seconds == 100
+    assert ledger.member_stats(GUILD, ANA).seconds == 100
 
 
 def test_period_ranking_counts_only_days_in_range():
@@ -75,11 +74,11 @@ def test_removal_never_goes_below_zero_and_comes_off_recent_days_first():
     ledger = Ledger()
     credit(ledger, ANA, 100, day=DAY - 1)
     credit(ledger, ANA, 40, day=DAY)
-    ledger.apply({"op": "adjust", "g": GUILD, "u": ANA, "s": -60, "day": DAY})
-    guild = ledger.guild(GUILD)
+    ledger.apply(Adjust(g=GUILD, u=ANA, s=-60, day=DAY))
+    guild = ledger.guilds[GUILD]
     assert guild.stats(ANA).seconds == 80
     assert guild.seconds_by_day(DayRange(DAY - 1, DAY), ANA) == {DAY - 1: 80, DAY: 0}
-    ledger.apply({"op": "adjust", "g": GUILD, "u": ANA, "s": -1000, "day": DAY})
+    ledger.apply(Adjust(g=GUILD, u=ANA, s=-1000, day=DAY))
     assert guild.stats(ANA).seconds == 0
 
 
@@ -87,7 +86,7 @@ def test_reset_of_one_member_keeps_the_others():
     ledger = Ledger()
     credit(ledger, ANA, 100)
     credit(ledger, BIA, 50)
-    ledger.apply({"op": "reset", "g": GUILD, "u": ANA})
+    ledger.apply(Reset(g=GUILD, u=ANA))
     assert [s.user_id for s in ledger.standings(GUILD, None).top(10)] == [BIA]
 
 
@@ -95,9 +94,9 @@ def test_reset_of_a_server_touches_no_other_server():
     ledger = Ledger()
     credit(ledger, ANA, 100, guild=GUILD)
     credit(ledger, ANA, 100, guild=OTHER)
-    ledger.apply({"op": "reset", "g": GUILD})
+    ledger.apply(Reset(g=GUILD))
     assert len(ledger.standings(GUILD, None)) == 0
-    assert ledger.guild(OTHER).stats(ANA).seconds == 100
+    assert ledger.member_stats(OTHER, ANA).seconds == 100
 
 
 def test_open_session_is_remembered_until_closed():
@@ -106,16 +105,16 @@ def test_open_session_is_remembered_until_closed():
     assert (GUILD, ANA) in ledger.open_sessions
     credit(ledger, ANA, 5, sessions=0)
     assert (GUILD, ANA) not in ledger.open_sessions
-    assert ledger.guild(GUILD).stats(ANA).sessions == 1
+    assert ledger.member_stats(GUILD, ANA).sessions == 1
 
 
 def test_legacy_totals_are_attributed_once():
     ledger = Ledger()
     ledger.unattributed[ANA] = (3665, 5)
-    ledger.apply({"op": "attribute_legacy", "g": GUILD})
-    ledger.apply({"op": "attribute_legacy", "g": GUILD})
-    assert ledger.guild(GUILD).stats(ANA).seconds == 3665
-    assert ledger.guild(GUILD).stats(ANA).sessions == 5
+    ledger.apply(AttributeLegacy(g=GUILD))
+    ledger.apply(AttributeLegacy(g=GUILD))
+    assert ledger.member_stats(GUILD, ANA).seconds == 3665
+    assert ledger.member_stats(GUILD, ANA).sessions == 5
 
 
 def test_position_counts_members_ahead():
@@ -135,3 +134,11 @@ def test_many_members_grow_the_table():
     top = ledger.standings(GUILD, None).top(3)
     assert [s.seconds for s in top] == [250, 250, 250]
     assert top[0].user_id < top[1].user_id < top[2].user_id
+
+
+def test_reading_a_server_never_creates_it():
+    ledger = Ledger()
+    assert ledger.member_stats(GUILD, ANA).seconds == 0
+    assert ledger.seconds_by_day(GUILD, None, DayRange(DAY - 6, DAY)) == {}
+    assert len(ledger.standings(GUILD, None)) == 0
+    assert not ledger.guilds

@@ -70,7 +70,7 @@ async def test_checkpoints_during_a_server_outage_credit_nothing_past_it(simcord
     await env.advance_time(50)
     await guild_outage(env, guild)
     await env.advance_time(3600)  # 60 checkpoints go by
-    assert env.bot.store.ledger.guild(guild.id).stats(ana.id).seconds == 50
+    assert env.bot.store.member_stats(guild.id, ana.id).seconds == 50
     await crash_and_restart(env)  # and the server is still away from the new process too
     await stop_bot(env)
     assert totals(data_file, guild, ana) == {"total_seconds": 50, "sessions": 1}
@@ -236,7 +236,7 @@ async def test_a_member_who_left_during_a_planned_restart_ends_at_the_stop(simco
     await env.advance_time(500)
     await env.restart_bot(create_bot())
     await env.advance_time(50)
-    assert not env.bot.store.ledger.open_sessions
+    assert not env.bot.store.open_sessions()
     await stop_bot(env)
     assert totals(data_file, guild, ana) == {"total_seconds": 100, "sessions": 1}
 

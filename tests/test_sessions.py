@@ -54,8 +54,8 @@ def test_closing_a_session_credits_its_whole_seconds_and_one_session(manager, cl
     manager.start_session(GUILD, ANA)
     clock.advance(90.7)
     record = manager.end_session(GUILD, ANA)
-    assert (record["s"], record["n"], record["open"]) == (90, 1, False)
-    stats = applied(record).guild(GUILD).stats(ANA)
+    assert (record.s, record.n, record.open) == (90, 1, False)
+    stats = applied(record).member_stats(GUILD, ANA)
     assert (stats.seconds, stats.sessions, stats.longest) == (90, 1, 90)
 
 
@@ -64,7 +64,7 @@ def test_a_running_session_is_not_started_twice(manager, clock):
     clock.advance(30)
     assert manager.start_session(GUILD, ANA) is False
     clock.advance(30)
-    assert manager.end_session(GUILD, ANA)["s"] == 60
+    assert manager.end_session(GUILD, ANA).s == 60
 
 
 def test_ending_without_a_session_records_nothing(manager):
@@ -79,8 +79,8 @@ def test_sessions_are_kept_apart_by_server(manager, clock):
     first = manager.end_session(GUILD, ANA)
     clock.advance(10)
     second = manager.end_session(OTHER_GUILD, ANA)
-    assert (first["g"], first["s"]) == (GUILD, 20)
-    assert (second["g"], second["s"]) == (OTHER_GUILD, 20)
+    assert (first.g, first.s) == (GUILD, 20)
+    assert (second.g, second.s) == (OTHER_GUILD, 20)
 
 
 def test_a_checkpoint_credits_the_time_so_far_and_counts_the_session_once(manager, clock):
@@ -91,12 +91,12 @@ def test_a_checkpoint_credits_the_time_so_far_and_counts_the_session_once(manage
     (second,) = manager.checkpoint()
     clock.advance(9.9)
     closing = manager.end_session(GUILD, ANA)
-    assert [(r["s"], r["n"], r["open"]) for r in (first, second, closing)] == [
+    assert [(r.s, r.n, r.open) for r in (first, second, closing)] == [
         (60, 1, True),
         (60, 0, True),
         (10, 0, False),
     ]
-    stats = applied(first, second, closing).guild(GUILD).stats(ANA)
+    stats = applied(first, second, closing).member_stats(GUILD, ANA)
     assert (stats.seconds, stats.sessions) == (130, 1)
 
 
@@ -121,13 +121,13 @@ def test_continuing_a_saved_session_neither_recounts_it_nor_counts_the_gap(manag
     manager.start_session(GUILD, ANA, saved=saved)
     clock.advance(30)
     record = manager.end_session(GUILD, ANA)
-    assert (record["s"], record["n"], record["credited"]) == (30, 0, 150)
+    assert (record.s, record.n, record.credited) == (30, 0, 150)
 
 
 def test_closing_a_saved_session_at_once_adds_nothing(manager):
     manager.start_session(GUILD, ANA, saved=OpenSession("2026-03-02T15:00:00+00:00", 120))
     record = manager.end_session(GUILD, ANA)
-    assert (record["s"], record["n"], record["open"]) == (0, 0, False)
+    assert (record.s, record.n, record.open) == (0, 0, False)
 
 
 def test_a_session_ending_while_the_gateway_is_lost_ends_at_the_loss(manager, clock):
@@ -135,7 +135,7 @@ def test_a_session_ending_while_the_gateway_is_lost_ends_at_the_loss(manager, cl
     clock.advance(50)
     manager.connection_lost()
     clock.advance(100)
-    assert manager.end_session(GUILD, ANA)["s"] == 50
+    assert manager.end_session(GUILD, ANA).s == 50
 
 
 def test_a_server_read_again_after_the_loss_counts_live_again(manager, clock):
@@ -146,8 +146,8 @@ def test_a_server_read_again_after_the_loss_counts_live_again(manager, clock):
     clock.advance(100)
     manager.guild_verified(GUILD)
     clock.advance(10)
-    assert manager.end_session(GUILD, ANA)["s"] == 160
-    assert manager.end_session(OTHER_GUILD, BIA)["s"] == 50
+    assert manager.end_session(GUILD, ANA).s == 160
+    assert manager.end_session(OTHER_GUILD, BIA).s == 50
 
 
 def test_the_first_loss_is_the_one_that_counts(manager, clock):
@@ -156,7 +156,7 @@ def test_the_first_loss_is_the_one_that_counts(manager, clock):
     assert manager.connection_lost() is True
     clock.advance(20)
     assert manager.connection_lost() is False
-    assert manager.end_session(GUILD, ANA)["s"] == 50
+    assert manager.end_session(GUILD, ANA).s == 50
 
 
 def test_after_the_connection_is_restored_time_counts_until_now(manager, clock):
@@ -166,7 +166,7 @@ def test_after_the_connection_is_restored_time_counts_until_now(manager, clock):
     clock.advance(100)
     manager.connection_restored()
     clock.advance(10)
-    assert manager.end_session(GUILD, ANA)["s"] == 160
+    assert manager.end_session(GUILD, ANA).s == 160
 
 
 def test_checkpoints_while_the_gateway_is_lost_stop_at_the_loss(manager, clock):
@@ -175,7 +175,7 @@ def test_checkpoints_while_the_gateway_is_lost_stop_at_the_loss(manager, clock):
     manager.connection_lost()
     clock.advance(100)
     (record,) = manager.checkpoint()
-    assert record["credited"] == 50
+    assert record.credited == 50
     assert manager.checkpoint() == []
 
 
@@ -184,7 +184,7 @@ def test_end_all_closes_every_session(manager, clock):
     manager.start_session(OTHER_GUILD, BIA)
     clock.advance(15)
     records = manager.end_all()
-    assert sorted((r["g"], r["u"], r["s"]) for r in records) == [
+    assert sorted((r.g, r.u, r.s) for r in records) == [
         (GUILD, ANA, 15),
         (OTHER_GUILD, BIA, 15),
     ]
@@ -208,6 +208,6 @@ def test_a_session_across_local_midnight_counts_on_both_days(clock):
     manager.start_session(GUILD, ANA)
     clock.advance(3600)
     record = manager.end_session(GUILD, ANA)
-    days = {date.fromordinal(day): seconds for day, seconds in record["days"]}
+    days = {date.fromordinal(day): seconds for day, seconds in record.days}
     assert days == {date(2026, 3, 2): 1800, date(2026, 3, 3): 1800}
-    assert date.fromordinal(record["day"]) == date(2026, 3, 2)
+    assert date.fromordinal(record.day) == date(2026, 3, 2)

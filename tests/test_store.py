@@ -25,7 +25,8 @@ from store.snapshot import copy_ledger, encode_export
 from tests.failing_disk import FailingOs
 from tests.helpers import errors, open_store, stop_bot
 from tests.store_worker import credit
-from tracking.ledger import Ledger
+from tracking.ledger import GuildLedger, Ledger
+from tracking.records import AttributeLegacy
 
 G1, G2 = 111111111111111111, 222222222222222222
 ANA, BIA = 123456789012345678, 234567890123456789
@@ -41,7 +42,7 @@ def crash(store: Store) -> None:
 
 
 def seconds(store: Store, guild_id: int, user_id: int) -> int:
-    return store.ledger.guild(guild_id).stats(user_id).seconds
+    return store.member_stats(guild_id, user_id).seconds
 
 
 def exported(data_file) -> dict:
@@ -84,16 +85,17 @@ def random_ledger(rng: random.Random) -> tuple[Ledger, dict]:
     for guild_id in guilds:
         for user_id in rng.sample(users, rng.randint(0, len(users))):
             figures = rng.choice([(0, 0), (0, 1), (rng.randint(1, 10**9), rng.randint(0, 10**4))])
-            ledger.guild(guild_id).credit(user_id, *figures, (), 0, None)
+            guild = ledger.guilds.setdefault(guild_id, GuildLedger())
+            guild.credit(user_id, *figures, (), 0, None)
             if rng.random() < 0.1:
-                ledger.guild(guild_id).reset_member(user_id)
+                guild.reset_member(user_id)
     for user_id in rng.sample(users, rng.randint(0, len(users))):
         ledger.unattributed[user_id] = (rng.randint(1, 10**6), rng.randint(0, 50))
     data = {}
     for user_id in sorted(set(users)):
         per_guild = {}
         for guild_id in sorted(set(guilds)):
-            stats = ledger.guild(guild_id).stats(user_id)
+            stats = ledger.member_stats(guild_id, user_id)
             if stats.seconds or stats.sessions:
                 per_guild[str(guild_id)] = {
                     "total_seconds": stats.seconds,
@@ -177,7 +179,7 @@ async def test_unattributed_totals_stay_at_the_top_level_of_the_data_file(data_f
 async def test_original_totals_tied_to_a_server_show_under_it(data_file):
     data_file.write_text(json.dumps(LEGACY, indent=2))
     store = await open_store(data_file)
-    store.commit([{"op": "attribute_legacy", "g": G1}])
+    store.commit([AttributeLegacy(g=G1)])
     await store.close()
     assert exported(data_file)[str(ANA)] == {
         "total_seconds": 3665,

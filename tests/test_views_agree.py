@@ -102,7 +102,7 @@ async def test_a_running_session_across_midnight_shows_the_same_figures_everywhe
     expected = week()
     assert format_seconds_to_time(expected) in await chart_reply(env, server, 2)
     # None of it was checkpointed: every figure came from the running session.
-    assert env.bot.store.ledger.guild(server.guild.id).stats(server.ana.id).seconds == 0
+    assert env.bot.store.member_stats(server.guild.id, server.ana.id).seconds == 0
 
 
 async def test_the_chart_puts_running_time_on_the_days_it_fell_on(simcord_env, server):
@@ -161,7 +161,7 @@ async def test_adjustments_survive_a_restart(simcord_env, server, data_file):
     await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +1h motivo")
     await stop_bot(env)
     await env.restart_bot(create_bot())
-    stats = env.bot.store.ledger.guild(server.guild.id).stats(server.ana.id)
+    stats = env.bot.store.member_stats(server.guild.id, server.ana.id)
     assert (stats.seconds, stats.sessions, stats.adjusted) == (3700, 1, 3600)
     assert stats.session_seconds == 100
 

@@ -1,23 +1,21 @@
 """The in-memory ranking state: camera seconds per server, member and local day.
 
-Pure and synchronous. Every change arrives as a *record* (`records.Change`, or
-the dict the journal stores, validated into one), so applying a record live and
-replaying it after a restart are one code path. Storage is columnar (numpy) so that a camera event
-costs O(1) and a top-10 over a million members is one vectorised pass.
+Pure and synchronous. Every change arrives as a *record* (a `records.Change`),
+so applying a record live and replaying it after a restart are one code path;
+`apply` is the only writer, and reads never create anything. Storage is
+columnar (numpy) so that a camera event costs O(1) and a top-10 over a million
+members is one vectorised pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from tracking.periods import DayRange
-from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset, from_mapping
-
-Record = dict[str, Any]
+from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset
 
 SECONDS, SESSIONS, LONGEST, ADJUSTED = 0, 1, 2, 3
 """Member columns: total seconds, sessions, longest session, net manual adjustment (signed)."""
@@ -425,23 +423,15 @@ class Ledger:
         self.open_sessions: dict[tuple[int, int], OpenSession] = {}
         self.seq = 0
 
-    def guild(self, guild_id: int) -> GuildLedger:
-        """The ledger of a server, created on first use."""
+    def _writable(self, guild_id: int) -> GuildLedger:
+        """The ledger of a server to change, created on first use (only `apply` writes)."""
         ledger = self.guilds.get(guild_id)
         if ledger is None:
             ledger = self.guilds[guild_id] = GuildLedger()
         return ledger
 
-    def apply(self, record: Change | Mapping[str, Any]) -> None:
-        """Apply one record; records at or below the current sequence number are skipped.
-
-        A record given in its dict form is validated first (`records.from_mapping`).
-
-        Raises:
-            RecordError: the dict is not a valid change (nothing is applied).
-        """
-        if isinstance(record, Mapping):
-            record = from_mapping(record)
+    def apply(self, record: Change) -> None:
+        """Apply one record; records at or below the current sequence number are skipped."""
         seq = record.seq or 0
         if seq and seq <= self.seq:
             return
@@ -449,7 +439,7 @@ class Ledger:
             case Credit():
                 self._apply_credit(record)
             case Adjust(g=guild_id, u=user_id, s=seconds, day=day):
-                self.guild(guild_id).adjust(user_id, seconds, day)
+                self._writable(guild_id).adjust(user_id, seconds, day)
             case Reset(g=guild_id, u=user_id):
                 self._apply_reset(guild_id, user_id)
             case AttributeLegacy(g=guild_id):
@@ -459,7 +449,7 @@ class Ledger:
 
     def _apply_credit(self, record: Credit) -> None:
         guild_id, user_id = record.g, record.u
-        self.guild(guild_id).credit(
+        self._writable(guild_id).credit(
             user_id, record.s, record.n, record.days, record.long, record.day
         )
         key = (guild_id, user_id)
@@ -473,16 +463,28 @@ class Ledger:
             self.guilds[guild_id] = GuildLedger()
             stale = [key for key in self.open_sessions if key[0] == guild_id]
         else:
-            self.guild(guild_id).reset_member(user_id)
+            self._writable(guild_id).reset_member(user_id)
             stale = [(guild_id, user_id)]
         for key in stale:
             self.open_sessions.pop(key, None)
 
     def _apply_attribute_legacy(self, guild_id: int) -> None:
-        ledger = self.guild(guild_id)
+        ledger = self._writable(guild_id)
         for user_id, (seconds, sessions) in self.unattributed.items():
             ledger.credit(user_id, seconds, sessions, (), 0, None)
         self.unattributed.clear()
+
+    # ------------------------------------------------------------------ reads
+
+    def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
+        """A member's all-time figures in a server (zeros when unknown)."""
+        ledger = self.guilds.get(guild_id)
+        return ledger.stats(user_id) if ledger is not None else MemberStats(0, 0, 0)
+
+    def seconds_by_day(self, guild_id: int, user_id: int | None, days: DayRange) -> dict[int, int]:
+        """Seconds per local day of a server (or of one member) within `days`."""
+        ledger = self.guilds.get(guild_id)
+        return ledger.seconds_by_day(days, user_id) if ledger is not None else {}
 
     def standings(
         self,

@@ -8,6 +8,9 @@ Infinity (not JSON at all) or a timestamp without a time zone makes the whole
 record fail with `RecordError`, so it is never applied. Unknown extra fields are
 ignored. The on-disk format is the one the bot always wrote (one-letter keys).
 
+Every change is built as one of these Structs (`Credit`, `Adjust`, `Reset`,
+`AttributeLegacy`; the journal's header is `Base`), and `encode_record` writes it.
+
 >>> record = decode_record(b'{"seq":3,"op":"reset","g":5}')
 >>> record
 Reset(g=5, u=None, seq=3)
@@ -19,7 +22,6 @@ tracking.records.RecordError: Expected `int`, got `str` - at `$.g`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -154,19 +156,49 @@ def decode_record(raw: bytes) -> Record:
     return record
 
 
-def from_mapping(record: Mapping[str, Any]) -> Change:
-    """A change given as a dict (its on-disk form), validated like a journal line.
+def decode_change(raw: bytes) -> Change:
+    """One journal line that must be a change (not the header), validated.
 
-    >>> from_mapping({"op": "attribute_legacy", "g": 7})
-    AttributeLegacy(g=7, seq=None)
+    >>> decode_change(b'{"seq":1,"op":"base"}')
+    Traceback (most recent call last):
+    ...
+    tracking.records.RecordError: a journal change was expected, not its header
 
     Raises:
-        RecordError: not a valid change.
+        RecordError: not valid JSON, or not a valid change with its sequence number.
     """
-    try:
-        return msgspec.convert(record, Change, strict=True)
-    except (msgspec.ValidationError, RecursionError) as error:
-        raise _error(error) from error
+    record = decode_record(raw)
+    if isinstance(record, Base):
+        raise RecordError("a journal change was expected, not its header")
+    return record
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode_record(record: Record) -> bytes:
+    """One journal line, without its newline, in the format the bot always wrote.
+
+    The sequence number comes first, then `op`, then the fields that hold a value
+    (None is left out), in schema order: the bytes the dict records of earlier
+    versions were written as. Encoding does not validate; `decode_record` does.
+
+    >>> encode_record(Reset(g=5, seq=1))
+    b'{"seq":1,"op":"reset","g":5}'
+    >>> encode_record(Adjust(g=5, u=7, s=-60, day=739000, seq=2))
+    b'{"seq":2,"op":"adjust","g":5,"u":7,"s":-60,"day":739000}'
+    >>> encode_record(Base(snapshots=[(3, "ab")]))
+    b'{"op":"base","snapshots":[[3,"ab"]]}'
+    """
+    line: dict[str, Any] = {}
+    seq = getattr(record, "seq", None)
+    if seq is not None:
+        line["seq"] = seq
+    line["op"] = record.__struct_config__.tag
+    for name, value in zip(record.__struct_fields__, msgspec.structs.astuple(record), strict=True):
+        if value is not None and name != "seq":
+            line[name] = value
+    return _encoder.encode(line)
 
 
 # -------------------------------------------------------------------- state file

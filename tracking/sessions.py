@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import discord.utils
 
-from tracking.ledger import OpenSession, Record
+from tracking.ledger import OpenSession
 from tracking.periods import local_day, split_by_local_day
+from tracking.records import Credit
 
 SessionKey = tuple[int, int]
 """(guild id, member id)."""
@@ -206,7 +207,7 @@ class VideoSessionManager:
         """Drop a session without crediting anything (its member is a bot); False if none."""
         return self.sessions.pop((guild_id, user_id), None) is not None
 
-    def end_session(self, guild_id: int, user_id: int, at: float | None = None) -> Record | None:
+    def end_session(self, guild_id: int, user_id: int, at: float | None = None) -> Credit | None:
         """End a session; its closing record (None for no session or an unidentified one).
 
         It ends at monotonic instant `at`, by default the latest instant the bot
@@ -228,11 +229,11 @@ class VideoSessionManager:
             return False
         return self.start_session(guild_id, user_id, identified=session.identified)
 
-    def end_all(self, at: float | None = None) -> list[Record]:
+    def end_all(self, at: float | None = None) -> list[Credit]:
         """End every session (see `end_session` for `at`); their closing records."""
         return [r for key in list(self.sessions) if (r := self.end_session(*key, at=at))]
 
-    def checkpoint(self) -> list[Record]:
+    def checkpoint(self) -> list[Credit]:
         """Records crediting the time every open session accrued so far (as far as vouched).
 
         The sessions stay open: after a stop they continue when the bot is back
@@ -296,23 +297,22 @@ class VideoSessionManager:
         until = self.clock.now() - timedelta(seconds=max(0.0, self.clock.monotonic() - at))
         return total, delta, split_by_local_day(until, -delta, 0, self.zone)
 
-    def _record(self, session: Session, at: float, *, closing: bool) -> Record | None:
+    def _record(self, session: Session, at: float, *, closing: bool) -> Credit | None:
         total, delta, days = self._uncredited(session, at)
         if not closing and delta == 0 and session.counted:
             return None
-        record: Record = {
-            "op": "credit",
-            "g": session.guild_id,
-            "u": session.user_id,
-            "s": delta,
-            "n": 0 if session.counted else 1,
-            "days": [list(p) for p in days],
-            "day": local_day(session.started_at, self.zone),
-            "long": total,
-            "open": not closing,
-            "start": session.started_at.isoformat(),
-            "credited": total,
-        }
+        record = Credit(
+            g=session.guild_id,
+            u=session.user_id,
+            s=delta,
+            n=0 if session.counted else 1,
+            days=days,
+            day=local_day(session.started_at, self.zone),
+            long=total,
+            open=not closing,
+            start=session.started_at.isoformat(),
+            credited=total,
+        )
         session.credited = total
         session.counted = True
         return record

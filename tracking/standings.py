@@ -1,19 +1,47 @@
-"""The one rule for a period's figures: what the ledger holds plus what running sessions add.
+"""The one rule for a period's figures: what the store holds plus what running sessions add.
 
 Every view (`!rankingvideo`, `!meutempo`, `!exportvideo`, `!graficovideo`) reads
 its figures here, so a period shows the same seconds everywhere: the time not
 yet credited is split at local midnights exactly as its record will split it,
 and a session counts on the day it started. Pure; one clock, the manager's.
+The committed figures come from any `StoredFigures` (the store's reads, see
+`database.RankingStore`; the in-memory `Ledger` answers them too).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from tracking.ledger import Ledger, MemberStats, Standings
+from tracking.ledger import MemberStats, Standings
 from tracking.periods import DayRange, Period, period_days
 from tracking.sessions import VideoSessionManager
+
+
+class StoredFigures(Protocol):
+    """The committed figures of the servers, addressed by plain ids (running sessions aside)."""
+
+    def standings(
+        self,
+        guild_id: int,
+        days: DayRange | None,
+        live: Mapping[int, tuple[int, int]] | None = None,
+    ) -> Standings:
+        """A server's members ranked over `days` (all time when None).
+
+        `live` maps member id to (seconds, sessions) to add: those of running sessions.
+        """
+        ...
+
+    def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
+        """A member's all-time figures in a server (zeros when unknown)."""
+        ...
+
+    def seconds_by_day(self, guild_id: int, user_id: int | None, days: DayRange) -> dict[int, int]:
+        """Seconds per local day of a server (or of one member) within `days`."""
+        ...
 
 
 def now(manager: VideoSessionManager) -> datetime:
@@ -43,22 +71,21 @@ def live_figures(
 
 
 def period_standings(
-    ledger: Ledger, manager: VideoSessionManager, guild_id: int, days: DayRange | None
+    store: StoredFigures, manager: VideoSessionManager, guild_id: int, days: DayRange | None
 ) -> Standings:
     """A server's standings over `days` (all time when None), running sessions included."""
-    return ledger.standings(guild_id, days, live=live_figures(manager, guild_id, days))
+    return store.standings(guild_id, days, live=live_figures(manager, guild_id, days))
 
 
 def seconds_by_day(
-    ledger: Ledger,
+    store: StoredFigures,
     manager: VideoSessionManager,
     guild_id: int,
     user_id: int | None,
     days: DayRange,
 ) -> dict[int, int]:
     """Seconds per local day of a server (or of one member), running sessions included."""
-    guild = ledger.guilds.get(guild_id)
-    by_day = dict(guild.seconds_by_day(days, user_id)) if guild is not None else {}
+    by_day = dict(store.seconds_by_day(guild_id, user_id, days))
     for member_id, pending in manager.pending(guild_id).items():
         if user_id is not None and member_id != user_id:
             continue
@@ -92,11 +119,10 @@ class MemberFigures:
 
 
 def member_figures(
-    ledger: Ledger, manager: VideoSessionManager, guild_id: int, user_id: int
+    store: StoredFigures, manager: VideoSessionManager, guild_id: int, user_id: int
 ) -> MemberFigures:
     """A member's all-time figures now."""
-    guild = ledger.guilds.get(guild_id)
-    stats = guild.stats(user_id) if guild is not None else MemberStats(0, 0, 0)
+    stats = store.member_stats(guild_id, user_id)
     seconds, sessions = live_figures(manager, guild_id, None).get(user_id, (0, 0))
     current = manager.current(guild_id, user_id)
     return MemberFigures(

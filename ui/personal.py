@@ -7,10 +7,15 @@ from datetime import datetime
 
 import discord
 
-from tracking.ledger import Ledger
 from tracking.periods import Period
 from tracking.sessions import VideoSessionManager
-from tracking.standings import days_of, member_figures, period_standings, seconds_by_day
+from tracking.standings import (
+    StoredFigures,
+    days_of,
+    member_figures,
+    period_standings,
+    seconds_by_day,
+)
 from ui import texts
 from ui.ranking import Placing, position_of
 from ui.style import EMBED_COLOR
@@ -55,7 +60,7 @@ class MemberTime:
 
 
 def member_time(
-    ledger: Ledger,
+    store: StoredFigures,
     manager: VideoSessionManager,
     guild_id: int,
     user_id: int,
@@ -66,11 +71,11 @@ def member_time(
     def in_period(period: Period) -> int:
         days = days_of(manager, period)
         assert days is not None
-        return sum(seconds_by_day(ledger, manager, guild_id, user_id, days).values())
+        return sum(seconds_by_day(store, manager, guild_id, user_id, days).values())
 
-    figures = member_figures(ledger, manager, guild_id, user_id)
+    figures = member_figures(store, manager, guild_id, user_id)
     current = manager.current(guild_id, user_id)
-    standings = period_standings(ledger, manager, guild_id, None)
+    standings = period_standings(store, manager, guild_id, None)
     return MemberTime(
         total=figures.seconds,
         sessions=figures.sessions,
