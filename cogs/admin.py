@@ -149,7 +149,7 @@ class Admin(commands.Cog):
     def _entry(self, ctx: Context, action: str, **fields: Any) -> AuditEntry:
         assert ctx.guild is not None
         return AuditEntry(
-            at=discord.utils.utcnow().isoformat(),
+            at=now(self.bot.sessions).isoformat(),
             guild_id=ctx.guild.id,
             admin_id=ctx.author.id,
             admin_name=ctx.author.display_name,
@@ -282,7 +282,7 @@ class Admin(commands.Cog):
         if applied == 0:
             await ctx.send(texts.ADJUST_NOTHING.format(name=name))
             return
-        today = local_day(discord.utils.utcnow(), self.bot.settings.timezone)
+        today = local_day(now(self.bot.sessions), self.bot.sessions.zone)
         record = Adjust(g=ctx.guild.id, u=membro.id, s=applied, day=today)
         entry = self._entry(
             ctx,
