@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 import msgspec
 import numpy as np
 
-from database import StorePaths
 from database_lock import atomic_write_json
 from store.journal import encode
+from store.recovery import StorePaths
 from store.snapshot import copy_ledger, encode_export, encode_state
 from tracking.ledger import Ledger
 from tracking.periods import DayRange, Period, local_day, period_days

@@ -16,7 +16,7 @@ import pytest
 import database
 import database_lock
 from bot import create_bot
-from database import Store, StoreClosedError, StorePaths
+from database import RankingStore, Store, StoreClosedError, StorePaths
 from database_lock import FILE_MODE
 from store import journal as journal_module
 from store import snapshot
@@ -72,6 +72,36 @@ async def assert_history_recovered(data_file) -> Store:
     store = await open_store(data_file)
     assert (seconds(store, G1, ANA), seconds(store, G1, BIA)) == (120, 3)
     return store
+
+
+# -------------------------------------------------------------- the interface
+
+
+def test_the_json_store_offers_everything_the_interface_names():
+    names = {name for name in dir(RankingStore) if not name.startswith("_")}
+    assert names == {
+        "audit_append",
+        "audit_latest",
+        "close",
+        "commit",
+        "has_unattributed",
+        "member_stats",
+        "open_session",
+        "open_sessions",
+        "seconds_by_day",
+        "standings",
+        "unattributed_count",
+    }
+    assert names <= set(dir(Store))
+
+
+async def test_reads_of_an_unknown_server_find_nothing_and_create_nothing(data_file):
+    store = await open_store(data_file)
+    assert store.member_stats(G1, ANA).seconds == 0
+    assert store.open_session(G1, ANA) is None and store.open_sessions() == {}
+    assert len(store.standings(G1, None)) == 0
+    assert not store.ledger.guilds
+    await store.close()
 
 
 # ----------------------------------------------------------------- the format
