@@ -291,11 +291,11 @@ class GuildLedger:
             if remaining <= 0:
                 break
             table = self.days[past]
-            day_row = table.find(row)
-            if day_row is None:
+            found = table.find(row)
+            if found is None:
                 continue
-            taken = min(remaining, int(table.values[SECONDS, day_row]))
-            table.values[SECONDS, day_row] -= taken
+            taken = min(remaining, int(table.values[SECONDS, found]))
+            table.values[SECONDS, found] -= taken
             remaining -= taken
         return applied
 
@@ -399,7 +399,8 @@ class Standings:
             return self._ids.copy()
         mine = self._seconds[where[0]]
         ahead = (self._seconds > mine) | ((self._seconds == mine) & (self._ids < user_id))
-        return self._ids[ahead]
+        ids: np.ndarray = self._ids[ahead]
+        return ids
 
     def count_in(self, user_ids: Collection[int]) -> int:
         """How many of `user_ids` are ranked."""
