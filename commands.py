@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.cooldowns import member_cooldown
+from cogs.hybrid import hybrid_command
 from tracking.periods import PERIOD_LABELS, Period
 from tracking.standings import days_of, period_standings
 from ui import texts
@@ -144,7 +145,7 @@ class Ranking(commands.Cog):
         )
         return ranking, embed
 
-    @commands.hybrid_command(
+    @hybrid_command(
         name="rankingvideo",
         usage=texts.USAGE_RANKING,
         ignore_extra=False,
@@ -183,7 +184,7 @@ class Ranking(commands.Cog):
 
     # ----------------------------------------------------------- meutempo
 
-    @commands.hybrid_command(
+    @hybrid_command(
         name="meutempo",
         usage=texts.USAGE_MEUTEMPO,
         ignore_extra=False,

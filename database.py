@@ -79,6 +79,17 @@ from tracking.records import Base, Change, decode_change
 from tracking.sessions import SessionKey
 from tracking.standings import StoredFigures
 
+__all__ = [
+    "AuditEntry",
+    "AuditPage",
+    "DataFileError",
+    "RankingStore",
+    "Store",
+    "StoreClosedError",
+    "StoreLockedError",
+]
+"""What the layers above use: the interface, the JSON store, and the types they exchange."""
+
 log = logging.getLogger(__name__)
 
 SNAPSHOT_MIN_SECONDS = 10.0

@@ -58,7 +58,8 @@ class History:
 
     def totals(self) -> np.ndarray:
         """Each member's seconds over the week."""
-        return self.seconds.sum(axis=1)
+        totals: np.ndarray = self.seconds.sum(axis=1)
+        return totals
 
     def records(self) -> list[Credit]:
         """One closed session per member and active day (as a replay would apply them)."""

@@ -7,6 +7,7 @@ import gc
 import os
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,8 +189,13 @@ async def loop_lag(
                 snapshots += 1
                 inode = current
 
-    def on_durable(started: float) -> None:
-        durable.append(time.perf_counter() - started)
+    def on_durable(started: float) -> Callable[[asyncio.Future[None]], None]:
+        """A done-callback noting how long the event took to be durable."""
+
+        def done(_future: asyncio.Future[None]) -> None:
+            durable.append(time.perf_counter() - started)
+
+        return done
 
     sent = 0
     pending: list[asyncio.Future[None]] = []
@@ -199,7 +205,7 @@ async def loop_lag(
         while sent < int(elapsed * rate):
             started = time.perf_counter()
             future = store.commit([events[sent % len(events)]])
-            future.add_done_callback(lambda _, s=started: on_durable(s))
+            future.add_done_callback(on_durable(started))
             pending.append(future)
             sent += 1
         await asyncio.sleep(tick)

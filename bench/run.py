@@ -237,6 +237,7 @@ def rows(results: Results, plan: Plan) -> tuple[list[Row], list[str]]:
             mid.throughput >= 5_000,
         )
     )
+    limit: float | None  # a row without a limit has no target
     for result, limit in ((mid, 0.010), (big, 0.100)):
         assert result.total_top is not None
         out.append(_under("top-10, all time (p50)", result, result.total_top.p50, limit))

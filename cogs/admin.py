@@ -19,7 +19,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.cooldowns import member_cooldown
-from store.audit import AuditEntry
+from cogs.hybrid import hybrid_command, hybrid_group, subcommand
+from database import AuditEntry
 from tracking.periods import PERIOD_LABELS, Period, local_day
 from tracking.records import Adjust, Change, Reset
 from tracking.standings import days_of, now, period_standings
@@ -211,7 +212,7 @@ class Admin(commands.Cog):
 
     # ------------------------------------------------------------ commands
 
-    @commands.hybrid_group(
+    @hybrid_group(
         name="resetvideo",
         fallback="membro",
         invoke_without_command=True,
@@ -231,7 +232,8 @@ class Admin(commands.Cog):
         """Zera o tempo de câmera de um membro neste servidor, depois de confirmar."""
         await self._ask_reset(ctx, membro, motivo)
 
-    @resetvideo.command(
+    @subcommand(
+        resetvideo,
         name="tudo",
         usage=texts.USAGE_RESET_ALL,
         description=texts.DESCRIPTION_RESET_ALL,
@@ -253,7 +255,7 @@ class Admin(commands.Cog):
             question = texts.RESET_CONFIRM_MEMBER.format(name=escape_name(target.display_name))
         view.message = await ctx.send(question, view=view)
 
-    @commands.hybrid_command(
+    @hybrid_command(
         name="ajustarvideo",
         usage=texts.USAGE_ADJUST,
         description=texts.DESCRIPTION_ADJUST,
@@ -302,7 +304,7 @@ class Admin(commands.Cog):
             template.format(time=format_seconds_to_time(abs(applied)), name=name, total=total)
         )
 
-    @commands.hybrid_command(
+    @hybrid_command(
         name="auditoriavideo",
         ignore_extra=False,
         description=texts.DESCRIPTION_AUDIT,
@@ -337,7 +339,7 @@ class Admin(commands.Cog):
         embed.set_footer(text=footer)
         await ctx.send(embed=embed)
 
-    @commands.hybrid_command(
+    @hybrid_command(
         name="exportvideo",
         usage=texts.USAGE_EXPORT,
         ignore_extra=False,

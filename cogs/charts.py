@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.cooldowns import member_cooldown
+from cogs.hybrid import hybrid_command
 from tracking.periods import DayRange, local_day
 from tracking.standings import now, seconds_by_day
 from ui import texts
@@ -49,7 +50,7 @@ class Charts(commands.Cog):
         by_day = seconds_by_day(self.bot.store, self.bot.sessions, guild_id, user_id, days)
         return chart_data(who, by_day, days)
 
-    @commands.hybrid_command(
+    @hybrid_command(
         name="graficovideo",
         usage=texts.USAGE_CHART,
         ignore_extra=False,

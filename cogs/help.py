@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import discord
 from discord.ext import commands
 
+from cogs.hybrid import hybrid_command
 from ui import texts
 from ui.style import EMBED_COLOR
 
@@ -123,7 +124,7 @@ class Help(commands.Cog):
         """Attach to the bot."""
         self.bot = bot
 
-    @commands.hybrid_command(  # type: ignore[arg-type]  # discord.py's callback union defeats mypy
+    @hybrid_command(
         name="ajuda",
         aliases=["help"],
         ignore_extra=False,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from discord.ext import commands
 
+from cogs.hybrid import hybrid_command
 from ui import texts
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class Owner(commands.Cog):
         """Attach to the bot."""
         self.bot = bot
 
-    @commands.hybrid_command(  # type: ignore[arg-type]  # discord.py's callback union defeats mypy
+    @hybrid_command(
         name="sync",
         ignore_extra=False,
         description=texts.DESCRIPTION_SYNC,

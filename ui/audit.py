@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from store.audit import AuditEntry
+from database import AuditEntry
 from ui import texts
 from utils import escape_name, format_seconds_to_time, truncate_string
 
