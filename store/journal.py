@@ -168,7 +168,6 @@ class Journal:
         self._closing = False
         self._closed = False
         self.failing_since: float | None = None
-        self.unsaved = 0
         self._rejected_seen: set[bytes] = set()
 
     def load(self) -> JournalContents:
@@ -269,7 +268,6 @@ class Journal:
         while self._pending and not self._closed:
             batch, waiters = self._pending, self._waiters
             self._pending, self._waiters = [], []
-            self.unsaved = len(batch)
             try:
                 await asyncio.to_thread(self._write, b"".join(batch))
             except JournalClosedError:
@@ -277,14 +275,12 @@ class Journal:
             except OSError as error:
                 self._pending = batch + self._pending
                 self._waiters = waiters + self._waiters
-                self.unsaved = 0
                 self._report_failure(error)
                 if self._closing:
                     return  # `close` settles what is left
                 await self._pause(delay)
                 delay = min(delay * 2, RETRY_MAX_SECONDS)
                 continue
-            self.unsaved = 0
             if self.failing_since is not None:
                 log.warning(
                     "O journal %s voltou a aceitar gravações; registros pendentes salvos", self.path
