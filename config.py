@@ -50,6 +50,10 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/Sao_Paulo"))
     checkpoint_seconds: float = 60.0
     legacy_guild_id: int | None = None
+    shard_count: int | None = None
+    """How many shards the bot's servers are spread over; None: one connection, unsharded."""
+    shard_ids: tuple[int, ...] | None = None
+    """The shards this process owns; None: all of them."""
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -102,6 +106,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
             f"LEGACY_GUILD_ID deve ser o ID de um servidor / must be a server id: {legacy!r}"
         )
 
+    shard_count, shard_ids = _shards(get("SHARD_COUNT", ""), get("SHARD_IDS", ""))
     prefix = get("COMMAND_PREFIX", "!") or "!"
     return Settings(
         token=Secret(get("DISCORD_TOKEN", "")),
@@ -111,7 +116,43 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         timezone=zone,
         checkpoint_seconds=checkpoint,
         legacy_guild_id=int(legacy) if legacy else None,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
+
+
+def _shards(raw_count: str, raw_ids: str) -> tuple[int | None, tuple[int, ...] | None]:
+    """`SHARD_COUNT` (a positive int) and `SHARD_IDS` (distinct ids below it, comma separated).
+
+    Raises:
+        SettingsError: naming the setting and its value, in one line.
+    """
+    count: int | None = None
+    if raw_count:
+        if not (raw_count.isascii() and raw_count.isdigit() and int(raw_count) > 0):
+            raise SettingsError(
+                f"SHARD_COUNT deve ser um número inteiro positivo / must be a positive integer: "
+                f"{raw_count!r}"
+            )
+        count = int(raw_count)
+    if not raw_ids:
+        return count, None
+    if count is None:
+        raise SettingsError(
+            f"SHARD_IDS precisa de SHARD_COUNT / SHARD_IDS needs SHARD_COUNT: {raw_ids!r}"
+        )
+    parts = [part.strip() for part in raw_ids.split(",")]
+    if not all(p.isascii() and p.isdigit() and int(p) < count for p in parts):
+        raise SettingsError(
+            f"SHARD_IDS deve listar números de 0 a {count - 1} separados por vírgula / must be a "
+            f"comma list of ids from 0 to {count - 1}: {raw_ids!r}"
+        )
+    ids = tuple(int(part) for part in parts)
+    if len(set(ids)) != len(ids):
+        raise SettingsError(
+            f"SHARD_IDS tem IDs repetidos / SHARD_IDS has duplicate ids: {raw_ids!r}"
+        )
+    return count, ids
 
 
 def is_placeholder_token(token: str) -> bool:
