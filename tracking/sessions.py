@@ -93,32 +93,63 @@ class VideoSessionManager:
     session that is later resumed after a crash is never counted twice.
 
     The manager also knows whether the bot can vouch for what it sees: after
-    the gateway is lost, a server's camera time counts only up to the loss
-    until that server's voice states have been read again (`guild_verified`).
+    a shard's gateway connection is lost, the camera time of a server on that
+    shard counts only up to the loss until that server's voice states have
+    been read again (`guild_verified`). Other shards' servers are untouched.
     A server that becomes unavailable is the same loss for that server alone
-    (`guild_lost`).
+    (`guild_lost`). An unsharded bot is shard 0 of 1: `connection_lost` and
+    `connection_restored` are that shard's loss and return.
     """
 
-    def __init__(self, clock: Clock, zone: ZoneInfo) -> None:
-        """Track sessions with `clock`, splitting days in `zone`."""
+    def __init__(self, clock: Clock, zone: ZoneInfo, shard_count: int = 1) -> None:
+        """Track sessions with `clock`, splitting days in `zone`, servers on `shard_count` shards."""
         self.clock = clock
         self.zone = zone
+        self.shard_count = shard_count
+        """How many shards the servers are spread over (Discord's formula, see `shard_of`)."""
         self.sessions: dict[SessionKey, Session] = {}
-        self.lost_at: float | None = None
-        """When the gateway was lost (None while connected)."""
+        self._shards_lost: dict[int, float] = {}
+        """Shards whose gateway connection is lost, and when."""
         self._lost: dict[int, float] = {}
         """Servers lost on their own (unavailable), and when."""
         self._verified: set[int] = set()
+        """Servers on a lost shard whose voice states were read again since the loss."""
 
     # ------------------------------------------------------------ connection
 
-    def connection_lost(self) -> bool:
-        """The gateway went away now; False if it was already lost."""
-        if self.lost_at is not None:
+    def shard_of(self, guild_id: int) -> int:
+        """The shard a server is on: `(guild_id >> 22) % shard_count` (Discord's formula)."""
+        return (guild_id >> 22) % self.shard_count
+
+    @property
+    def lost_at(self) -> float | None:
+        """When the gateway was first lost, on any shard still lost (None while all connected)."""
+        return min(self._shards_lost.values(), default=None)
+
+    def shard_lost(self, shard_id: int) -> bool:
+        """A shard's gateway connection went away now; False if it was already lost."""
+        if shard_id in self._shards_lost:
             return False
-        self.lost_at = self.clock.monotonic()
-        self._verified.clear()
+        self._shards_lost[shard_id] = self.clock.monotonic()
+        self._verified = {g for g in self._verified if self.shard_of(g) != shard_id}
         return True
+
+    def shard_restored(self, shard_id: int) -> None:
+        """Every available server of a shard was read again after its loss.
+
+        Servers still unavailable stay lost until they are read again.
+        """
+        self._shards_lost.pop(shard_id, None)
+        self._verified = {g for g in self._verified if self.shard_of(g) != shard_id}
+
+    def connection_lost(self) -> bool:
+        """The (only) gateway connection went away now; False if it was already lost."""
+        return self.shard_lost(0)
+
+    def connection_restored(self) -> None:
+        """Every available server was read again after a gateway loss (all shards)."""
+        self._shards_lost.clear()
+        self._verified.clear()
 
     def guild_lost(self, guild_id: int) -> bool:
         """One server became unavailable now; False if it was already lost."""
@@ -131,24 +162,17 @@ class VideoSessionManager:
     def guild_verified(self, guild_id: int) -> None:
         """A server's voice states were read again: its camera time is live again."""
         self._lost.pop(guild_id, None)
-        if self.lost_at is not None:
+        if self.shard_of(guild_id) in self._shards_lost:
             self._verified.add(guild_id)
-
-    def connection_restored(self) -> None:
-        """Every available server was read again after a gateway loss.
-
-        Servers still unavailable stay lost until they are read again.
-        """
-        self.lost_at = None
-        self._verified.clear()
 
     def vouched_until(self, guild_id: int) -> float:
         """The latest monotonic instant the bot can vouch for camera time in a server."""
         lost = self._lost.get(guild_id)
         if lost is not None:
             return lost
-        if self.lost_at is not None and guild_id not in self._verified:
-            return self.lost_at
+        shard_lost = self._shards_lost.get(self.shard_of(guild_id))
+        if shard_lost is not None and guild_id not in self._verified:
+            return shard_lost
         return self.clock.monotonic()
 
     # -------------------------------------------------------------- sessions
