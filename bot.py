@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import Any
 
 import aiohttp
 import discord
@@ -59,11 +60,16 @@ EXTENSIONS = (
 
 
 class BatePonto(commands.Bot):
-    """The bot: settings, camera sessions and the store travel with it."""
+    """The bot: settings, camera sessions and the store travel with it.
+
+    This one holds one gateway connection (shard 0 of 1); `ShardedBatePonto`
+    is the same bot on several shards.
+    """
 
     def __init__(self, *, settings: Settings, sessions: VideoSessionManager) -> None:
         """Build the bot; the store is opened in `setup_hook`, off the event loop."""
         super().__init__(
+            **self._connection_options(settings),
             command_prefix=commands.when_mentioned_or(settings.command_prefix),
             intents=build_intents(),
             allowed_mentions=discord.AllowedMentions.none(),
@@ -76,6 +82,12 @@ class BatePonto(commands.Bot):
         self.names = MemberNames()
         self._store: RankingStore | None = None
         self._closing: asyncio.Future[None] | None = None
+
+    @staticmethod
+    def _connection_options(settings: Settings) -> dict[str, Any]:
+        """Options for discord.py's client about the gateway connection(s): none here."""
+        del settings
+        return {}
 
     @property
     def store(self) -> RankingStore:
@@ -156,12 +168,32 @@ class BatePonto(commands.Bot):
         await self._store.close()
 
 
+class ShardedBatePonto(BatePonto, commands.AutoShardedBot):
+    """The bot on `SHARD_COUNT` shards, connecting those in `SHARD_IDS` (default: all).
+
+    Still a `commands.Bot`; each shard's loss and reconcile are its own (see `events`).
+    """
+
+    @staticmethod
+    def _connection_options(settings: Settings) -> dict[str, Any]:
+        """`shard_count`, and `shard_ids` when this process owns only some shards."""
+        options: dict[str, Any] = {"shard_count": settings.shard_count}
+        if settings.shard_ids is not None:
+            options["shard_ids"] = list(settings.shard_ids)
+        return options
+
+
+def build_bot(settings: Settings) -> BatePonto:
+    """The bot for `settings`: sharded when `SHARD_COUNT` is set, else one connection."""
+    sessions = VideoSessionManager(SystemClock(), settings.timezone, settings.shard_count or 1)
+    if settings.shard_count is None:
+        return BatePonto(settings=settings, sessions=sessions)
+    return ShardedBatePonto(settings=settings, sessions=sessions)
+
+
 def create_bot() -> BatePonto:
     """Build a ready-to-start bot from the current settings (no token, no network)."""
-    settings = load_settings()
-    return BatePonto(
-        settings=settings, sessions=VideoSessionManager(SystemClock(), settings.timezone)
-    )
+    return build_bot(load_settings())
 
 
 EXIT_OK = 0
@@ -310,9 +342,7 @@ def main() -> int:
         return EXIT_CONFIG
     # The bot reads voice states but never joins voice: the voice libraries are not needed.
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
-    bot = BatePonto(
-        settings=settings, sessions=VideoSessionManager(SystemClock(), settings.timezone)
-    )
+    bot = build_bot(settings)
     return asyncio.run(run_bot(bot, settings.token))
 
 
