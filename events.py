@@ -62,12 +62,27 @@ def video_states(guild: discord.Guild) -> dict[int, discord.VoiceState]:
 
 
 class VoiceTracker(commands.Cog):
-    """Listens to voice states and keeps camera sessions and the store in step."""
+    """Listens to voice states and keeps camera sessions and the store in step.
+
+    On a sharded bot (`discord.AutoShardedClient`) the connection's loss, its
+    return and the reconcile are per shard (`on_shard_*`): one shard's
+    reconnect never touches the sessions of another shard's servers. discord.py
+    also dispatches the global `disconnect`/`resumed` for every shard; those are
+    ignored there, so each loss is handled once, by its shard.
+    """
 
     def __init__(self, bot: BatePonto) -> None:
         """Attach to the bot's store and session manager."""
         self.bot = bot
         self.sessions = bot.sessions
+        self.sharded = isinstance(bot, discord.AutoShardedClient)
+        self._owned: frozenset[int] | None = None
+        """The shards this process connects (None: all of them)."""
+        if isinstance(bot, discord.AutoShardedClient):
+            if bot.shard_count is not None:
+                self.sessions.shard_count = bot.shard_count
+            if bot.shard_ids is not None:
+                self._owned = frozenset(bot.shard_ids)
         self._checkpointer: asyncio.Task[None] | None = None
         self._lookups: dict[SessionKey, asyncio.Task[None]] = {}
 
@@ -96,6 +111,13 @@ class VoiceTracker(commands.Cog):
         while True:
             await asyncio.sleep(self.bot.settings.checkpoint_seconds)
             self._commit(self.sessions.checkpoint())
+
+    def _owns(self, guild_id: int) -> bool:
+        """Whether the server is on a shard this process owns (always, unsharded)."""
+        return self._owns_shard(self.sessions.shard_of(guild_id))
+
+    def _owns_shard(self, shard_id: int) -> bool:
+        return self._owned is None or shard_id in self._owned
 
     # ---------------------------------------------------------------- facts
 
@@ -137,6 +159,8 @@ class VoiceTracker(commands.Cog):
         """Start or end a session when the camera state of a member changes."""
         del before  # only the state now matters, which makes replays harmless
         guild = member.guild
+        if not self._owns(guild.id):
+            return
         if member.bot:
             if self.sessions.discard(guild.id, member.id):
                 log.info("%s é um bot: a sessão iniciada sem identificação foi descartada", member)
@@ -150,21 +174,59 @@ class VoiceTracker(commands.Cog):
 
     @commands.Cog.listener()
     async def on_disconnect(self) -> None:
-        """Remember when the gateway was lost: sessions that end unseen end there."""
+        """Remember when the gateway was lost: sessions that end unseen end there.
+
+        Sharded, `on_shard_disconnect` does it for the shard that was lost.
+        """
+        if self.sharded:
+            return
         if self.sessions.connection_lost():
             log.warning(
                 "Conexão com o Discord perdida; o tempo de câmera fica em espera até ela voltar"
             )
 
     @commands.Cog.listener()
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """A shard's connection was lost: its servers' sessions that end unseen end there."""
+        if not self.sharded or not self._owns_shard(shard_id):
+            return
+        if self.sessions.shard_lost(shard_id):
+            log.warning(
+                "Conexão do shard %s com o Discord perdida; o tempo de câmera nos servidores "
+                "dele fica em espera até ela voltar",
+                shard_id,
+            )
+
+    @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """Reconcile with the voice states Discord reports (runs on every READY)."""
+        """Reconcile with the voice states Discord reports (runs on every READY).
+
+        Sharded, every shard was reconciled on its own READY (`on_shard_ready`).
+        """
+        if self.sharded:
+            await self._attribute_legacy_totals()
+            return
         await self.reconcile(self.bot.guilds)
 
     @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """A shard identified (again): reconcile its servers, and only those."""
+        await self.reconcile_shard(shard_id)
+
+    @commands.Cog.listener()
     async def on_resumed(self) -> None:
-        """After a resumed session, re-check what the cache now says."""
+        """After a resumed session, re-check what the cache now says.
+
+        Sharded, `on_shard_resumed` does it for the shard that resumed.
+        """
+        if self.sharded:
+            return
         await self.reconcile(self.bot.guilds)
+
+    @commands.Cog.listener()
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """A shard resumed its session: re-check its servers, and only those."""
+        await self.reconcile_shard(shard_id)
 
     @commands.Cog.listener()
     async def on_guild_unavailable(self, guild: discord.Guild) -> None:
@@ -176,6 +238,8 @@ class VoiceTracker(commands.Cog):
         would still look connected. They are dropped now, so what the server
         reports on its return is all the bot goes by.
         """
+        if not self._owns(guild.id):
+            return
         if self.sessions.guild_lost(guild.id):
             log.warning(
                 "Servidor %s indisponível; o tempo de câmera nele fica em espera até ele voltar",
@@ -186,29 +250,42 @@ class VoiceTracker(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """A server came back (after a reconnect or an outage): re-check its voice states."""
-        if self.bot.is_ready():
+        if self.bot.is_ready() and self._owns(guild.id):
             await self.reconcile([guild], full=False)
 
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """The bot joined a server: members already on camera there start counting now."""
+        if not self._owns(guild.id):
+            return
         await self.reconcile([guild], full=False)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """The bot left a server: close the sessions running there."""
+        if not self._owns(guild.id):
+            return
         for guild_id, user_id in self.sessions.keys_in(guild.id):
             self._camera_off(guild_id, user_id, self._name(guild, user_id))
 
     @commands.Cog.listener()
     async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
         """The AFK channel may have changed: re-check who is on camera."""
-        if before.afk_channel != after.afk_channel:
+        if before.afk_channel != after.afk_channel and self._owns(after.id):
             await self.reconcile([after], full=False)
 
     # ------------------------------------------------------------ reconcile
 
-    async def reconcile(self, guilds: Iterable[discord.Guild], *, full: bool = True) -> None:
+    async def reconcile_shard(self, shard_id: int) -> None:
+        """`reconcile` for one shard: its servers, its saved sessions, its loss (if owned)."""
+        if not self.sharded or not self._owns_shard(shard_id):
+            return
+        guilds = [guild for guild in self.bot.guilds if guild.shard_id == shard_id]
+        await self.reconcile(guilds, shard_id=shard_id)
+
+    async def reconcile(
+        self, guilds: Iterable[discord.Guild], *, full: bool = True, shard_id: int | None = None
+    ) -> None:
         """Make open sessions match who Discord says is on camera now.
 
         Idempotent. Sessions of members no longer on camera end at the latest
@@ -216,7 +293,8 @@ class VoiceTracker(commands.Cog):
         unseen time is never counted. With `full` (a READY or RESUMED: every
         server was re-read), sessions live or saved by an earlier run in servers
         the bot is not in any more are closed too, and the loss is over.
-        Servers still unavailable stay on hold until they come back.
+        Servers still unavailable stay on hold until they come back. With
+        `shard_id`, `guilds` are that shard's and `full` applies to it alone.
         """
         for guild in list(guilds):
             if guild.unavailable:
@@ -229,11 +307,20 @@ class VoiceTracker(commands.Cog):
                 self._reconcile_guild(current, fetched)
         if full:
             present = {guild.id for guild in self.bot.guilds}
+
+            def gone(guild_id: int) -> bool:
+                if guild_id in present or not self._owns(guild_id):
+                    return False
+                return shard_id is None or self.sessions.shard_of(guild_id) == shard_id
+
             for guild_id, user_id in self.sessions.keys():
-                if guild_id not in present:
+                if gone(guild_id):
                     self._camera_off(guild_id, user_id, str(user_id))
-            self._close_saved_sessions(lambda guild_id: guild_id not in present)
-            self.sessions.connection_restored()
+            self._close_saved_sessions(gone)
+            if shard_id is None:
+                self.sessions.connection_restored()
+            else:
+                self.sessions.shard_restored(shard_id)
         await self._attribute_legacy_totals()
 
     def _reconcile_guild(self, guild: discord.Guild, fetched: dict[int, discord.Member]) -> None:
@@ -349,6 +436,10 @@ class VoiceTracker(commands.Cog):
         finally:
             self._lookups.pop((guild_id, user_id), None)
 
+    def _sees_every_server(self) -> bool:
+        """Whether this process hears from every shard (not so with `SHARD_IDS`)."""
+        return self._owned is None
+
     @staticmethod
     def _name(guild: discord.Guild, user_id: int) -> str:
         member = guild.get_member(user_id)
@@ -360,7 +451,9 @@ class VoiceTracker(commands.Cog):
         if not store.has_unattributed:
             return
         target = self.bot.settings.legacy_guild_id
-        if target is None and len(self.bot.guilds) == 1:
+        if target is None and self.sharded and not self.bot.is_ready():
+            return  # until every shard is in (`on_ready`), the bot's servers are not all known
+        if target is None and len(self.bot.guilds) == 1 and self._sees_every_server():
             target = self.bot.guilds[0].id
         if target is None:
             log.warning(

@@ -102,7 +102,7 @@ class VideoSessionManager:
     """
 
     def __init__(self, clock: Clock, zone: ZoneInfo, shard_count: int = 1) -> None:
-        """Track sessions with `clock`, splitting days in `zone`, servers on `shard_count` shards."""
+        """Track sessions with `clock`, days split in `zone`, servers on `shard_count` shards."""
         self.clock = clock
         self.zone = zone
         self.shard_count = shard_count
