@@ -254,3 +254,88 @@ async def sync_commands(env):
     """Register the slash commands, as the owner's `!sync` does."""
     with env._bot_scope():
         await env.bot.tree.sync()
+
+
+# ------------------------------------------------------------------ shards
+
+
+def _shard_gateway(env, shard_id):
+    """A gateway feeding the bot's state as shard `shard_id` would (whatever its socket)."""
+    count = env.bot.shard_count
+    return ShardRouter(
+        env.backend, env.bot._connection, env.bot.dispatch, count, (shard_id,)
+    ).gateways[shard_id]
+
+
+async def drop_shard(env, shard_id, order=("disconnect", "shard_disconnect")):
+    """Lose one shard's connection: its servers' events stop reaching the bot.
+
+    discord.py's `Shard` dispatches the global `disconnect` and then
+    `shard_disconnect` (a manual `ShardInfo.disconnect()` only the latter).
+    """
+    env.bot.get_shard(shard_id)._parent.ws.open = False
+    with env._bot_scope():
+        for event in order:
+            if event == "shard_disconnect":
+                env.bot.dispatch(event, shard_id)
+            else:
+                env.bot.dispatch(event)
+    await env.settle()
+
+
+async def reidentify_shard(env, shard_id):
+    """A fresh IDENTIFY of one shard, as Discord and discord.py do it.
+
+    READY lists the shard's servers as unavailable; GUILD_CREATE follows for
+    each, with its voice states as they are now; discord.py then dispatches
+    `guild_available` for each and `shard_ready` (not `ready`: the other
+    shards never went away). simcord's zero wait for servers skips the
+    `guild_available` events, so they are dispatched here in their place.
+    """
+    env.bot.get_shard(shard_id)._parent.ws.open = True
+    count = env.bot.shard_count
+    guilds = [g for g in env.backend.guilds.values() if (g.id >> 22) % count == shard_id]
+    gateway = _shard_gateway(env, shard_id)
+    with env._bot_scope():
+        gateway.feed(
+            "READY",
+            {
+                "v": 10,
+                "user": dict(serializers.user_payload(env.backend.bot_user)),
+                "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+                "session_id": f"simcord-session-{shard_id}-again",
+                "resume_gateway_url": "wss://simcord.invalid",
+                "shard": [shard_id, count],
+                "application": {"id": str(env.backend.application_id), "flags": 0},
+            },
+        )
+        for guild in guilds:
+            payload = serializers.guild_create_payload(env.backend, guild)
+            payload["unavailable"] = False
+            gateway.feed("GUILD_CREATE", payload)
+        for guild in guilds:
+            cached = env.bot.get_guild(guild.id)
+            if cached is not None:
+                env.bot.dispatch("guild_available", cached)
+    await env.settle()
+
+
+async def resume_shard(env, shard_id, *replayed):
+    """One shard RESUMEs: its missed events are replayed, then RESUMED.
+
+    `replayed` are (guild, member, channel_or_None, flags) voice-state changes.
+    discord.py dispatches the global `resumed` and then `shard_resumed`.
+    """
+    env.bot.get_shard(shard_id)._parent.ws.open = True
+    for guild, member, channel, flags in replayed:
+        env.backend.set_voice_state(guild.id, member.id, channel and channel.id, **flags)
+    with env._bot_scope():
+        env.bot.dispatch("resumed")
+        env.bot.dispatch("shard_resumed", shard_id)
+    await env.settle()
+
+
+def feed_as_shard(env, shard_id, event, payload):
+    """Deliver a gateway event to the bot as if shard `shard_id` had received it."""
+    with env._bot_scope():
+        _shard_gateway(env, shard_id).feed(event, payload)
