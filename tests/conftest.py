@@ -60,6 +60,8 @@ def data_file(tmp_path, monkeypatch):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     monkeypatch.delenv("LEGACY_GUILD_ID", raising=False)
     monkeypatch.delenv("COMMAND_PREFIX", raising=False)
+    monkeypatch.delenv("SHARD_COUNT", raising=False)
+    monkeypatch.delenv("SHARD_IDS", raising=False)
     return path
 
 

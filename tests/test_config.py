@@ -117,3 +117,54 @@ def test_an_obvious_placeholder_token_is_recognised(token):
 
 def test_a_token_shaped_like_discords_is_not_a_placeholder():
     assert not is_placeholder_token("MTQ1NjA3NDQ0Mzk4MDgwMDAwMQ.GaBcDe.your-token-here_8Qm3xZk")
+
+
+def test_without_shard_settings_the_bot_is_one_connection(env_file):
+    settings = load_settings({}, env_file)
+    assert (settings.shard_count, settings.shard_ids) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "expected"),
+    [("2", "", (2, None)), ("4", "1, 3", (4, (1, 3))), ("1", "0", (1, (0,)))],
+)
+def test_shard_count_and_shard_ids_are_read(env_file, count, ids, expected):
+    settings = load_settings({"SHARD_COUNT": count, "SHARD_IDS": ids}, env_file)
+    assert (settings.shard_count, settings.shard_ids) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "named"),
+    [
+        ("0", "", "SHARD_COUNT"),
+        ("-1", "", "SHARD_COUNT"),
+        ("dois", "", "SHARD_COUNT"),
+        ("2.5", "", "SHARD_COUNT"),
+        ("", "0", "SHARD_COUNT"),  # SHARD_IDS needs SHARD_COUNT
+        ("2", "2", "SHARD_IDS"),  # each id below the count
+        ("2", "0,-1", "SHARD_IDS"),
+        ("2", "0,", "SHARD_IDS"),
+        ("3", "1,1", "SHARD_IDS"),  # no duplicates
+    ],
+)
+def test_unusable_shard_settings_are_refused_in_one_line(env_file, count, ids, named):
+    with pytest.raises(SettingsError, match=named) as raised:
+        load_settings({"SHARD_COUNT": count, "SHARD_IDS": ids}, env_file)
+    assert "\n" not in str(raised.value)
+    assert " / " in str(raised.value)  # Portuguese, then English
+
+
+def test_create_bot_shards_only_when_shard_count_is_set(monkeypatch, tmp_path):
+    import discord
+
+    monkeypatch.setenv("DATA_FILE", str(tmp_path / "a.json"))
+    monkeypatch.delenv("SHARD_COUNT", raising=False)
+    monkeypatch.delenv("SHARD_IDS", raising=False)
+    single = create_bot()
+    assert not isinstance(single, discord.AutoShardedClient)
+    assert single.sessions.shard_count == 1
+    monkeypatch.setenv("SHARD_COUNT", "3")
+    monkeypatch.setenv("SHARD_IDS", "2,0")
+    sharded = create_bot()
+    assert isinstance(sharded, discord.AutoShardedClient)
+    assert (sharded.shard_count, sharded.shard_ids, sharded.sessions.shard_count) == (3, [2, 0], 3)

@@ -275,7 +275,12 @@ def test_unreachable_discord_exits_with_one_line(start_bot, closed_port):
 @slow
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("TIMEZONE", "Nowhere/Else"), ("CHECKPOINT_SECONDS", "abc"), ("CHECKPOINT_SECONDS", "nan")],
+    [
+        ("TIMEZONE", "Nowhere/Else"),
+        ("CHECKPOINT_SECONDS", "abc"),
+        ("CHECKPOINT_SECONDS", "nan"),
+        ("SHARD_COUNT", "zero"),
+    ],
 )
 def test_bad_setting_exits_with_one_line_naming_it(start_bot, name, value):
     result = run_bot(start_bot, **{name: value})
