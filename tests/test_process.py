@@ -43,6 +43,8 @@ SETTINGS = (
     "TIMEZONE",
     "CHECKPOINT_SECONDS",
     "LEGACY_GUILD_ID",
+    "SHARD_COUNT",
+    "SHARD_IDS",
 )
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - [\w.-]+ - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - \S.*$"
