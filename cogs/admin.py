@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
@@ -38,6 +39,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Context = commands.Context["BatePonto"]
+
+T = TypeVar("T")
+
+
+def for_admins(*, slash_default: bool = True) -> Callable[[T], T]:
+    """Only in a server, only for members with Manage Server (the one rule of these commands).
+
+    With `slash_default`, the slash command is also hidden from other members by default.
+    """
+
+    def decorate(func: T) -> T:
+        func = commands.has_guild_permissions(manage_guild=True)(func)
+        func = commands.guild_only()(func)
+        if slash_default:
+            func = app_commands.default_permissions(manage_guild=True)(func)
+        return func
+
+    return decorate
+
 
 CONFIRM_TIMEOUT_SECONDS = 60.0
 """How long the reset confirmation buttons wait for the admin."""
@@ -222,9 +242,7 @@ class Admin(commands.Cog):
         brief=texts.BRIEF_RESET,
         extras={"example": texts.EXAMPLE_RESET, "section": texts.HELP_SECTION_ADMINS},
     )
-    @commands.guild_only()
-    @commands.has_guild_permissions(manage_guild=True)
-    @app_commands.default_permissions(manage_guild=True)
+    @for_admins()
     @app_commands.describe(**texts.DESCRIBE_RESET)
     async def resetvideo(
         self, ctx: Context, membro: discord.abc.User = PERSON, *, motivo: str | None = None
@@ -238,8 +256,7 @@ class Admin(commands.Cog):
         usage=texts.USAGE_RESET_ALL,
         description=texts.DESCRIPTION_RESET_ALL,
     )
-    @commands.guild_only()
-    @commands.has_guild_permissions(manage_guild=True)
+    @for_admins(slash_default=False)  # a subcommand takes its group's slash permissions
     @app_commands.describe(**texts.DESCRIBE_RESET_ALL)
     async def resetvideo_tudo(self, ctx: Context, *, motivo: str | None = None) -> None:
         """Zera o tempo de câmera de todos neste servidor, depois de confirmar."""
@@ -262,9 +279,7 @@ class Admin(commands.Cog):
         brief=texts.BRIEF_ADJUST,
         extras={"example": texts.EXAMPLE_ADJUST, "section": texts.HELP_SECTION_ADMINS},
     )
-    @commands.guild_only()
-    @commands.has_guild_permissions(manage_guild=True)
-    @app_commands.default_permissions(manage_guild=True)
+    @for_admins()
     @app_commands.describe(**texts.DESCRIBE_ADJUST)
     async def ajustarvideo(
         self,
@@ -311,9 +326,7 @@ class Admin(commands.Cog):
         brief=texts.BRIEF_AUDIT,
         extras={"section": texts.HELP_SECTION_ADMINS},
     )
-    @commands.guild_only()
-    @commands.has_guild_permissions(manage_guild=True)
-    @app_commands.default_permissions(manage_guild=True)
+    @for_admins()
     async def auditoriavideo(self, ctx: Context) -> None:
         """Mostra quem zerou ou ajustou tempo de câmera, quando e por quê."""
         assert ctx.guild is not None
@@ -347,10 +360,8 @@ class Admin(commands.Cog):
         brief=texts.BRIEF_EXPORT,
         extras={"example": texts.EXAMPLE_EXPORT, "section": texts.HELP_SECTION_ADMINS},
     )
-    @commands.guild_only()
-    @commands.has_guild_permissions(manage_guild=True)
+    @for_admins()
     @member_cooldown(1, EXPORT_COOLDOWN_SECONDS)
-    @app_commands.default_permissions(manage_guild=True)
     @app_commands.describe(**texts.DESCRIBE_EXPORT)
     async def exportvideo(self, ctx: Context, periodo: Period = EXPORT_PERIOD) -> None:
         """Envia um CSV com o tempo de câmera de cada membro (hoje, semana, mes ou total)."""
