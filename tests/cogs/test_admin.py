@@ -235,3 +235,19 @@ async def test_audit_footer_counts_one_action_in_the_singular(simcord_env, serve
     await server.admin.send(server.text, "!auditoriavideo")
     footer = server.text.last_message.embeds[0].footer.text
     assert footer == "1 ação mais recente • horários no seu fuso"
+
+
+@pytest.mark.parametrize("name", ["resetvideo", "ajustarvideo", "auditoriavideo", "exportvideo"])
+async def test_admin_slash_commands_are_hidden_from_members_by_default(simcord_env, name):
+    command = simcord_env.bot.tree.get_command(name)
+    assert command is not None
+    assert command.default_permissions == discord.Permissions(manage_guild=True)
+
+
+@pytest.mark.parametrize("content", ["!auditoriavideo", "!exportvideo", "!resetvideo tudo"])
+async def test_admin_commands_in_private_answer_that_they_work_in_servers(
+    simcord_env, server, content
+):
+    await server.admin.send_dm(content)
+    assert server.admin.user.dm_channel.last_message.content == texts.GUILD_ONLY
+    assert [type(e) for e in simcord_env.errors] == [commands.NoPrivateMessage]
