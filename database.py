@@ -73,7 +73,7 @@ from store.snapshot import (
     encode_export,
     encode_state,
 )
-from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
+from tracking.ledger import SECONDS, SESSIONS, Ledger, MemberStats, OpenSession, Standings
 from tracking.periods import DayRange
 from tracking.records import Base, Change, decode_change
 from tracking.sessions import SessionKey
@@ -365,6 +365,24 @@ class Store:
     def has_unattributed(self) -> bool:
         """Whether totals from the original file format still wait for a server."""
         return bool(self.ledger.unattributed)
+
+    def export_totals(self, target: Path) -> int:
+        """Write the totals to `target` in `DATA_FILE`'s format, atomically, mode 0600 (blocking).
+
+        Everything committed counts, journal records newer than the last snapshot
+        included. Returns how many members the file lists.
+
+        Raises:
+            OSError: `target` could not be written (nothing is left half-written).
+        """
+        copy = copy_ledger(self.ledger)
+        atomic_write_json(target, encode_export(copy))
+        members = set(copy.unattributed)
+        for guild in copy.guilds.values():
+            values = guild.member_values
+            listed = (values[SECONDS] > 0) | (values[SESSIONS] > 0)
+            members.update(guild.member_keys[listed].tolist())
+        return len(members)
 
     # ---------------------------------------------------------------- audit log
 
