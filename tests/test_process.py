@@ -45,6 +45,7 @@ SETTINGS = (
     "LEGACY_GUILD_ID",
     "SHARD_COUNT",
     "SHARD_IDS",
+    "DATABASE_URL",
 )
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - [\w.-]+ - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - \S.*$"
