@@ -23,6 +23,7 @@ from dotenv import dotenv_values
 import config
 from config import SettingsError, load_settings
 from database import DataFileError, Store, StoreLockedError
+from utils import plural
 
 log = logging.getLogger("bate-ponto.manage")
 
@@ -59,10 +60,7 @@ IS_STORE_FILE = (
     "choose another path"
 )
 FILE_ERROR = "Não foi possível usar os arquivos de dados / cannot use the data files: {error}"
-EXPORTED = (
-    "Totais exportados para {path}: {members} membros / totals exported to {path}: "
-    "{members} members"
-)
+EXPORTED = "Totais exportados para {path}: {members} / totals exported to {path}: {count}"
 
 
 class UsageError(Exception):
@@ -136,7 +134,14 @@ async def export_totals(data_file: Path, target: Path) -> int:
             raise UsageError(NOT_WRITABLE.format(path=target, error=error)) from error
     finally:
         await store.close()
-    log.info("%s", EXPORTED.format(path=target, members=members))
+    log.info(
+        "%s",
+        EXPORTED.format(
+            path=target,
+            members=plural(members, "membro", "membros"),
+            count=f"{members} member{'' if members == 1 else 's'}",
+        ),
+    )
     return EXIT_OK
 
 
