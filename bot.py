@@ -14,6 +14,7 @@ import discord
 from discord.ext import commands
 
 from config import (
+    POSTGRES_UNAVAILABLE,
     Settings,
     SettingsError,
     is_placeholder_token,
@@ -339,6 +340,9 @@ def main() -> int:
         return EXIT_CONFIG
     if is_placeholder_token(settings.token):
         log.error(PLACEHOLDER_TOKEN)
+        return EXIT_CONFIG
+    if settings.database_url:
+        log.error(POSTGRES_UNAVAILABLE)
         return EXIT_CONFIG
     # The bot reads voice states but never joins voice: the voice libraries are not needed.
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False

@@ -28,6 +28,14 @@ _PLACEHOLDER_TOKEN = re.compile(
 """Values that stand for a token: a real one has dots and digits, so it never matches."""
 
 
+POSTGRES_UNAVAILABLE = (
+    "DATABASE_URL está definido, mas o store PostgreSQL não está disponível nesta versão; "
+    "remova DATABASE_URL para usar o store JSON (DATA_FILE) / DATABASE_URL is set, but the "
+    "PostgreSQL store is not available in this version; unset it to use the JSON store"
+)
+"""What the bot and the tools say while `DATABASE_URL` names a store this version lacks."""
+
+
 class SettingsError(ValueError):
     """A setting has a value the bot cannot use."""
 
@@ -54,6 +62,8 @@ class Settings:
     """How many shards the bot's servers are spread over; None: one connection, unsharded."""
     shard_ids: tuple[int, ...] | None = None
     """The shards this process owns; None: all of them."""
+    database_url: Secret = field(default=Secret(""), repr=True)
+    """`DATABASE_URL` (it may hold a password: never shown); empty for the JSON store."""
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -118,6 +128,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         legacy_guild_id=int(legacy) if legacy else None,
         shard_count=shard_count,
         shard_ids=shard_ids,
+        database_url=Secret(get("DATABASE_URL", "")),
     )
 
 

@@ -18,10 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from dotenv import dotenv_values
-
-import config
-from config import SettingsError, load_settings
+from config import POSTGRES_UNAVAILABLE, SettingsError, load_settings
 from database import DataFileError, Store, StoreLockedError
 from utils import plural
 
@@ -38,11 +35,6 @@ EXIT_USAGE = 2
 
 # Console lines for whoever runs the tool (Portuguese / English).
 BAD_SETTINGS = "Configuração inválida / invalid configuration: {error}"
-NO_POSTGRES = (
-    "DATABASE_URL está definido, mas o store PostgreSQL não está disponível nesta versão; "
-    "remova DATABASE_URL para usar o store JSON (DATA_FILE) / DATABASE_URL is set, but the "
-    "PostgreSQL store is not available in this version; unset it to use the JSON store"
-)
 BOT_RUNNING = (
     "O bot está usando {data_file}; pare-o antes de exportar, nada foi alterado / the bot is "
     "using {data_file}; stop it before exporting, nothing was changed"
@@ -95,15 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configured_database_url() -> str:
-    """`DATABASE_URL` as the bot reads settings: the environment, then `.env`."""
-    value = os.environ.get("DATABASE_URL", "").strip()
-    if value:
-        return value
-    env_file = config.ENV_FILE or config.PROJECT_DIR / ".env"
-    return (dotenv_values(env_file).get("DATABASE_URL") or "").strip()
-
-
 def check_target(path: Path) -> Path:
     """The absolute target of an export, or `UsageError` if it cannot be one."""
     target = path.expanduser().absolute()
@@ -152,8 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = build_parser().parse_args(argv)
         settings = load_settings()
         logging.getLogger().setLevel(settings.log_level)
-        if configured_database_url():
-            log.error("%s", NO_POSTGRES)
+        if settings.database_url:
+            log.error("%s", POSTGRES_UNAVAILABLE)
             return EXIT_USAGE
         target = check_target(arguments.path)
         return asyncio.run(export_totals(settings.data_file, target))

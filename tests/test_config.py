@@ -168,3 +168,9 @@ def test_create_bot_shards_only_when_shard_count_is_set(monkeypatch, tmp_path):
     sharded = create_bot()
     assert isinstance(sharded, discord.AutoShardedClient)
     assert (sharded.shard_count, sharded.shard_ids, sharded.sessions.shard_count) == (3, [2, 0], 3)
+
+
+def test_database_url_is_read_and_never_shown():
+    settings = load_settings({"DATABASE_URL": "postgresql://u:segredo@h/db"}, PROJECT_DIR / "none")
+    assert settings.database_url == "postgresql://u:segredo@h/db"
+    assert "segredo" not in repr(settings)
