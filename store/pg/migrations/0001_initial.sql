@@ -48,7 +48,7 @@ CREATE TABLE member_totals (
 CREATE INDEX member_totals_ranking
     ON member_totals (guild_id, seconds DESC, user_id);
 
--- A member's figures on one local day of the bot's time zone (sessions split at local
+-- A member's figures on one local day of the server's time zone (sessions split at local
 -- midnight, DST included, before they reach this table).
 CREATE TABLE member_days (
     guild_id bigint NOT NULL CHECK (guild_id >= 1),
