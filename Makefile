@@ -2,6 +2,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian's pg_virtualenv (postgresql-common) starts a throw-away PostgreSQL server for the tests,
+# exports PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE and removes the server after. Without it the
+# PostgreSQL tests skip (and fail when CI is set).
+PG_VIRTUALENV := $(shell command -v pg_virtualenv 2>/dev/null)
 
 .PHONY: run test lint format bench clean
 
@@ -14,7 +18,7 @@ run: $(STAMP)
 	$(BIN)/python bot.py
 
 test: lint
-	$(BIN)/python -m pytest
+	$(if $(PG_VIRTUALENV),$(PG_VIRTUALENV) -t )$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import secrets
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
+import psycopg
 import pytest
+from psycopg import sql
 
 import config
 import database
@@ -62,9 +67,58 @@ def data_file(tmp_path, monkeypatch):
     monkeypatch.delenv("COMMAND_PREFIX", raising=False)
     monkeypatch.delenv("SHARD_COUNT", raising=False)
     monkeypatch.delenv("SHARD_IDS", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)  # it would select the PostgreSQL store
     return path
 
 
 @pytest.fixture
 def simcord_bot(data_file):
     return create_bot()
+
+
+# ------------------------------------------------------------------- PostgreSQL
+
+
+def _connect_server() -> psycopg.Connection:
+    """A connection to the server the PG* variables name (pg_virtualenv exports them)."""
+    return psycopg.connect("", autocommit=True, connect_timeout=5)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The libpq parameters of a reachable PostgreSQL server, as a URL without a database.
+
+    `make test` runs pytest inside Debian's `pg_virtualenv`, which starts a throw-away
+    server, exports PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE and removes it after. No
+    server: the PostgreSQL tests skip, except under CI (`CI` set), where they fail.
+    """
+    try:
+        with _connect_server() as connection:
+            info = connection.info
+            host, port, user, password = info.host, info.port, info.user, info.password
+    except psycopg.OperationalError as error:
+        reason = f"no PostgreSQL server reachable (run the tests with `make test`): {error}"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    credentials = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    return f"postgresql://{credentials}@{quote(host, safe='')}:{port}"
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """The URL of a fresh, empty database of its own for the test, dropped after it.
+
+    Only the test gets it: `DATABASE_URL` is never set for the session (it would select
+    the PostgreSQL store for every bot the tests build).
+    """
+    name = f"test_{secrets.token_hex(8)}"
+    with _connect_server() as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"{pg_server}/{name}"
+    finally:
+        with _connect_server() as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
