@@ -31,15 +31,17 @@ DAY = date(2026, 1, 1).toordinal()
 IN_FLIGHT = 16
 
 
-def credit(guild_id: int, user_id: int, seconds: int = 1, sessions: Literal[0, 1] = 1) -> Credit:
-    """A closed camera session, as `VideoSessionManager` records it."""
+def credit(
+    guild_id: int, user_id: int, seconds: int = 1, sessions: Literal[0, 1] = 1, *, day: int = DAY
+) -> Credit:
+    """A closed camera session of one local day, as `VideoSessionManager` records it."""
     return Credit(
         g=guild_id,
         u=user_id,
         s=seconds,
         n=sessions,
-        days=[(DAY, seconds)],
-        day=DAY,
+        days=[(day, seconds)],
+        day=day,
         long=seconds,
         open=False,
         start="2026-01-01T00:00:00+00:00",

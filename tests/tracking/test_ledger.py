@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import msgspec
+
+from tests.store_worker import credit as closed_session
 from tracking.ledger import Ledger
 from tracking.periods import DayRange
-from tracking.records import Adjust, AttributeLegacy, Credit, Reset
+from tracking.records import Adjust, AttributeLegacy, Reset
 
 GUILD, OTHER = 111111111111111111, 222222222222222222
 ANA, BIA, CAU = 300000000000000001, 300000000000000002, 300000000000000003
@@ -12,20 +15,8 @@ DAY = 740_000
 
 
 def credit(ledger, user, seconds, *, guild=GUILD, day=DAY, sessions=1, seq=None, open_=False):
-    record = Credit(
-        g=guild,
-        u=user,
-        s=seconds,
-        n=sessions,
-        days=[(day, seconds)],
-        day=day,
-        long=seconds,
-        open=open_,
-        start="2026-01-01T00:00:00+00:00",
-        credited=seconds,
-        seq=seq,
-    )
-    ledger.apply(record)
+    record = closed_session(guild, user, seconds, sessions, day=day)
+    ledger.apply(msgspec.structs.replace(record, seq=seq, open=open_))
 
 
 def test_ranking_orders_by_seconds_then_id():
