@@ -26,6 +26,9 @@ TABLES = {
     "unattributed_totals",
     "admin_actions",
     "shard_heartbeats",
+    "member_weeks",
+    "member_months",
+    "applied_batches",
 }
 
 
