@@ -14,13 +14,19 @@ import discord
 from discord.ext import commands
 
 from config import (
-    POSTGRES_UNAVAILABLE,
     Settings,
     SettingsError,
     is_placeholder_token,
     load_settings,
 )
-from database import DataFileError, RankingStore, Store, StoreLockedError
+from database import (
+    DatabaseUnavailableError,
+    DataFileError,
+    RankingStore,
+    StoreLockedError,
+    open_store,
+    store_location,
+)
 from tracking.sessions import SystemClock, VideoSessionManager
 from ui.names import MemberNames
 from utils import plural
@@ -106,12 +112,12 @@ class BatePonto(commands.Bot):
         """
         if self._store is not None:
             return
-        store = await asyncio.to_thread(Store.open, self.settings.data_file)
+        store = await asyncio.to_thread(open_store, self.settings)
         if self._closing is not None:  # a stop arrived while the store was opening
             await store.close()
             return
         self._store = store
-        log.info("Dados em %s", self.settings.data_file)
+        log.info("Dados em %s", store_location(self.settings))
 
     async def setup_hook(self) -> None:
         """Open the store (if `open_store` was not called first), then load the extensions."""
@@ -239,7 +245,7 @@ def describe_failure(error: Exception) -> tuple[int, str] | None:
             return EXIT_CONFIG, INTENT_MISSING
         case DataFileError():
             return EXIT_CONFIG, str(error)  # names the file, says what to do (PT / EN)
-        case StoreLockedError():
+        case StoreLockedError() | DatabaseUnavailableError():
             return EXIT_FAILURE, str(error)
         case discord.ConnectionClosed():
             return EXIT_FAILURE, CONNECTION_CLOSED.format(error=error)
@@ -322,7 +328,7 @@ async def run_bot(bot: BatePonto, token: str) -> int:
         for sig in signals:
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(sig)
-    log.info("Bot encerrado; dados salvos em %s", bot.settings.data_file)
+    log.info("Bot encerrado; dados salvos em %s", store_location(bot.settings))
     return EXIT_OK
 
 
@@ -340,9 +346,6 @@ def main() -> int:
         return EXIT_CONFIG
     if is_placeholder_token(settings.token):
         log.error(PLACEHOLDER_TOKEN)
-        return EXIT_CONFIG
-    if settings.database_url:
-        log.error(POSTGRES_UNAVAILABLE)
         return EXIT_CONFIG
     # The bot reads voice states but never joins voice: the voice libraries are not needed.
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False

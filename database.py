@@ -55,7 +55,9 @@ from typing import Protocol
 
 import msgspec
 import portalocker
+import psycopg
 
+from config import Settings
 from database_lock import (
     FileLockError,
     acquire_file_lock,
@@ -66,6 +68,8 @@ from database_lock import (
 )
 from store.audit import AuditEntry, AuditLog, AuditPage
 from store.journal import Journal, encode
+from store.pg.load import Shards
+from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError
 from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover
 from store.snapshot import (
     LedgerCopy,
@@ -83,10 +87,15 @@ __all__ = [
     "AuditEntry",
     "AuditPage",
     "DataFileError",
+    "DatabaseUnavailableError",
+    "PgStore",
     "RankingStore",
     "Store",
     "StoreClosedError",
     "StoreLockedError",
+    "open_store",
+    "store_location",
+    "store_shards",
 ]
 """What the layers above use: the interface, the JSON store, and the types they exchange."""
 
@@ -509,3 +518,48 @@ class Store:
         finally:
             self.journal.close()
             await asyncio.to_thread(self._lock.release)
+
+
+# ---------------------------------------------------------------------- opening
+
+
+def store_shards(settings: Settings) -> Shards:
+    """The shards whose servers this process owns (`SHARD_IDS` of `SHARD_COUNT`)."""
+    count = settings.shard_count or 1
+    return Shards(count, settings.shard_ids or tuple(range(count)))
+
+
+def open_store(settings: Settings) -> RankingStore:
+    """The store the settings name: PostgreSQL with `DATABASE_URL`, else `DATA_FILE` (blocking).
+
+    Raises:
+        DataFileError: `DATA_FILE` or a file beside it is not a regular file.
+        StoreLockedError: another process holds this `DATA_FILE`, or one of the shards in
+            the database.
+        DatabaseUnavailableError: PostgreSQL cannot be reached (its error says why).
+    """
+    if not settings.database_url:
+        return Store.open(settings.data_file)
+    try:
+        return PgStore.open(str(settings.database_url), store_shards(settings))
+    except ShardsInUseError as error:
+        raise StoreLockedError(str(error)) from error
+    except psycopg.OperationalError as error:
+        reason = " ".join(str(error).split())  # libpq's message spans lines: keep one
+        raise DatabaseUnavailableError(
+            f"Não foi possível conectar ao PostgreSQL de DATABASE_URL ({reason}); confira o "
+            f"endereço e se o servidor está no ar / cannot connect to DATABASE_URL's PostgreSQL"
+        ) from error
+
+
+def store_location(settings: Settings) -> str:
+    """Where the data is, for logs: `DATA_FILE`, or the database (never its password)."""
+    if not settings.database_url:
+        return str(settings.data_file)
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(str(settings.database_url))
+    except psycopg.ProgrammingError:
+        return "PostgreSQL"
+    host, port, name = params.get("host", "localhost"), params.get("port"), params.get("dbname")
+    where = f"{host}:{port}" if port else f"{host}"
+    return f"PostgreSQL {where}/{name}" if name else f"PostgreSQL {where}"

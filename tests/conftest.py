@@ -55,9 +55,39 @@ def virtual_snapshots(monkeypatch):
     monkeypatch.setattr(database, "SNAPSHOT_MIN_SECONDS", 10.0)
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "both_stores: run the test once on the JSON store and once on the PostgreSQL store",
+    )
+    config.addinivalue_line(
+        "markers", "json_only: about the JSON store's own files (in a both_stores module)"
+    )
+
+
+def pytest_generate_tests(metafunc):
+    """Tests marked `both_stores` run on each store: `data_file` then selects it."""
+    definition = metafunc.definition
+    if (
+        definition.get_closest_marker("both_stores")
+        and not definition.get_closest_marker("json_only")
+        and "data_file" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("store_backend", ["json", "pg"], indirect=True)
+
+
 @pytest.fixture
-def data_file(tmp_path, monkeypatch):
-    """A fresh DATA_FILE for the test, and default settings for everything else."""
+def store_backend(request) -> str:
+    """Which store the test's bot uses: "json" (DATA_FILE), or "pg" (a fresh database)."""
+    return getattr(request, "param", "json")
+
+
+@pytest.fixture
+def data_file(tmp_path, monkeypatch, store_backend, request):
+    """A fresh DATA_FILE for the test, and default settings for everything else.
+
+    On the PostgreSQL store (`store_backend` "pg"), DATABASE_URL names a fresh database too.
+    """
     path = tmp_path / "video_ranking.json"
     monkeypatch.setenv("DATA_FILE", str(path))
     monkeypatch.setenv("DISCORD_TOKEN", "")
@@ -68,6 +98,8 @@ def data_file(tmp_path, monkeypatch):
     monkeypatch.delenv("SHARD_COUNT", raising=False)
     monkeypatch.delenv("SHARD_IDS", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)  # it would select the PostgreSQL store
+    if store_backend == "pg":
+        monkeypatch.setenv("DATABASE_URL", request.getfixturevalue("pg_url"))
     return path
 
 

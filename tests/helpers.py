@@ -8,17 +8,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import discord
+import psycopg
 import pytest
 from simcord.backend import serializers
 from simcord.gateway import ShardRouter
 
 from bot import create_bot
-from database import Store
+from database import PgStore, Store
+from store.pg.load import Shards, load_ledger
+from store.pg.store import _latest_actions
+from store.snapshot import copy_ledger, encode_export
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
@@ -120,8 +125,11 @@ async def crash_and_restart(env):
     await env.settle()
     old = env.bot
     old.ws.open = False
-    old.store._lock.release()
-    old.store.journal.close()
+    if isinstance(old.store, PgStore):
+        old.store.abandon()  # its connection (and so its shard locks) go with the process
+    else:
+        old.store._lock.release()
+        old.store.journal.close()
     await env.restart_bot(create_bot())
 
 
@@ -203,12 +211,40 @@ async def guild_back(env, guild):
 # ------------------------------------------------------------------ what the store has
 
 
-def totals(data_file: Path, guild, member) -> dict | None:
-    """The member's totals in one server, as DATA_FILE has them (None when absent)."""
+def stored(data_file: Path) -> dict:
+    """The totals in DATA_FILE's format, as the store has them durably.
+
+    On the JSON store, DATA_FILE itself (empty when absent). On the PostgreSQL store (the
+    test set DATABASE_URL), what the database holds, exported in the same format.
+    """
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        with psycopg.connect(url, autocommit=True) as connection:
+            ledger = load_ledger(connection, Shards.every(1))
+        return json.loads(b"".join(encode_export(copy_ledger(ledger))))
     if not data_file.exists():
-        return None
-    data = json.loads(data_file.read_text(encoding="utf-8"))
-    entry = data.get(str(member.id))
+        return {}
+    return json.loads(data_file.read_text(encoding="utf-8"))
+
+
+def audit_lines(data_file: Path) -> list[dict]:
+    """The audit log's entries, oldest first, as JSON objects (the JSON store's lines).
+
+    On the PostgreSQL store, its `admin_actions` rows in the same form.
+    """
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        with psycopg.connect(url, autocommit=True) as connection:
+            rows = connection.execute("SELECT DISTINCT guild_id FROM admin_actions").fetchall()
+            entries = [e for (g,) in rows for e in _latest_actions(connection, g, 10**6)]
+        return [entry.to_json() for entry in reversed(entries)]
+    path = data_file.with_name(f"{data_file.stem}.audit.jsonl")
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def totals(data_file: Path, guild, member) -> dict | None:
+    """The member's totals in one server, as the store has them durably (None when absent)."""
+    entry = stored(data_file).get(str(member.id))
     if entry is None:
         return None
     return entry.get("guilds", {}).get(str(guild.id))

@@ -11,7 +11,7 @@ from tests.helpers import SIMCORD, Server, description
 from tracking.periods import local_day
 from tracking.records import Adjust
 
-pytestmark = SIMCORD
+pytestmark = [SIMCORD, pytest.mark.both_stores]
 
 
 @pytest.fixture

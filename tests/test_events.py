@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import pytest
@@ -11,10 +10,11 @@ from bot import create_bot
 from tests.helpers import (
     camera,
     stop_bot,
+    stored,
     totals,
 )
 
-pytestmark = pytest.mark.usefixtures("virtual_snapshots")
+pytestmark = [pytest.mark.usefixtures("virtual_snapshots"), pytest.mark.both_stores]
 
 
 async def test_camera_session_is_counted_on_disk(simcord_env, data_file):
@@ -27,7 +27,7 @@ async def test_camera_session_is_counted_on_disk(simcord_env, data_file):
     await env.advance_time(125)
     await camera(env, guild, ana, voice, on=False)
     await stop_bot(env)
-    data = json.loads(data_file.read_text())
+    data = stored(data_file)
     assert data[str(ana.id)]["total_seconds"] == 125
     assert data[str(ana.id)]["sessions"] == 1
     assert data[str(ana.id)]["guilds"][str(guild.id)] == {"total_seconds": 125, "sessions": 1}
@@ -175,7 +175,7 @@ async def test_the_same_member_in_two_servers_has_two_separate_totals(simcord_en
     await stop_bot(env)
     assert totals(data_file, estudos, ana_estudos) == {"total_seconds": 60, "sessions": 1}
     assert totals(data_file, trabalho, ana_trabalho) == {"total_seconds": 80, "sessions": 1}
-    overall = json.loads(data_file.read_text())[str(user.id)]
+    overall = stored(data_file)[str(user.id)]
     assert (overall["total_seconds"], overall["sessions"]) == (140, 2)
 
 

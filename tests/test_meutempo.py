@@ -19,6 +19,8 @@ from ui import texts
 from ui.personal import MemberTime, member_time_embed
 from ui.ranking import Placing
 
+pytestmark = pytest.mark.both_stores
+
 COOLDOWN = 5
 
 

@@ -16,7 +16,7 @@ from tests.helpers import (
     unseen_voice_state,
 )
 
-pytestmark = pytest.mark.usefixtures("virtual_snapshots")
+pytestmark = [pytest.mark.usefixtures("virtual_snapshots"), pytest.mark.both_stores]
 
 
 def server(env, name="Estudos"):

@@ -22,6 +22,8 @@ from ui.names import NAME_CACHE_SECONDS
 from ui.ranking import Placing, RankedMember, RankingPage, ranking_embed
 from ui.views import VIEW_TIMEOUT_SECONDS
 
+pytestmark = pytest.mark.both_stores
+
 COOLDOWN = 5
 
 

@@ -15,7 +15,7 @@ from tests.helpers import (
     totals,
 )
 
-pytestmark = pytest.mark.usefixtures("virtual_snapshots")
+pytestmark = [pytest.mark.usefixtures("virtual_snapshots"), pytest.mark.both_stores]
 
 
 async def start_again(env):

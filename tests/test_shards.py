@@ -19,7 +19,7 @@ from tests.helpers import (
 )
 from tracking.sessions import VideoSessionManager
 
-pytestmark = pytest.mark.usefixtures("virtual_snapshots")
+pytestmark = [pytest.mark.usefixtures("virtual_snapshots"), pytest.mark.both_stores]
 
 GUILD_ON_SHARD = {0: 4 << 22, 1: 5 << 22}
 """Server ids that land on shard 0 and shard 1 of 2, by Discord's formula."""

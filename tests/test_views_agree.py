@@ -14,7 +14,7 @@ from ui import texts
 from ui.chart import chart_days
 from utils import format_seconds_to_time
 
-pytestmark = SIMCORD
+pytestmark = [SIMCORD, pytest.mark.both_stores]
 
 COOLDOWN = 30  # longer than every command's cooldown
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 
@@ -12,16 +11,19 @@ import pytest
 from discord.ext import commands
 from simcord import SetupError
 
-from tests.helpers import SIMCORD, Server, camera, seconds_of, server_totals, stop_bot
+from tests.helpers import (
+    SIMCORD,
+    Server,
+    audit_lines,
+    camera,
+    seconds_of,
+    server_totals,
+    stop_bot,
+)
 from ui import texts
 from ui.converters import UsageError
 
-pytestmark = SIMCORD
-
-
-def audit_lines(data_file):
-    path = data_file.with_name("video_ranking.audit.jsonl")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+pytestmark = [SIMCORD, pytest.mark.both_stores]
 
 
 @pytest.fixture
@@ -193,6 +195,11 @@ async def test_resets_and_adjustments_are_written_to_the_audit_log(simcord_env, 
     assert reset["action"] == "reset"
     assert reset["u"] == server.ana.id
     assert reset["reason"] == "saiu do grupo"
+
+
+@pytest.mark.json_only
+async def test_the_audit_log_file_is_readable_by_its_owner_only(simcord_env, server, data_file):
+    await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +5min teste")
     path = data_file.with_name("video_ranking.audit.jsonl")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
@@ -215,6 +222,7 @@ async def test_audit_command_by_slash_with_no_entries_says_so(simcord_env, serve
     assert result.response.content == texts.AUDIT_EMPTY
 
 
+@pytest.mark.json_only
 async def test_a_change_that_cannot_be_audited_is_not_applied(simcord_env, server, monkeypatch):
     await server.session(server.ana, 30)
     real_write = os.write

@@ -17,7 +17,7 @@ from tracking.periods import DayRange
 from ui import chart as charts
 from ui import texts
 
-pytestmark = SIMCORD
+pytestmark = [SIMCORD, pytest.mark.both_stores]
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 HOUR, DAY = 3600, 24 * 3600

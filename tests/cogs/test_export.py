@@ -13,7 +13,7 @@ from tests.helpers import SIMCORD, Server
 from ui import texts
 from ui.converters import UsageError
 
-pytestmark = SIMCORD
+pytestmark = [SIMCORD, pytest.mark.both_stores]
 
 DAY = 24 * 3600
 

@@ -40,6 +40,12 @@ CREATE TABLE applied_batches (
     applied_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- The order audit entries were written in, for entries of the same instant (newest first is
+-- by time, then by this).
+ALTER TABLE admin_actions ADD COLUMN written bigint GENERATED ALWAYS AS IDENTITY;
+DROP INDEX admin_actions_latest;
+CREATE INDEX admin_actions_latest ON admin_actions (guild_id, at DESC, written DESC);
+
 -- A credit's parts as (local day, seconds, sessions) rows: the seconds of each day, and the
 -- sessions on the day they count on.
 CREATE FUNCTION figure_parts(
@@ -54,7 +60,9 @@ $$;
 
 -- Add figures to a member: all-time totals, and each local day (with its week and month).
 -- `p_days`/`p_day_seconds` are parallel; the sessions count on `p_session_day`. Seconds may be
--- negative (a manual removal), never below what is there: the CHECKs refuse it.
+-- negative (a manual removal), never below what is there: the CHECKs refuse it. Rows are
+-- updated first and inserted only when absent, since a CHECK judges the row an INSERT
+-- proposes even when ON CONFLICT would turn it into an update.
 CREATE FUNCTION add_member_figures(
     p_guild       bigint,
     p_user        bigint,
@@ -68,37 +76,64 @@ CREATE FUNCTION add_member_figures(
 ) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO member_totals AS t (guild_id, user_id, seconds, sessions, longest, adjusted)
-    VALUES (p_guild, p_user, p_seconds, p_sessions, p_longest, p_adjusted)
-    ON CONFLICT (guild_id, user_id) DO UPDATE SET
-        seconds    = t.seconds + EXCLUDED.seconds,
-        sessions   = t.sessions + EXCLUDED.sessions,
-        longest    = greatest(t.longest, EXCLUDED.longest),
-        adjusted   = t.adjusted + EXCLUDED.adjusted,
-        updated_at = now();
+    UPDATE member_totals SET
+        seconds    = seconds + p_seconds,
+        sessions   = sessions + p_sessions,
+        longest    = greatest(longest, p_longest),
+        adjusted   = adjusted + p_adjusted,
+        updated_at = now()
+    WHERE guild_id = p_guild AND user_id = p_user;
+    IF NOT FOUND THEN
+        INSERT INTO member_totals (guild_id, user_id, seconds, sessions, longest, adjusted)
+        VALUES (p_guild, p_user, p_seconds, p_sessions, p_longest, p_adjusted);
+    END IF;
 
-    INSERT INTO member_days AS d (guild_id, user_id, day, seconds, sessions)
-        SELECT p_guild, p_user, part.day, sum(part.seconds), sum(part.sessions)
-        FROM figure_parts(p_days, p_day_seconds, p_sessions, p_session_day) AS part GROUP BY part.day
-    ON CONFLICT (guild_id, user_id, day) DO UPDATE SET
-        seconds  = d.seconds + EXCLUDED.seconds,
-        sessions = d.sessions + EXCLUDED.sessions;
+    WITH parts AS (
+        SELECT part.day, sum(part.seconds) AS seconds, sum(part.sessions) AS sessions
+        FROM figure_parts(p_days, p_day_seconds, p_sessions, p_session_day) AS part
+        GROUP BY part.day
+    ), updated AS (
+        UPDATE member_days AS d
+        SET seconds = d.seconds + parts.seconds, sessions = d.sessions + parts.sessions
+        FROM parts
+        WHERE d.guild_id = p_guild AND d.user_id = p_user AND d.day = parts.day
+        RETURNING d.day
+    )
+    INSERT INTO member_days (guild_id, user_id, day, seconds, sessions)
+    SELECT p_guild, p_user, parts.day, parts.seconds, parts.sessions FROM parts
+    WHERE parts.day NOT IN (SELECT day FROM updated);
 
-    INSERT INTO member_weeks AS w (guild_id, user_id, week, seconds, sessions)
-        SELECT p_guild, p_user, date_trunc('week', part.day)::date,
-               sum(part.seconds), sum(part.sessions)
-        FROM figure_parts(p_days, p_day_seconds, p_sessions, p_session_day) AS part GROUP BY 3
-    ON CONFLICT (guild_id, user_id, week) DO UPDATE SET
-        seconds  = w.seconds + EXCLUDED.seconds,
-        sessions = w.sessions + EXCLUDED.sessions;
+    WITH parts AS (
+        SELECT date_trunc('week', part.day)::date AS week,
+               sum(part.seconds) AS seconds, sum(part.sessions) AS sessions
+        FROM figure_parts(p_days, p_day_seconds, p_sessions, p_session_day) AS part
+        GROUP BY 1
+    ), updated AS (
+        UPDATE member_weeks AS w
+        SET seconds = w.seconds + parts.seconds, sessions = w.sessions + parts.sessions
+        FROM parts
+        WHERE w.guild_id = p_guild AND w.user_id = p_user AND w.week = parts.week
+        RETURNING w.week
+    )
+    INSERT INTO member_weeks (guild_id, user_id, week, seconds, sessions)
+    SELECT p_guild, p_user, parts.week, parts.seconds, parts.sessions FROM parts
+    WHERE parts.week NOT IN (SELECT week FROM updated);
 
-    INSERT INTO member_months AS m (guild_id, user_id, month, seconds, sessions)
-        SELECT p_guild, p_user, date_trunc('month', part.day)::date,
-               sum(part.seconds), sum(part.sessions)
-        FROM figure_parts(p_days, p_day_seconds, p_sessions, p_session_day) AS part GROUP BY 3
-    ON CONFLICT (guild_id, user_id, month) DO UPDATE SET
-        seconds  = m.seconds + EXCLUDED.seconds,
-        sessions = m.sessions + EXCLUDED.sessions;
+    WITH parts AS (
+        SELECT date_trunc('month', part.day)::date AS month,
+               sum(part.seconds) AS seconds, sum(part.sessions) AS sessions
+        FROM figure_parts(p_days, p_day_seconds, p_sessions, p_session_day) AS part
+        GROUP BY 1
+    ), updated AS (
+        UPDATE member_months AS m
+        SET seconds = m.seconds + parts.seconds, sessions = m.sessions + parts.sessions
+        FROM parts
+        WHERE m.guild_id = p_guild AND m.user_id = p_user AND m.month = parts.month
+        RETURNING m.month
+    )
+    INSERT INTO member_months (guild_id, user_id, month, seconds, sessions)
+    SELECT p_guild, p_user, parts.month, parts.seconds, parts.sessions FROM parts
+    WHERE parts.month NOT IN (SELECT month FROM updated);
 END
 $$;
 

@@ -1,0 +1,533 @@
+"""The PostgreSQL store (`PgStore`): one database shared by every process of the bot.
+
+Each process owns some shards (`SHARD_IDS` of `SHARD_COUNT`) and takes one advisory lock
+per shard on its connection: a second process for the same shard refuses to start
+(`ShardsInUseError`), and the lock goes away with the connection of a process that dies.
+Since only the owner writes a server, its in-memory `Ledger` (loaded at open, for its
+shards' servers only) is the truth while it runs: reads answer from it at once, exactly as
+the JSON store's do, and every change is applied to it at `commit`.
+
+A writer task then makes the changes durable, batching whatever arrived while the previous
+transaction was in flight (one commit for many events). A batch gets its id before its
+first try and is written in one transaction with that id (`store.pg.writes`), so a retry
+never applies it twice; a session's credit moves the session's watermark forward only, so a
+replayed one credits nothing. If PostgreSQL goes away, the bot keeps counting in memory:
+the outage is logged once, the batch is retried with backoff, and everything is written,
+once, when the database is back. Commit futures complete only then.
+
+Opening blocks (migrations, locks, the load): run `PgStore.open` off the event loop. The
+rest must be used on the event loop that opened it; database I/O runs in worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import psycopg
+from psycopg.rows import TupleRow
+
+from database_lock import atomic_write_json
+from store.audit import AuditEntry, AuditPage
+from store.journal import encode
+from store.pg.ids import action_id
+from store.pg.load import Shards, load_ledger
+from store.pg.migrate import migrate
+from store.pg.writes import (
+    AddFigures,
+    AttributeUnattributed,
+    CreditSession,
+    ResetFigures,
+    Write,
+    beat,
+    forget_old_batches,
+    write_batch,
+)
+from store.snapshot import copy_ledger, encode_export
+from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
+from tracking.periods import DayRange
+from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset, decode_change
+from tracking.sessions import SessionKey
+
+log = logging.getLogger(__name__)
+
+SHARD_LOCK_CLASS = 0x4250_0001
+"""The first key of every shard's advisory lock (the second is the shard id)."""
+CONNECT_TIMEOUT_SECONDS = 10
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MAX_SECONDS = 30.0
+"""Backoff between tries while PostgreSQL is unreachable: 1 s, doubling, at most 30 s."""
+CLOSE_WAIT_SECONDS = 30.0
+"""How long `close` keeps trying to write what is left before it gives up (and says so)."""
+FORGET_BATCHES_EVERY = 1000
+"""Old batch ids are dropped once every this many batches."""
+
+TRANSIENT_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
+"""The database went away or cannot answer now: try again later (anything else is a bug)."""
+
+
+class ShardsInUseError(RuntimeError):
+    """Another process of the bot owns one of this process's shards in the database."""
+
+
+class DatabaseUnavailableError(OSError):
+    """PostgreSQL could not be reached or refused the operation (its message says why)."""
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def connect(url: str) -> psycopg.Connection[TupleRow]:
+    """A connection in autocommit mode (transactions are explicit; advisory locks last)."""
+    return psycopg.connect(
+        url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, application_name="bate-ponto"
+    )
+
+
+def take_shards(connection: psycopg.Connection[TupleRow], shards: Shards) -> None:
+    """Take the advisory lock of each shard for the life of `connection`.
+
+    Raises:
+        ShardsInUseError: another connection holds one of them (none is kept then).
+    """
+    taken: list[int] = []
+    for shard_id in shards.ids:
+        row = connection.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", (SHARD_LOCK_CLASS, shard_id)
+        ).fetchone()
+        if row is None or not row[0]:
+            for held in taken:
+                connection.execute("SELECT pg_advisory_unlock(%s, %s)", (SHARD_LOCK_CLASS, held))
+            raise ShardsInUseError(
+                f"O shard {shard_id} (de {shards.count}) já está em uso por outro processo do "
+                f"bot neste banco; pare-o antes ou use outro SHARD_IDS / shard {shard_id} of "
+                f"{shards.count} is already owned by another bot process on this database; "
+                f"stop it first or use other SHARD_IDS"
+            )
+        taken.append(shard_id)
+
+
+@dataclass
+class _Batch:
+    """Changes waiting to be written together, with the id they are written under."""
+
+    writes: list[Write] = field(default_factory=list)
+    futures: list[asyncio.Future[None]] = field(default_factory=list)
+    records: list[Change] = field(default_factory=list)
+    batch_id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+class PgStore:
+    """The ranking data of some shards' servers, kept in PostgreSQL (a `RankingStore`)."""
+
+    def __init__(
+        self,
+        url: str,
+        shards: Shards,
+        connection: psycopg.Connection[TupleRow],
+        ledger: Ledger,
+    ) -> None:
+        """Use `PgStore.open` (it migrates, locks and loads)."""
+        self.url = url
+        self.shards = shards
+        self.ledger = ledger
+        self.owner = _owner()
+        self._connection: psycopg.Connection[TupleRow] | None = connection
+        self._side: psycopg.Connection[TupleRow] | None = None
+        self._side_lock = threading.Lock()
+        self._queue = _Batch()
+        self._writing: _Batch | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._closed = False
+        self._abandoned = False
+        self._batches = 0
+        self.unavailable = False
+        """True from a failed write until the next one succeeds (logged once each way)."""
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, url: str, shards: Shards) -> PgStore:
+        """Migrate the schema, take the shards' locks and load their servers (blocking).
+
+        Raises:
+            ShardsInUseError: another process owns one of the shards.
+            psycopg.Error: the database cannot be reached or refused the schema.
+        """
+        migrate(url)
+        connection = connect(url)
+        try:
+            take_shards(connection, shards)
+            with connection.transaction():
+                ledger = load_ledger(connection, shards)
+            with connection.transaction():
+                beat(connection, _owner(), shards.ids)
+        except BaseException:
+            connection.close()
+            raise
+        log.info(
+            "PostgreSQL: shards %s de %d abertos (%d servidores, %d sessões abertas)",
+            ",".join(map(str, shards.ids)),
+            shards.count,
+            len(ledger.guilds),
+            len(ledger.open_sessions),
+        )
+        return cls(url, shards, connection, ledger)
+
+    # ------------------------------------------------------------------ changes
+
+    def commit(self, changes: Iterable[Change]) -> asyncio.Future[None]:
+        """Apply changes to the ledger now; the future completes once PostgreSQL has them.
+
+        Must run on the event loop. Sequence numbers are the store's to give.
+
+        Raises:
+            RecordError: a change is not valid; nothing was applied.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        changes = list(changes)
+        if self._closed:
+            log.error(
+                "Alterações que chegaram depois que o store PostgreSQL foi fechado não foram "
+                "salvas: %d",
+                len(changes),
+            )
+            future.set_exception(DatabaseUnavailableError("the PostgreSQL store is closed"))
+            future.exception()  # logged above; awaiting it still raises
+            return future
+        seq = self.ledger.seq
+        # Validated as the JSON store validates its journal lines, all before any is applied.
+        validated = [
+            decode_change(encode(msgspec.structs.replace(change, seq=seq + n)))
+            for n, change in enumerate(changes, 1)
+        ]
+        if not validated:
+            future.set_result(None)
+            return future
+        queue = self._queue
+        for change in validated:
+            queue.writes.append(self._apply(change))
+            queue.records.append(change)
+        queue.futures.append(future)
+        self._start_writer()
+        return future
+
+    def _apply(self, change: Change) -> Write:
+        """Apply one change to the ledger; what the database must do for it."""
+        match change:
+            case Credit(start=str()):
+                self.ledger.apply(change)
+                return CreditSession(change)
+            case Credit():
+                self.ledger.apply(change)
+                return AddFigures(
+                    change.g,
+                    change.u,
+                    change.s,
+                    change.n,
+                    change.long,
+                    days=tuple(change.days),
+                    session_day=change.day,
+                )
+            case Adjust(g=guild_id, u=user_id, day=day):
+                days = DayRange(1, day)
+                before = self.ledger.member_stats(guild_id, user_id).seconds
+                before_days = self.ledger.seconds_by_day(guild_id, user_id, days)
+                self.ledger.apply(change)
+                applied = self.ledger.member_stats(guild_id, user_id).seconds - before
+                after_days = self.ledger.seconds_by_day(guild_id, user_id, days)
+                moved = {
+                    d: after_days.get(d, 0) - before_days.get(d, 0)
+                    for d in after_days.keys() | before_days.keys()
+                }
+                return AddFigures(
+                    guild_id,
+                    user_id,
+                    applied,
+                    adjusted=applied,
+                    days=tuple(sorted((d, s) for d, s in moved.items() if s)),
+                )
+            case Reset(g=guild_id, u=user_id):
+                self.ledger.apply(change)
+                return ResetFigures(guild_id, user_id)
+            case AttributeLegacy(g=guild_id):
+                self.ledger.apply(change)
+                return AttributeUnattributed(guild_id)
+
+    # ------------------------------------------------------------------ writer
+
+    def _start_writer(self) -> None:
+        """Start the writer task unless it runs: it ends once nothing is left to write."""
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(
+                self._write_all(), name="pg-writer"
+            )
+
+    async def _write_all(self) -> None:
+        delay = RETRY_FIRST_SECONDS
+        while True:
+            if self._writing is None:
+                if not self._queue.futures:
+                    return
+                self._writing, self._queue = self._queue, _Batch()
+            batch = self._writing
+            try:
+                await asyncio.to_thread(self._write, batch)
+            except TRANSIENT_ERRORS as error:
+                self._write_failed(error, len(batch.records) + len(self._queue.records))
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, RETRY_MAX_SECONDS)
+                continue
+            except ShardsInUseError as error:
+                self._write_failed(error, len(batch.records) + len(self._queue.records))
+                await asyncio.sleep(delay)
+                delay = min(2 * delay, RETRY_MAX_SECONDS)
+                continue
+            except psycopg.Error as error:
+                # Not a matter of time: the database refuses these changes. Keep them in
+                # the log so nothing is lost without a trace, and go on with the next ones.
+                log.error(
+                    "PostgreSQL recusou %d alteração(ões) (%s); elas ficam só na memória até "
+                    "o bot parar: %s",
+                    len(batch.records),
+                    error,
+                    b" ".join(encode(record) for record in batch.records).decode(),
+                )
+                for future in batch.futures:
+                    if not future.done():
+                        future.set_exception(DatabaseUnavailableError(str(error)))
+                        future.exception()
+            else:
+                if self.unavailable:
+                    log.warning(
+                        "PostgreSQL voltou: as alterações guardadas na memória foram gravadas"
+                    )
+                self.unavailable = False
+                delay = RETRY_FIRST_SECONDS
+                for future in batch.futures:
+                    if not future.done():
+                        future.set_result(None)
+            self._writing = None
+
+    def _write_failed(self, error: Exception, waiting: int) -> None:
+        if not self.unavailable:
+            log.error(
+                "PostgreSQL indisponível (%s); o bot continua contando na memória e grava "
+                "tudo quando o banco voltar (%d alteração(ões) esperando)",
+                str(error).strip() or type(error).__name__,
+                waiting,
+            )
+        self.unavailable = True
+        self._drop_connection()
+
+    def _write(self, batch: _Batch) -> None:
+        """Blocking: write one batch (reconnecting and retaking the shards if needed)."""
+        connection = self._connection
+        if connection is None or connection.closed or connection.broken:
+            connection = connect(self.url)
+            try:
+                take_shards(connection, self.shards)
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
+        write_batch(
+            connection, batch.batch_id, batch.writes, owner=self.owner, shards=self.shards.ids
+        )
+        self._batches += 1
+        if self._batches % FORGET_BATCHES_EVERY == 0:
+            forget_old_batches(connection)
+
+    def _drop_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except psycopg.Error:
+                pass
+
+    # -------------------------------------------------------------------- reads
+
+    def standings(
+        self,
+        guild_id: int,
+        days: DayRange | None,
+        live: Mapping[int, tuple[int, int]] | None = None,
+    ) -> Standings:
+        """A server's members ranked over `days` (all time when None), plus `live`."""
+        return self.ledger.standings(guild_id, days, live)
+
+    def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
+        """A member's all-time figures in a server (zeros when unknown)."""
+        return self.ledger.member_stats(guild_id, user_id)
+
+    def seconds_by_day(self, guild_id: int, user_id: int | None, days: DayRange) -> dict[int, int]:
+        """Seconds per local day of a server (or of one member) within `days`."""
+        return self.ledger.seconds_by_day(guild_id, user_id, days)
+
+    def open_session(self, guild_id: int, user_id: int) -> OpenSession | None:
+        """The session a member had running at its last record, if any."""
+        return self.ledger.open_sessions.get((guild_id, user_id))
+
+    def open_sessions(self) -> dict[SessionKey, OpenSession]:
+        """Every session still running at its last record (a copy)."""
+        return dict(self.ledger.open_sessions)
+
+    def unattributed_count(self) -> int:
+        """How many members have totals of the original file format not tied to a server."""
+        return len(self.ledger.unattributed)
+
+    @property
+    def has_unattributed(self) -> bool:
+        """Whether totals from the original file format still wait for a server."""
+        return bool(self.ledger.unattributed)
+
+    @property
+    def pending(self) -> int:
+        """How many committed changes are not in PostgreSQL yet."""
+        writing = len(self._writing.records) if self._writing is not None else 0
+        return writing + len(self._queue.records)
+
+    def export_totals(self, target: Path) -> int:
+        """Write the totals to `target` in `DATA_FILE`'s format, atomically (blocking)."""
+        copy = copy_ledger(self.ledger)
+        atomic_write_json(target, encode_export(copy))
+        members = set(copy.unattributed)
+        for guild in copy.guilds.values():
+            values = guild.member_values
+            members.update(guild.member_keys[(values[0] > 0) | (values[1] > 0)].tolist())
+        return len(members)
+
+    # ---------------------------------------------------------------- audit log
+
+    def _on_side(self, work: Any, *args: Any) -> Any:
+        """Blocking: run `work(connection, *args)` on the side connection (audit reads/writes)."""
+        with self._side_lock:
+            try:
+                if self._side is None or self._side.closed or self._side.broken:
+                    self._side = connect(self.url)
+                return work(self._side, *args)
+            except psycopg.Error as error:
+                if self._side is not None and self._side.broken:
+                    self._side.close()
+                raise DatabaseUnavailableError(str(error).strip()) from error
+
+    async def audit_append(self, entry: AuditEntry) -> None:
+        """Write one entry to the audit log (admin_actions), before its change is committed.
+
+        Raises:
+            DatabaseUnavailableError: PostgreSQL did not take it (an `OSError`; logged here).
+        """
+        try:
+            await asyncio.to_thread(self._on_side, _insert_action, entry)
+        except DatabaseUnavailableError as error:
+            log.error(
+                "Não foi possível gravar a auditoria no PostgreSQL (%s); alteração recusada",
+                error,
+            )
+            raise
+
+    async def audit_latest(self, guild_id: int, count: int) -> AuditPage:
+        """The newest `count` audit entries of a server, newest first."""
+        entries: list[AuditEntry] = await asyncio.to_thread(
+            self._on_side, _latest_actions, guild_id, count
+        )
+        return AuditPage(entries)
+
+    # ------------------------------------------------------------------ closing
+
+    async def close(self) -> None:
+        """Write what is left (trying for up to `CLOSE_WAIT_SECONDS`), then disconnect.
+
+        If PostgreSQL stays away, what could not be written is logged at ERROR.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        writer = self._writer
+        if writer is not None and not writer.done():
+            done, _ = await asyncio.wait({writer}, timeout=CLOSE_WAIT_SECONDS)
+            if not done:
+                writer.cancel()
+                await asyncio.gather(writer, return_exceptions=True)
+        unsaved = self.pending
+        if unsaved:
+            log.error(
+                "Alterações não gravadas no PostgreSQL antes de fechar, e por isso perdidas: %d",
+                unsaved,
+            )
+        await asyncio.to_thread(self._disconnect)
+
+    def _disconnect(self) -> None:
+        self._drop_connection()
+        with self._side_lock:
+            if self._side is not None:
+                self._side.close()
+                self._side = None
+
+    def abandon(self) -> None:
+        """Drop the connections as a killed process would: nothing more is written."""
+        self._closed = True
+        if self._writer is not None:
+            self._writer.cancel()
+        self._disconnect()
+
+
+def _insert_action(connection: psycopg.Connection[TupleRow], entry: AuditEntry) -> None:
+    connection.execute(
+        "INSERT INTO admin_actions (action_id, at, guild_id, admin_id, admin_name, action,"
+        " user_id, user_name, seconds, applied, reason)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (action_id) DO NOTHING",
+        (
+            action_id(entry.to_json()),
+            datetime.fromisoformat(entry.at),
+            entry.guild_id,
+            entry.admin_id,
+            entry.admin_name,
+            entry.action,
+            entry.user_id,
+            entry.user_name,
+            entry.seconds,
+            entry.applied,
+            entry.reason,
+        ),
+    )
+
+
+def _latest_actions(
+    connection: psycopg.Connection[TupleRow], guild_id: int, count: int
+) -> list[AuditEntry]:
+    rows = connection.execute(
+        "SELECT at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds,"
+        " applied, reason FROM admin_actions WHERE guild_id = %s"
+        " ORDER BY at DESC, written DESC LIMIT %s",
+        (guild_id, count),
+    ).fetchall()
+    return [
+        AuditEntry(
+            at=at.astimezone(UTC).isoformat(),
+            guild_id=int(guild),
+            admin_id=int(admin),
+            admin_name=name if name is not None else str(admin),
+            action=action,
+            user_id=user,
+            user_name=user_name,
+            seconds=asked,
+            applied=applied,
+            reason=reason,
+        )
+        for at, guild, admin, name, action, user, user_name, asked, applied, reason in rows
+    ]
