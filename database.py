@@ -541,7 +541,8 @@ def open_store(settings: Settings) -> RankingStore:
     if not settings.database_url:
         return Store.open(settings.data_file)
     try:
-        return PgStore.open(str(settings.database_url), store_shards(settings))
+        unsaved = StorePaths(settings.data_file).sibling("pg-unsaved", ".jsonl")
+        return PgStore.open(str(settings.database_url), store_shards(settings), unsaved=unsaved)
     except ShardsInUseError as error:
         raise StoreLockedError(str(error)) from error
     except psycopg.OperationalError as error:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -154,3 +156,54 @@ def pg_url(pg_server: str) -> Iterator[str]:
             connection.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+@dataclass
+class PgCluster:
+    """The test server as a cluster of Debian's postgresql-common: it can be stopped and started."""
+
+    version: str
+    name: str
+    running: bool = True
+
+    def _ctl(self, action: str) -> None:
+        subprocess.run(
+            ["pg_ctlcluster", self.version, self.name, action, "-m", "fast"]
+            if action == "stop"
+            else ["pg_ctlcluster", self.version, self.name, action],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def stop(self) -> None:
+        """Stop the server (fast shutdown: every connection is cut at once)."""
+        self._ctl("stop")
+        self.running = False
+
+    def start(self) -> None:
+        """Start it again; returns once it accepts connections."""
+        self._ctl("start")
+        self.running = True
+
+
+@pytest.fixture
+def pg_cluster(pg_server: str) -> Iterator[PgCluster]:
+    """The test server, to stop and start mid-test (a database outage); running after the test.
+
+    Only the throw-away server of `pg_virtualenv` (as `make test` starts it) is ever stopped:
+    elsewhere the test skips, except under CI, where it fails.
+    """
+    root, version = os.environ.get("PG_CLUSTER_CONF_ROOT"), os.environ.get("PGVERSION")
+    clusters = sorted(os.listdir(Path(root) / version)) if root and version else []
+    if not (root and version and len(clusters) == 1):
+        reason = "only a pg_virtualenv server can be stopped by a test (run `make test`)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the database outage tests: {reason}")
+        pytest.skip(reason)
+    cluster = PgCluster(version, clusters[0])
+    try:
+        yield cluster
+    finally:
+        if not cluster.running:
+            cluster.start()

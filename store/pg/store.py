@@ -118,6 +118,17 @@ def take_shards(connection: psycopg.Connection[TupleRow], shards: Shards) -> Non
         taken.append(shard_id)
 
 
+class _UnsavedBatch(msgspec.Struct, frozen=True):
+    """One line of the unsaved-changes file: a batch's id and its records (journal lines)."""
+
+    batch: str
+    records: list[str]
+
+
+_unsaved_encoder = msgspec.json.Encoder()
+_unsaved_decoder = msgspec.json.Decoder(_UnsavedBatch)
+
+
 @dataclass
 class _Batch:
     """Changes waiting to be written together, with the id they are written under."""
@@ -137,10 +148,12 @@ class PgStore:
         shards: Shards,
         connection: psycopg.Connection[TupleRow],
         ledger: Ledger,
+        unsaved: Path | None = None,
     ) -> None:
         """Use `PgStore.open` (it migrates, locks and loads)."""
         self.url = url
         self.shards = shards
+        self.unsaved_path = unsaved
         self.ledger = ledger
         self.owner = _owner()
         self._connection: psycopg.Connection[TupleRow] | None = connection
@@ -158,8 +171,11 @@ class PgStore:
     # ------------------------------------------------------------------ opening
 
     @classmethod
-    def open(cls, url: str, shards: Shards) -> PgStore:
+    def open(cls, url: str, shards: Shards, *, unsaved: Path | None = None) -> PgStore:
         """Migrate the schema, take the shards' locks and load their servers (blocking).
+
+        `unsaved` is the file where a close during an outage leaves the changes it could not
+        write; found at open, they are written now (each batch once) and the file removed.
 
         Raises:
             ShardsInUseError: another process owns one of the shards.
@@ -173,6 +189,8 @@ class PgStore:
                 ledger = load_ledger(connection, shards)
             with connection.transaction():
                 beat(connection, _owner(), shards.ids)
+            store = cls(url, shards, connection, ledger, unsaved)
+            store._write_unsaved()
         except BaseException:
             connection.close()
             raise
@@ -183,7 +201,39 @@ class PgStore:
             len(ledger.guilds),
             len(ledger.open_sessions),
         )
-        return cls(url, shards, connection, ledger)
+        return store
+
+    def _write_unsaved(self) -> None:
+        """Blocking, at open: write the batches a close during an outage left in a file."""
+        path = self.unsaved_path
+        if path is None or not path.exists():
+            return
+        connection = self._connection
+        assert connection is not None
+        written = skipped = 0
+        for line in path.read_bytes().splitlines():
+            if not line.strip():
+                continue
+            saved = _unsaved_decoder.decode(line)
+            batch_id = uuid.UUID(saved.batch)
+            row = connection.execute(
+                "SELECT 1 FROM applied_batches WHERE batch_id = %s", (batch_id,)
+            ).fetchone()
+            if row is not None:  # it did reach the database before the close
+                skipped += len(saved.records)
+                continue
+            records = [decode_change(raw.encode()) for raw in saved.records]
+            writes = [self._apply(record) for record in records]
+            write_batch(connection, batch_id, writes, owner=self.owner, shards=self.shards.ids)
+            written += len(records)
+        path.unlink()
+        log.warning(
+            "PostgreSQL: %d alteração(ões) guardadas em %s ao parar foram gravadas agora"
+            " (%d já estavam no banco)",
+            written,
+            path,
+            skipped,
+        )
 
     # ------------------------------------------------------------------ changes
 
@@ -464,11 +514,41 @@ class PgStore:
                 await asyncio.gather(writer, return_exceptions=True)
         unsaved = self.pending
         if unsaved:
-            log.error(
-                "Alterações não gravadas no PostgreSQL antes de fechar, e por isso perdidas: %d",
-                unsaved,
-            )
+            await asyncio.to_thread(self._keep_unsaved, unsaved)
         await asyncio.to_thread(self._disconnect)
+
+    def _keep_unsaved(self, count: int) -> None:
+        """Blocking: put the batches PostgreSQL did not take in a file, for the next start."""
+        batches = [batch for batch in (self._writing, self._queue) if batch and batch.records]
+        path = self.unsaved_path
+        if path is not None:
+            lines = [
+                _unsaved_encoder.encode(
+                    _UnsavedBatch(
+                        str(batch.batch_id), [encode(record).decode() for record in batch.records]
+                    )
+                )
+                + b"\n"
+                for batch in batches
+            ]
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                old = path.read_bytes() if path.exists() else b""
+                atomic_write_json(path, [old, *lines])
+            except OSError as error:
+                log.error("Não foi possível gravar %s (%s)", path, error)
+            else:
+                log.error(
+                    "PostgreSQL indisponível ao parar: %d alteração(ões) guardadas em %s; "
+                    "serão gravadas no banco na próxima partida",
+                    count,
+                    path,
+                )
+                return
+        log.error(
+            "Alterações não gravadas no PostgreSQL antes de fechar, e por isso perdidas: %d",
+            count,
+        )
 
     def _disconnect(self) -> None:
         self._drop_connection()

@@ -1,0 +1,291 @@
+"""The PostgreSQL store on its own: ownership, idempotent writes, period rows, bad batches."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from datetime import date
+
+import psycopg
+import pytest
+
+from store.pg.load import Shards, load_ledger
+from store.pg.migrate import migrate
+from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError
+from store.pg.writes import CreditSession, write_batch
+from tracking.periods import DayRange
+from tracking.records import Adjust, Credit, Reset
+
+GUILD = 4 << 22  # shard 0 of 2
+OTHER_GUILD = 5 << 22  # shard 1 of 2
+ANA, BIA = 300_000_000_000_000_001, 300_000_000_000_000_002
+START = "2026-01-01T00:00:00+00:00"
+SUNDAY = date(2026, 1, 4).toordinal()
+MONDAY = SUNDAY + 1
+JAN_31 = date(2026, 1, 31).toordinal()
+
+
+def checkpoint(
+    credited: int,
+    seconds: int,
+    *,
+    guild: int = GUILD,
+    user: int = ANA,
+    first: bool = False,
+    closing: bool = False,
+    days: list[tuple[int, int]] | None = None,
+    start: str = START,
+) -> Credit:
+    """A session's credit as `VideoSessionManager` records it: watermark `credited`."""
+    return Credit(
+        g=guild,
+        u=user,
+        s=seconds,
+        n=1 if first else 0,
+        days=days if days is not None else [(SUNDAY, seconds)],
+        day=SUNDAY,
+        long=credited,
+        open=not closing,
+        start=start,
+        credited=credited,
+    )
+
+
+def rows(url: str, query: str, *params: object) -> list[tuple]:
+    with psycopg.connect(url, autocommit=True) as connection:
+        return connection.execute(query, params).fetchall()
+
+
+def totals(url: str, guild: int = GUILD, user: int = ANA) -> tuple | None:
+    found = rows(
+        url,
+        "SELECT seconds, sessions, longest, adjusted FROM member_totals"
+        " WHERE guild_id = %s AND user_id = %s",
+        guild,
+        user,
+    )
+    return found[0] if found else None
+
+
+ONE_SHARD = Shards()
+
+
+async def open_store(url: str, shards: Shards = ONE_SHARD) -> PgStore:
+    return await asyncio.to_thread(PgStore.open, url, shards)
+
+
+@pytest.fixture
+def migrated(pg_url: str) -> str:
+    migrate(pg_url)
+    return pg_url
+
+
+# ------------------------------------------------------------------- ownership
+
+
+async def test_a_second_process_for_the_same_shard_is_refused(migrated):
+    first = await open_store(migrated, Shards(2, (0,)))
+    try:
+        with pytest.raises(ShardsInUseError, match="shard 0"):
+            await open_store(migrated, Shards(2, (0, 1)))
+        other = await open_store(migrated, Shards(2, (1,)))  # the other shard is free
+        await other.close()
+    finally:
+        await first.close()
+    again = await open_store(migrated, Shards(2, (0,)))  # free once its owner closed
+    await again.close()
+
+
+async def test_a_dead_owners_shards_are_free_again(migrated):
+    first = await open_store(migrated, Shards(2, (0,)))
+    first.abandon()  # its connection goes, as with kill -9
+    second = await open_store(migrated, Shards(2, (0,)))
+    await second.close()
+
+
+async def test_a_process_loads_only_the_servers_of_its_shards(migrated):
+    store = await open_store(migrated, Shards(2, (0, 1)))
+    await store.commit(
+        [
+            checkpoint(60, 60, first=True, closing=True),
+            checkpoint(30, 30, guild=OTHER_GUILD, first=True, closing=True),
+        ]
+    )
+    await store.close()
+    mine = await open_store(migrated, Shards(2, (1,)))
+    try:
+        assert mine.member_stats(OTHER_GUILD, ANA).seconds == 30
+        assert mine.member_stats(GUILD, ANA).seconds == 0
+        assert list(mine.ledger.guilds) == [OTHER_GUILD]
+    finally:
+        await mine.close()
+
+
+async def test_each_write_is_the_owners_heartbeat_for_its_shards(migrated):
+    store = await open_store(migrated, Shards(2, (1,)))
+    try:
+        (before,) = rows(migrated, "SELECT shard_id, owner, beat_at FROM shard_heartbeats")
+        assert before[0] == 1 and before[1] == store.owner
+        await store.commit([checkpoint(60, 60, guild=OTHER_GUILD, first=True)])
+        (after,) = rows(migrated, "SELECT shard_id, owner, beat_at FROM shard_heartbeats")
+        assert after[2] > before[2]
+    finally:
+        await store.close()
+
+
+# ---------------------------------------------------------------- idempotency
+
+
+def write(url: str, *credits: Credit, batch_id: uuid.UUID | None = None) -> bool:
+    with psycopg.connect(url, autocommit=True) as connection:
+        return write_batch(
+            connection,
+            batch_id or uuid.uuid4(),
+            [CreditSession(credit) for credit in credits],
+            owner="test",
+            shards=[0],
+        )
+
+
+def test_a_replayed_checkpoint_or_close_credits_nothing(migrated):
+    write(migrated, checkpoint(60, 60, first=True))
+    write(migrated, checkpoint(60, 60, first=True))  # replayed: the watermark is there
+    assert totals(migrated) == (60, 1, 60, 0)
+    write(migrated, checkpoint(100, 40, closing=True))
+    write(migrated, checkpoint(100, 40, closing=True))  # a replayed close
+    write(migrated, checkpoint(60, 60, first=True))  # an old checkpoint, late
+    assert totals(migrated) == (100, 1, 100, 0)
+    assert rows(migrated, "SELECT credited_seconds, is_open FROM camera_sessions") == [(100, False)]
+    assert rows(migrated, "SELECT seconds, sessions FROM member_days") == [(100, 1)]
+
+
+def test_a_replayed_close_still_ends_a_session_already_credited_to_its_end(migrated):
+    write(migrated, checkpoint(60, 60, first=True))
+    write(migrated, checkpoint(60, 0, closing=True))  # left right after a checkpoint
+    assert rows(migrated, "SELECT is_open FROM camera_sessions") == [(False,)]
+    assert totals(migrated) == (60, 1, 60, 0)
+
+
+def test_a_batch_retried_under_its_id_is_applied_once(migrated):
+    batch_id = uuid.uuid4()
+    first = write(migrated, checkpoint(60, 60, first=True), batch_id=batch_id)
+    # "Commit status unknown": the same batch again, even with other content, is skipped.
+    second = write(migrated, checkpoint(120, 60), batch_id=batch_id)
+    assert (first, second) == (True, False)
+    assert totals(migrated) == (60, 1, 60, 0)
+
+
+def test_a_new_session_ends_the_one_a_crash_left_open_at_its_watermark(migrated):
+    write(migrated, checkpoint(60, 60, first=True))
+    later = "2026-01-01T05:00:00+00:00"
+    write(migrated, checkpoint(30, 30, first=True, start=later))
+    sessions = rows(
+        migrated,
+        "SELECT is_open, ended_at - started_at FROM camera_sessions ORDER BY started_at",
+    )
+    assert [(is_open, ended and ended.total_seconds()) for is_open, ended in sessions] == [
+        (False, 60),
+        (True, None),
+    ]
+    assert totals(migrated) == (90, 2, 60, 0)
+
+
+# ------------------------------------------------------------------- periods
+
+
+async def test_week_and_month_rows_are_the_sums_of_their_days(migrated):
+    store = await open_store(migrated)
+    try:
+        # A session over Sunday's midnight (two weeks), then one over a month's end.
+        await store.commit(
+            [checkpoint(7200, 7200, first=True, days=[(SUNDAY, 3600), (MONDAY, 3600)])]
+        )
+        await store.commit(
+            [
+                checkpoint(
+                    600,
+                    600,
+                    user=BIA,
+                    first=True,
+                    closing=True,
+                    days=[(JAN_31, 400), (JAN_31 + 1, 200)],
+                )
+            ]
+        )
+        await store.commit([Adjust(g=GUILD, u=ANA, s=-5000, day=MONDAY)])  # off Monday first
+    finally:
+        await store.close()
+    weeks = rows(
+        migrated,
+        "SELECT user_id, week, seconds FROM member_weeks WHERE seconds > 0 ORDER BY 1, 2",
+    )
+    assert weeks == [
+        (ANA, date(2025, 12, 29), 2200),  # Sunday's week: 3600 - (5000 - 3600)
+        (BIA, date(2026, 1, 26), 600),  # Saturday the 31st and Sunday the 1st: one week
+    ]
+    months = rows(
+        migrated,
+        "SELECT user_id, month, seconds, sessions FROM member_months"
+        " WHERE seconds > 0 OR sessions > 0 ORDER BY 1, 2",
+    )
+    assert months == [
+        (ANA, date(2026, 1, 1), 2200, 1),
+        (BIA, date(2026, 1, 1), 400, 1),
+        (BIA, date(2026, 2, 1), 200, 0),
+    ]
+    assert totals(migrated) == (2200, 1, 7200, -5000)
+
+
+async def test_what_a_store_wrote_loads_back_the_same(migrated):
+    store = await open_store(migrated)
+    await store.commit(
+        [
+            checkpoint(7200, 7200, first=True, days=[(SUNDAY, 3600), (MONDAY, 3600)]),
+            checkpoint(600, 600, user=BIA, first=True, closing=True),
+            Adjust(g=GUILD, u=BIA, s=900, day=MONDAY),
+            Reset(g=OTHER_GUILD),
+        ]
+    )
+    week = DayRange(MONDAY, MONDAY + 6)
+    expected = (
+        store.member_stats(GUILD, ANA),
+        store.member_stats(GUILD, BIA),
+        store.seconds_by_day(GUILD, None, DayRange(1, MONDAY + 6)),
+        store.standings(GUILD, week).top(10),
+        store.open_sessions(),
+    )
+    await store.close()
+    with psycopg.connect(migrated, autocommit=True) as connection:
+        loaded = load_ledger(connection, Shards())
+    assert (
+        loaded.member_stats(GUILD, ANA),
+        loaded.member_stats(GUILD, BIA),
+        loaded.seconds_by_day(GUILD, None, DayRange(1, MONDAY + 6)),
+        loaded.standings(GUILD, week).top(10),
+        loaded.open_sessions,
+    ) == expected
+
+
+# -------------------------------------------------------------- refused batch
+
+
+async def test_a_batch_the_database_refuses_is_logged_and_the_next_ones_still_write(
+    migrated, caplog
+):
+    store = await open_store(migrated)
+    try:
+        await store.commit([checkpoint(60, 60, first=True)])
+        with psycopg.connect(migrated, autocommit=True) as connection:
+            # A hand edit the ledger does not know: the next removal cannot be applied.
+            connection.execute("UPDATE member_days SET seconds = 0")
+        refused = store.commit([Adjust(g=GUILD, u=ANA, s=-30, day=SUNDAY)])
+        with pytest.raises(DatabaseUnavailableError):
+            await refused
+        await store.commit([checkpoint(60, 60, user=BIA, first=True)])
+    finally:
+        await store.close()
+    assert totals(migrated, user=BIA) == (60, 1, 60, 0)
+    (line,) = [r for r in caplog.records if "PostgreSQL recusou" in r.getMessage()]
+    assert line.levelno == logging.ERROR
+    assert '"op":"adjust"' in line.getMessage()  # the change itself is in the log
