@@ -331,7 +331,11 @@ class Admin(commands.Cog):
         """Mostra quem zerou ou ajustou tempo de câmera, quando e por quê."""
         assert ctx.guild is not None
         await ctx.defer()
-        page = await self.bot.store.audit_latest(ctx.guild.id, AUDIT_SHOWN)
+        try:
+            page = await self.bot.store.audit_latest(ctx.guild.id, AUDIT_SHOWN)
+        except OSError:  # the disk or the database refused (the store logged why)
+            await ctx.send(texts.AUDIT_READ_FAILED)
+            return
         entries = page.entries
         if not entries:
             await ctx.send(texts.AUDIT_EMPTY)

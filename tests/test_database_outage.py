@@ -8,7 +8,8 @@ import pytest
 
 from bot import create_bot
 from store.pg import store as pg_store
-from tests.helpers import SIMCORD, camera, seconds_of, server_totals, stop_bot
+from tests.helpers import SIMCORD, Server, camera, seconds_of, server_totals, stop_bot
+from ui import texts
 
 pytestmark = [SIMCORD, pytest.mark.parametrize("store_backend", ["pg"], indirect=True)]
 
@@ -88,3 +89,28 @@ async def test_a_stop_during_an_outage_keeps_what_was_not_written_for_the_next_s
     await camera(env, guild, ana, voice, on=False)
     await stop_bot(env)
     assert server_totals(data_file, guild, ana) == (220, 1)
+
+
+async def test_admin_changes_during_an_outage_are_refused_plainly_and_work_after_it(
+    simcord_env, data_file, pg_cluster
+):
+    env = simcord_env
+    server = Server(env)
+    await server.session(server.ana, 30)
+    pg_cluster.stop()
+    await env.advance_time(10)
+    await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +1h bônus")
+    assert server.text.last_message.content == texts.AUDIT_WRITE_FAILED
+    assert seconds_of(env, server.guild, server.ana) == 30  # nothing was changed
+    await server.admin.send(server.text, "!auditoriavideo")
+    assert server.text.last_message.content == texts.AUDIT_READ_FAILED
+
+    pg_cluster.start()
+    await env.advance_time(60)
+    assert not env.bot.store.unavailable
+    await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +1h bônus")
+    assert seconds_of(env, server.guild, server.ana) == 3630
+    await server.admin.send(server.text, "!auditoriavideo")
+    assert "bônus" in server.text.last_message.embeds[0].description
+    await stop_bot(env)
+    assert server_totals(data_file, server.guild, server.ana) == (3630, 1)

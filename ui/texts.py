@@ -189,6 +189,7 @@ AUDIT_WRITE_FAILED = (
     "Não consegui gravar o registro de auditoria, então nada foi alterado. 😕 "
     "Tente de novo em instantes."
 )
+AUDIT_READ_FAILED = "⚠️ Não consegui ler o registro de auditoria agora. Tente de novo em instantes."
 AUDIT_TITLE = "📋 Auditoria — últimas ações administrativas"
 AUDIT_EMPTY = "Nenhum reset ou ajuste de tempo foi registrado neste servidor ainda."
 AUDIT_RESET_MEMBER = "<t:{ts}:f> — **{admin}** zerou **{target}**"

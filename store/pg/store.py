@@ -64,9 +64,9 @@ log = logging.getLogger(__name__)
 SHARD_LOCK_CLASS = 0x4250_0001
 """The first key of every shard's advisory lock (the second is the shard id)."""
 CONNECT_TIMEOUT_SECONDS = 10
-RETRY_FIRST_SECONDS = 1.0
+RETRY_FIRST_SECONDS = 5.0
 RETRY_MAX_SECONDS = 30.0
-"""Backoff between tries while PostgreSQL is unreachable: 1 s, doubling, at most 30 s."""
+"""Backoff between tries while PostgreSQL is unreachable: 5 s, doubling, at most 30 s."""
 CLOSE_WAIT_SECONDS = 30.0
 """How long `close` keeps trying to write what is left before it gives up (and says so)."""
 FORGET_BATCHES_EVERY = 1000
@@ -91,7 +91,15 @@ def _owner() -> str:
 def connect(url: str) -> psycopg.Connection[TupleRow]:
     """A connection in autocommit mode (transactions are explicit; advisory locks last)."""
     return psycopg.connect(
-        url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, application_name="bate-ponto"
+        url,
+        autocommit=True,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        application_name="bate-ponto",
+        # A server that vanished without closing the connection is noticed within ~25 s.
+        keepalives=1,
+        keepalives_idle=10,
+        keepalives_interval=5,
+        keepalives_count=3,
     )
 
 
@@ -383,7 +391,33 @@ class PgStore:
         self._drop_connection()
 
     def _write(self, batch: _Batch) -> None:
-        """Blocking: write one batch (reconnecting and retaking the shards if needed)."""
+        """Blocking: write one batch, reconnecting (and retaking the shards) if needed.
+
+        A connection that was open before may have been cut while idle (a restart of the
+        server): it fails on first use, so that one failure is followed at once by a try
+        on a new connection.
+        """
+        stale = self._connection is not None
+        for attempt in (1, 2):
+            try:
+                connection = self._ensure_connection()
+                write_batch(
+                    connection,
+                    batch.batch_id,
+                    batch.writes,
+                    owner=self.owner,
+                    shards=self.shards.ids,
+                )
+                break
+            except TRANSIENT_ERRORS:
+                self._drop_connection()
+                if attempt == 2 or not stale:
+                    raise
+        self._batches += 1
+        if self._batches % FORGET_BATCHES_EVERY == 0:
+            forget_old_batches(connection)
+
+    def _ensure_connection(self) -> psycopg.Connection[TupleRow]:
         connection = self._connection
         if connection is None or connection.closed or connection.broken:
             connection = connect(self.url)
@@ -393,12 +427,7 @@ class PgStore:
                 connection.close()
                 raise
             self._connection = connection
-        write_batch(
-            connection, batch.batch_id, batch.writes, owner=self.owner, shards=self.shards.ids
-        )
-        self._batches += 1
-        if self._batches % FORGET_BATCHES_EVERY == 0:
-            forget_old_batches(connection)
+        return connection
 
     def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
@@ -463,16 +492,23 @@ class PgStore:
     # ---------------------------------------------------------------- audit log
 
     def _on_side(self, work: Any, *args: Any) -> Any:
-        """Blocking: run `work(connection, *args)` on the side connection (audit reads/writes)."""
+        """Blocking: run `work(connection, *args)` on the side connection (the audit log).
+
+        A connection an outage broke is replaced and the work tried once more.
+        """
         with self._side_lock:
-            try:
-                if self._side is None or self._side.closed or self._side.broken:
-                    self._side = connect(self.url)
-                return work(self._side, *args)
-            except psycopg.Error as error:
-                if self._side is not None and self._side.broken:
-                    self._side.close()
-                raise DatabaseUnavailableError(str(error).strip()) from error
+            for attempt in (1, 2):
+                try:
+                    if self._side is None or self._side.closed or self._side.broken:
+                        self._side = connect(self.url)
+                    return work(self._side, *args)
+                except psycopg.Error as error:
+                    broken = self._side is not None and self._side.broken
+                    if broken and self._side is not None:
+                        self._side.close()
+                    if attempt == 2 or not broken:
+                        raise DatabaseUnavailableError(" ".join(str(error).split())) from error
+            raise AssertionError("unreachable")
 
     async def audit_append(self, entry: AuditEntry) -> None:
         """Write one entry to the audit log (admin_actions), before its change is committed.
@@ -490,10 +526,18 @@ class PgStore:
             raise
 
     async def audit_latest(self, guild_id: int, count: int) -> AuditPage:
-        """The newest `count` audit entries of a server, newest first."""
-        entries: list[AuditEntry] = await asyncio.to_thread(
-            self._on_side, _latest_actions, guild_id, count
-        )
+        """The newest `count` audit entries of a server, newest first.
+
+        Raises:
+            DatabaseUnavailableError: PostgreSQL did not answer (an `OSError`; logged here).
+        """
+        try:
+            entries: list[AuditEntry] = await asyncio.to_thread(
+                self._on_side, _latest_actions, guild_id, count
+            )
+        except DatabaseUnavailableError as error:
+            log.error("Não foi possível ler a auditoria no PostgreSQL (%s)", error)
+            raise
         return AuditPage(entries)
 
     # ------------------------------------------------------------------ closing
