@@ -44,19 +44,17 @@ from store.pg.ids import action_id
 from store.pg.load import Shards, load_ledger
 from store.pg.migrate import migrate
 from store.pg.writes import (
-    AddFigures,
-    AttributeUnattributed,
-    CreditSession,
-    ResetFigures,
-    Write,
-    beat,
+    Effect,
+    LoggedChange,
+    append_batch,
+    fold,
     forget_old_batches,
-    write_batch,
+    is_written,
 )
 from store.snapshot import copy_ledger, encode_export
 from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
 from tracking.periods import DayRange
-from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset, decode_change
+from tracking.records import Adjust, Change, decode_change
 from tracking.sessions import SessionKey
 
 log = logging.getLogger(__name__)
@@ -69,8 +67,12 @@ RETRY_MAX_SECONDS = 30.0
 """Backoff between tries while PostgreSQL is unreachable: 5 s, doubling, at most 30 s."""
 CLOSE_WAIT_SECONDS = 30.0
 """How long `close` keeps trying to write what is left before it gives up (and says so)."""
+FOLD_SECONDS = 5.0
+FOLD_CHANGES = 1_000
+"""The writer folds the change log into the figure tables after a write once this long has
+passed since the last fold, or this many changes were logged since."""
 FORGET_BATCHES_EVERY = 1000
-"""Old batch ids are dropped once every this many batches."""
+"""Old batch ids are dropped once every this many folds."""
 
 TRANSIENT_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
 """The database went away or cannot answer now: try again later (anything else is a bug)."""
@@ -141,9 +143,14 @@ _unsaved_decoder = msgspec.json.Decoder(_UnsavedBatch)
 class _Batch:
     """Changes waiting to be written together, with the id they are written under."""
 
-    writes: list[Write] = field(default_factory=list)
+    logged: list[LoggedChange] = field(default_factory=list)
     futures: list[asyncio.Future[None]] = field(default_factory=list)
-    records: list[Change] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[Change]:
+        """The batch's changes, in order."""
+        return [logged.change for logged in self.logged]
+
     batch_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -172,7 +179,9 @@ class PgStore:
         self._writer: asyncio.Task[None] | None = None
         self._closed = False
         self._abandoned = False
-        self._batches = 0
+        self._folds = 0
+        self._unfolded = 0
+        self._folded_at = 0.0
         self.unavailable = False
         """True from a failed write until the next one succeeds (logged once each way)."""
 
@@ -193,10 +202,10 @@ class PgStore:
         connection = connect(url)
         try:
             take_shards(connection, shards)
+            while fold(connection, shards.ids, owner=_owner()):
+                pass  # what the last owner logged but did not fold yet
             with connection.transaction():
                 ledger = load_ledger(connection, shards)
-            with connection.transaction():
-                beat(connection, _owner(), shards.ids)
             store = cls(url, shards, connection, ledger, unsaved)
             store._write_unsaved()
         except BaseException:
@@ -224,16 +233,14 @@ class PgStore:
                 continue
             saved = _unsaved_decoder.decode(line)
             batch_id = uuid.UUID(saved.batch)
-            row = connection.execute(
-                "SELECT 1 FROM applied_batches WHERE batch_id = %s", (batch_id,)
-            ).fetchone()
-            if row is not None:  # it did reach the database before the close
+            if is_written(connection, batch_id):  # it did reach the database before the close
                 skipped += len(saved.records)
                 continue
             records = [decode_change(raw.encode()) for raw in saved.records]
-            writes = [self._apply(record) for record in records]
-            write_batch(connection, batch_id, writes, owner=self.owner, shards=self.shards.ids)
+            append_batch(connection, batch_id, [self._logged(record) for record in records])
             written += len(records)
+        while fold(connection, self.shards.ids, owner=self.owner):
+            pass
         path.unlink()
         log.warning(
             "PostgreSQL: %d alteração(ões) guardadas em %s ao parar foram gravadas agora"
@@ -275,54 +282,30 @@ class PgStore:
             future.set_result(None)
             return future
         queue = self._queue
-        for change in validated:
-            queue.writes.append(self._apply(change))
-            queue.records.append(change)
+        queue.logged.extend(self._logged(change) for change in validated)
         queue.futures.append(future)
         self._start_writer()
         return future
 
-    def _apply(self, change: Change) -> Write:
-        """Apply one change to the ledger; what the database must do for it."""
-        match change:
-            case Credit(start=str()):
-                self.ledger.apply(change)
-                return CreditSession(change)
-            case Credit():
-                self.ledger.apply(change)
-                return AddFigures(
-                    change.g,
-                    change.u,
-                    change.s,
-                    change.n,
-                    change.long,
-                    days=tuple(change.days),
-                    session_day=change.day,
-                )
-            case Adjust(g=guild_id, u=user_id, day=day):
-                days = DayRange(1, day)
-                before = self.ledger.member_stats(guild_id, user_id).seconds
-                before_days = self.ledger.seconds_by_day(guild_id, user_id, days)
-                self.ledger.apply(change)
-                applied = self.ledger.member_stats(guild_id, user_id).seconds - before
-                after_days = self.ledger.seconds_by_day(guild_id, user_id, days)
-                moved = {
-                    d: after_days.get(d, 0) - before_days.get(d, 0)
-                    for d in after_days.keys() | before_days.keys()
-                }
-                return AddFigures(
-                    guild_id,
-                    user_id,
-                    applied,
-                    adjusted=applied,
-                    days=tuple(sorted((d, s) for d, s in moved.items() if s)),
-                )
-            case Reset(g=guild_id, u=user_id):
-                self.ledger.apply(change)
-                return ResetFigures(guild_id, user_id)
-            case AttributeLegacy(g=guild_id):
-                self.ledger.apply(change)
-                return AttributeUnattributed(guild_id)
+    def _logged(self, change: Change) -> LoggedChange:
+        """Apply one change to the ledger; the change as the change log keeps it."""
+        shard_id = (change.g >> 22) % self.shards.count
+        if not isinstance(change, Adjust):
+            self.ledger.apply(change)
+            return LoggedChange(shard_id, change)
+        # A removal stops at zero and comes off the newest days first: log what it did.
+        guild_id, user_id, days = change.g, change.u, DayRange(1, change.day)
+        before = self.ledger.member_stats(guild_id, user_id).seconds
+        before_days = self.ledger.seconds_by_day(guild_id, user_id, days)
+        self.ledger.apply(change)
+        applied = self.ledger.member_stats(guild_id, user_id).seconds - before
+        after_days = self.ledger.seconds_by_day(guild_id, user_id, days)
+        moved = {
+            day: after_days.get(day, 0) - before_days.get(day, 0)
+            for day in after_days.keys() | before_days.keys()
+        }
+        effect = Effect(applied, sorted((day, s) for day, s in moved.items() if s))
+        return LoggedChange(shard_id, change, effect)
 
     # ------------------------------------------------------------------ writer
 
@@ -377,7 +360,29 @@ class PgStore:
                 for future in batch.futures:
                     if not future.done():
                         future.set_result(None)
+                self._unfolded += len(batch.logged)
             self._writing = None
+            loop = asyncio.get_running_loop()
+            if self._unfolded >= FOLD_CHANGES or loop.time() - self._folded_at >= FOLD_SECONDS:
+                await self._fold_now()
+
+    async def _fold_now(self) -> None:
+        """Fold what this process logged (a failure waits for the next write, or the close)."""
+        self._folded_at = asyncio.get_running_loop().time()
+        try:
+            await asyncio.to_thread(self._fold)
+        except (*TRANSIENT_ERRORS, ShardsInUseError) as error:
+            self._write_failed(error, self.pending)
+
+    def _fold(self) -> None:
+        """Blocking: fold the change log of this process's shards into the figure tables."""
+        connection = self._ensure_connection()
+        while fold(connection, self.shards.ids, owner=self.owner):
+            pass
+        self._unfolded = 0
+        self._folds += 1
+        if self._folds % FORGET_BATCHES_EVERY == 0:
+            forget_old_batches(connection)
 
     def _write_failed(self, error: Exception, waiting: int) -> None:
         if not self.unavailable:
@@ -401,21 +406,12 @@ class PgStore:
         for attempt in (1, 2):
             try:
                 connection = self._ensure_connection()
-                write_batch(
-                    connection,
-                    batch.batch_id,
-                    batch.writes,
-                    owner=self.owner,
-                    shards=self.shards.ids,
-                )
-                break
+                append_batch(connection, batch.batch_id, batch.logged)
+                return
             except TRANSIENT_ERRORS:
                 self._drop_connection()
                 if attempt == 2 or not stale:
                     raise
-        self._batches += 1
-        if self._batches % FORGET_BATCHES_EVERY == 0:
-            forget_old_batches(connection)
 
     def _ensure_connection(self) -> psycopg.Connection[TupleRow]:
         connection = self._connection
@@ -559,6 +555,8 @@ class PgStore:
         unsaved = self.pending
         if unsaved:
             await asyncio.to_thread(self._keep_unsaved, unsaved)
+        elif self._unfolded and not self.unavailable:
+            await self._fold_now()  # else the next start folds it
         await asyncio.to_thread(self._disconnect)
 
     def _keep_unsaved(self, count: int) -> None:

@@ -1,30 +1,43 @@
-"""What one change does to the PostgreSQL store, and the transaction that writes a batch once.
+"""How changes reach the PostgreSQL store: appended to the change log, then folded.
 
-A `Write` is a change as the database applies it: a session's credit (through
-`credit_session`, which moves the session's watermark forward only), figures added or
-removed (a manual adjustment, as the ledger applied it), a reset, or the original format's
-totals tied to a server. `write_batch` applies a batch in one transaction under the id the
-batch was given before its first try: a retry after "commit status unknown" finds that id
-in `applied_batches` and applies nothing.
+`append_batch` makes a batch durable with one INSERT into `change_log` (about one commit
+per camera event), under the id the batch was given before its first try: a retry after
+"commit status unknown" lands on the same rows and adds nothing. `fold` later applies the
+logged changes of some shards to the figure tables, in order, in one transaction, and
+deletes them; `replay` applies the rows not folded yet to an in-memory ledger, so a load
+sees everything durable (as the JSON store replays its journal over its snapshot).
+
+In the tables, a change is a `Write`: a session's credit (through `credit_session`, which
+moves the session's watermark forward only: a replayed checkpoint or close credits 0 s),
+figures added or removed (a manual adjustment, as the ledger applied it), a reset, or the
+original format's totals tied to a server.
 
 Blocking I/O (psycopg's sync API): call it from a worker thread.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import msgspec
 import psycopg
 from psycopg.rows import TupleRow
 
+from store.journal import encode
 from store.pg.ids import session_id
-from tracking.records import Credit
+from tracking.ledger import Ledger
+from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset, decode_change
+
+log = logging.getLogger(__name__)
 
 BATCHES_KEPT_DAYS = 7
-"""How long a written batch's id is kept: far longer than any retry of it."""
+"""How long a folded batch's id is kept: far longer than any retry of it."""
+FOLD_LIMIT = 5_000
+"""Changes folded in one transaction at most."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,31 +150,190 @@ def _apply(connection: psycopg.Connection[TupleRow], write: Write) -> None:
             )
 
 
-def write_batch(
+class Effect(msgspec.Struct, frozen=True):
+    """What a manual adjustment did, as the ledger applied it: seconds per day, in total."""
+
+    applied: int
+    days: list[tuple[int, int]]
+
+
+_effect_decoder = msgspec.json.Decoder(Effect)
+_effect_encoder = msgspec.json.Encoder()
+
+
+def encode_effect(effect: Effect) -> str:
+    """An adjustment's effect as the change log keeps it."""
+    return _effect_encoder.encode(effect).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedChange:
+    """One change as the change log keeps it: its shard, its journal line, its effect."""
+
+    shard_id: int
+    change: Change
+    effect: Effect | None = None
+
+
+def append_batch(
+    connection: psycopg.Connection[TupleRow], batch_id: uuid.UUID, changes: Sequence[LoggedChange]
+) -> None:
+    """Make a batch of changes durable in the change log (a retry of the batch adds nothing).
+
+    `connection` is in autocommit mode: one change is one statement, committed; more go in
+    one transaction.
+    """
+    rows = [
+        (
+            batch_id,
+            item,
+            logged.shard_id,
+            encode(msgspec.structs.replace(logged.change, seq=None)).decode(),
+            None if logged.effect is None else encode_effect(logged.effect),
+        )
+        for item, logged in enumerate(changes)
+    ]
+    insert = (
+        "INSERT INTO change_log (batch_id, item, shard_id, change, effect)"
+        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (batch_id, item) DO NOTHING"
+    )
+    if len(rows) == 1:
+        connection.execute(insert, rows[0])
+        return
+    with connection.transaction(), connection.cursor() as cursor:
+        cursor.executemany(insert, rows)
+
+
+def is_written(connection: psycopg.Connection[TupleRow], batch_id: uuid.UUID) -> bool:
+    """Whether a batch reached the database (logged, or logged and folded already)."""
+    row = connection.execute(
+        "SELECT EXISTS (SELECT 1 FROM change_log WHERE batch_id = %(id)s)"
+        " OR EXISTS (SELECT 1 FROM applied_batches WHERE batch_id = %(id)s)",
+        {"id": batch_id},
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def as_write(change: Change, effect: Effect | None) -> Write:
+    """What the figure tables must do for a logged change."""
+    match change:
+        case Credit(start=str()):
+            return CreditSession(change)
+        case Credit():
+            return AddFigures(
+                change.g,
+                change.u,
+                change.s,
+                change.n,
+                change.long,
+                days=tuple(change.days),
+                session_day=change.day,
+            )
+        case Adjust(g=guild_id, u=user_id):
+            applied = effect.applied if effect is not None else change.s
+            days = tuple(effect.days) if effect is not None else ((change.day, change.s),)
+            return AddFigures(guild_id, user_id, applied, adjusted=applied, days=days)
+        case Reset(g=guild_id, u=user_id):
+            return ResetFigures(guild_id, user_id)
+        case AttributeLegacy(g=guild_id):
+            return AttributeUnattributed(guild_id)
+
+
+_Row = tuple[int, uuid.UUID, str, str | None]
+
+
+def _unfolded(
+    connection: psycopg.Connection[TupleRow], shards: Sequence[int], *, lock: bool, limit: int
+) -> list[_Row]:
+    rows = connection.execute(
+        "SELECT position, batch_id, change, effect FROM change_log WHERE shard_id = ANY(%s)"
+        " ORDER BY position LIMIT %s" + (" FOR UPDATE" if lock else ""),
+        (list(shards), limit),
+    ).fetchall()
+    return [(int(p), b, c, e) for p, b, c, e in rows]
+
+
+def _decoded(row: _Row) -> tuple[Change, Effect | None]:
+    _, _, change, effect = row
+    return decode_change_line(change), None if effect is None else _effect_decoder.decode(effect)
+
+
+def decode_change_line(line: str) -> Change:
+    """A change log row's change (logged without a sequence number)."""
+    change = decode_change(_with_seq(line))
+    return msgspec.structs.replace(change, seq=None)
+
+
+def _with_seq(line: str) -> bytes:
+    # Journal lines are validated with their sequence number: the log's lines have none.
+    return b'{"seq":1,' + line.encode()[1:]
+
+
+def fold(
     connection: psycopg.Connection[TupleRow],
-    batch_id: uuid.UUID,
-    writes: Sequence[Write],
+    shards: Sequence[int],
     *,
     owner: str,
-    shards: Sequence[int],
-) -> bool:
-    """Apply `writes` in one transaction, unless batch `batch_id` was applied already.
+    limit: int = FOLD_LIMIT,
+) -> int:
+    """Apply the oldest logged changes of `shards` to the figure tables; how many were.
 
-    The owner's heartbeat for each of its shards is written in the same transaction.
-    Returns False when the batch had been applied before (nothing changed now).
+    One transaction: the changes are applied in order, their batches listed as folded, their
+    rows deleted, and the owner's heartbeat written. A change the database refuses (a CHECK,
+    say) is kept in `rejected_changes` with the reason, and the others still apply.
     """
-    with connection.transaction(), connection.pipeline():
-        fresh = connection.execute(
-            "INSERT INTO applied_batches (batch_id) VALUES (%s)"
-            " ON CONFLICT (batch_id) DO NOTHING RETURNING true",
-            (batch_id,),
-        ).fetchone()
-        if fresh is None:
-            return False
-        for write in writes:
-            _apply(connection, write)
+    with connection.transaction():
+        rows = _unfolded(connection, shards, lock=True, limit=limit)
+        if rows:
+            try:
+                with connection.transaction():
+                    for row in rows:
+                        _apply(connection, as_write(*_decoded(row)))
+            except psycopg.errors.DatabaseError as error:
+                if isinstance(error, psycopg.OperationalError):
+                    raise
+                _apply_one_by_one(connection, rows)
+            positions = [position for position, *_ in rows]
+            connection.execute(
+                "INSERT INTO applied_batches (batch_id) SELECT DISTINCT batch_id FROM change_log"
+                " WHERE position = ANY(%s) ON CONFLICT (batch_id) DO NOTHING",
+                (positions,),
+            )
+            connection.execute("DELETE FROM change_log WHERE position = ANY(%s)", (positions,))
         beat(connection, owner, shards)
-    return True
+    return len(rows)
+
+
+def _apply_one_by_one(connection: psycopg.Connection[TupleRow], rows: list[_Row]) -> None:
+    """The slow path of `fold`: each change in a savepoint, refused ones set aside."""
+    for row in rows:
+        try:
+            with connection.transaction():
+                _apply(connection, as_write(*_decoded(row)))
+        except psycopg.errors.DatabaseError as error:
+            if isinstance(error, psycopg.OperationalError):
+                raise
+            position, batch_id, change, effect = row
+            reason = " ".join(str(error).split())
+            log.error(
+                "PostgreSQL recusou uma alteração (%s); ela fica em rejected_changes: %s",
+                reason,
+                change,
+            )
+            connection.execute(
+                "INSERT INTO rejected_changes (position, batch_id, change, effect, reason)"
+                " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (position) DO NOTHING",
+                (position, batch_id, change, effect, reason),
+            )
+
+
+def replay(connection: psycopg.Connection[TupleRow], shards: Sequence[int], ledger: Ledger) -> int:
+    """Apply the logged changes of `shards` not folded yet to `ledger`; how many there were."""
+    rows = _unfolded(connection, shards, lock=False, limit=2**62)
+    for row in rows:
+        change, _ = _decoded(row)
+        ledger.apply(change)
+    return len(rows)
 
 
 def beat(connection: psycopg.Connection[TupleRow], owner: str, shards: Sequence[int]) -> None:

@@ -27,7 +27,13 @@ FIRST_TABLES = {
     "admin_actions",
     "shard_heartbeats",
 }
-TABLES = FIRST_TABLES | {"member_weeks", "member_months", "applied_batches"}
+TABLES = FIRST_TABLES | {
+    "member_weeks",
+    "member_months",
+    "change_log",
+    "applied_batches",
+    "rejected_changes",
+}
 
 
 def connect(url: str) -> psycopg.Connection:

@@ -12,8 +12,8 @@ import pytest
 
 from store.pg.load import Shards, load_ledger
 from store.pg.migrate import migrate
-from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError
-from store.pg.writes import CreditSession, write_batch
+from store.pg.store import PgStore, ShardsInUseError
+from store.pg.writes import LoggedChange, append_batch, fold, is_written
 from tracking.periods import DayRange
 from tracking.records import Adjust, Credit, Reset
 
@@ -73,6 +73,12 @@ ONE_SHARD = Shards()
 
 async def open_store(url: str, shards: Shards = ONE_SHARD) -> PgStore:
     return await asyncio.to_thread(PgStore.open, url, shards)
+
+
+async def idle(store: PgStore) -> None:
+    """Wait until the store's writer has nothing left to do (it folds after its first write)."""
+    while store._writer is not None and not store._writer.done():
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -137,15 +143,20 @@ async def test_each_write_is_the_owners_heartbeat_for_its_shards(migrated):
 # ---------------------------------------------------------------- idempotency
 
 
-def write(url: str, *credits: Credit, batch_id: uuid.UUID | None = None) -> bool:
+def append(url: str, batch_id: uuid.UUID, *credits: Credit) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
-        return write_batch(
-            connection,
-            batch_id or uuid.uuid4(),
-            [CreditSession(credit) for credit in credits],
-            owner="test",
-            shards=[0],
-        )
+        append_batch(connection, batch_id, [LoggedChange(0, credit) for credit in credits])
+
+
+def fold_log(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as connection:
+        return fold(connection, [0], owner="test")
+
+
+def write(url: str, *credits: Credit) -> None:
+    """Log one batch and fold it into the figure tables."""
+    append(url, uuid.uuid4(), *credits)
+    fold_log(url)
 
 
 def test_a_replayed_checkpoint_or_close_credits_nothing(migrated):
@@ -169,11 +180,27 @@ def test_a_replayed_close_still_ends_a_session_already_credited_to_its_end(migra
 
 def test_a_batch_retried_under_its_id_is_applied_once(migrated):
     batch_id = uuid.uuid4()
-    first = write(migrated, checkpoint(60, 60, first=True), batch_id=batch_id)
-    # "Commit status unknown": the same batch again, even with other content, is skipped.
-    second = write(migrated, checkpoint(120, 60), batch_id=batch_id)
-    assert (first, second) == (True, False)
+    append(migrated, batch_id, checkpoint(60, 60, first=True))
+    # "Commit status unknown": the same batch again lands on the same rows.
+    append(migrated, batch_id, checkpoint(60, 60, first=True))
+    assert fold_log(migrated) == 1
     assert totals(migrated) == (60, 1, 60, 0)
+    with psycopg.connect(migrated, autocommit=True) as connection:
+        assert is_written(connection, batch_id)  # folded, and still known by its id
+        assert not is_written(connection, uuid.uuid4())
+
+
+def test_the_change_log_is_folded_in_order_and_emptied(migrated):
+    append(migrated, uuid.uuid4(), checkpoint(60, 60, first=True))
+    append(migrated, uuid.uuid4(), checkpoint(100, 40, closing=True))
+    assert rows(migrated, "SELECT count(*) FROM change_log") == [(2,)]
+    assert totals(migrated) is None  # logged (durable), not folded yet
+    with psycopg.connect(migrated, autocommit=True) as connection:
+        loaded = load_ledger(connection, Shards())  # a load replays the log
+    assert loaded.member_stats(GUILD, ANA).seconds == 100
+    assert fold_log(migrated) == 2
+    assert rows(migrated, "SELECT count(*) FROM change_log") == [(0,)]
+    assert totals(migrated) == (100, 1, 100, 0)
 
 
 def test_a_new_session_ends_the_one_a_crash_left_open_at_its_watermark(migrated):
@@ -270,22 +297,24 @@ async def test_what_a_store_wrote_loads_back_the_same(migrated):
 # -------------------------------------------------------------- refused batch
 
 
-async def test_a_batch_the_database_refuses_is_logged_and_the_next_ones_still_write(
+async def test_a_change_the_database_refuses_is_kept_aside_and_the_others_still_apply(
     migrated, caplog
 ):
     store = await open_store(migrated)
     try:
         await store.commit([checkpoint(60, 60, first=True)])
+        await idle(store)  # written and folded
         with psycopg.connect(migrated, autocommit=True) as connection:
             # A hand edit the ledger does not know: the next removal cannot be applied.
             connection.execute("UPDATE member_days SET seconds = 0")
-        refused = store.commit([Adjust(g=GUILD, u=ANA, s=-30, day=SUNDAY)])
-        with pytest.raises(DatabaseUnavailableError):
-            await refused
+        await store.commit([Adjust(g=GUILD, u=ANA, s=-30, day=SUNDAY)])
         await store.commit([checkpoint(60, 60, user=BIA, first=True)])
     finally:
         await store.close()
     assert totals(migrated, user=BIA) == (60, 1, 60, 0)
+    assert totals(migrated) == (60, 1, 60, 0)
+    ((change, reason),) = rows(migrated, "SELECT change, reason FROM rejected_changes")
+    assert '"op":"adjust"' in change and "check" in reason
+    assert rows(migrated, "SELECT count(*) FROM change_log") == [(0,)]
     (line,) = [r for r in caplog.records if "PostgreSQL recusou" in r.getMessage()]
     assert line.levelno == logging.ERROR
-    assert '"op":"adjust"' in line.getMessage()  # the change itself is in the log

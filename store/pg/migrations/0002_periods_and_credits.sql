@@ -1,5 +1,5 @@
--- 0002: per-week and per-month rows, the batches already written, and the functions that
--- apply a camera credit exactly once.
+-- 0002: per-week and per-month rows, the change log and the batches already folded, and
+-- the functions that apply a camera credit exactly once.
 --
 -- Weeks start on Monday and months on the 1st, of the local days the bot splits sessions by
 -- (tracking/periods.py): a week's row is the sum of its days' rows, kept in the same
@@ -33,11 +33,42 @@ CREATE INDEX member_months_ranking
     ON member_months (guild_id, month, seconds DESC, user_id)
     INCLUDE (sessions);
 
--- Every batch of changes a process wrote, by the id it minted before the first try: a retry
--- after "commit status unknown" finds its id here and applies nothing.
+-- The change log: every change is durable once its row is here (one INSERT per batch, so
+-- a camera event costs about one commit). The owner of a shard folds its rows into the
+-- tables above in batches (store/pg/writes.py `fold`) and deletes them; until then a load
+-- replays them, as the JSON store replays its journal over its snapshot. `change` is the
+-- change as a journal line (tracking/records.py); `effect` is what a manual adjustment did
+-- to the member's days, as the ledger applied it (NULL for other changes). A retried batch
+-- (after "commit status unknown") lands on the same (batch_id, item) and adds nothing.
+CREATE TABLE change_log (
+    position   bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    batch_id   uuid        NOT NULL,
+    item       integer     NOT NULL CHECK (item >= 0),
+    shard_id   integer     NOT NULL CHECK (shard_id >= 0),
+    change     text        NOT NULL,
+    effect     text,
+    written_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT change_log_batch_item UNIQUE (batch_id, item)
+);
+
+CREATE INDEX change_log_by_shard ON change_log (shard_id, position);
+
+-- Every batch already folded, by its id: a batch kept in a file by a stop during an
+-- outage is written at the next start unless its id is here or in the change log.
 CREATE TABLE applied_batches (
     batch_id   uuid        PRIMARY KEY,
     applied_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Changes the fold could not apply (a hand edit the ledger did not know, say), kept with
+-- the database's reason instead of being dropped.
+CREATE TABLE rejected_changes (
+    position    bigint      PRIMARY KEY,
+    batch_id    uuid        NOT NULL,
+    change      text        NOT NULL,
+    effect      text,
+    reason      text        NOT NULL,
+    rejected_at timestamptz NOT NULL DEFAULT now()
 );
 
 -- The order audit entries were written in, for entries of the same instant (newest first is
