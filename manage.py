@@ -29,6 +29,7 @@ from database import DataFileError, Store, StoreLockedError
 from store.pg import importer
 from store.pg.importer import ImportConflictError, ImportSummary
 from store.pg.migrate import MigrationError, migrate
+from store.recovery import StorePaths
 from utils import plural
 
 log = logging.getLogger("bate-ponto.manage")
@@ -85,15 +86,22 @@ CONFLICT = (
     "this JSON store's servers or members; nothing was imported; --replace overwrites them"
 )
 PROGRESS = "Importando {what}: {done} de {total} linhas ({percent}%)"
+PROGRESS_UNSIZED = "Importando {what}: {done} linhas até agora"
 IMPORTED = (
     "Importação concluída de {path}: {servers}, {members}, {days}, {sessions}, {audit}"
-    "{unattributed}{replaced}. Os arquivos JSON não foram alterados / import done, the JSON "
-    "files were not changed"
+    "{unattributed}{replaced}. {files}"
+)
+FILES_UNCHANGED = (
+    "Os arquivos JSON não foram alterados / import done, the JSON files were not changed"
+)
+FILES_REPAIRED = (
+    "Os arquivos JSON foram só reparados ou convertidos ao abrir, como o bot faria ao iniciar; "
+    "os dados deles não mudaram / import done; opening the JSON files repaired or converted "
+    "them as the bot's start would, their data is the same"
 )
 ALREADY_IMPORTED = (
     "{path} já tinha sido importado com estes mesmos dados ({servers}, {members}, {days}, "
-    "{sessions}, {audit}); nada mudou no PostgreSQL nem nos arquivos JSON / already "
-    "imported, nothing changed"
+    "{sessions}, {audit}); nada mudou no PostgreSQL. {files}"
 )
 UNREADABLE_AUDIT = (
     "Linhas do registro de auditoria {path} que não puderam ser importadas (ilegíveis ou "
@@ -225,16 +233,20 @@ class ProgressLog:
         self._last: dict[str, float] = {}
 
     def __call__(self, what: str, done: int, total: int) -> None:
-        """Log a line at the end of a table, or if the last one is `PROGRESS_SECONDS` old."""
+        """Log a line at the end of a table, or if the last one is `PROGRESS_SECONDS` old.
+
+        A table whose size is not known ahead (`total` 0) gets only the periodic lines.
+        """
         now = time.monotonic()
         last = self._last.setdefault(what, now)
-        if total == 0 or (done < total and now - last < PROGRESS_SECONDS) or done == 0:
+        if done == 0 or (done != total and now - last < PROGRESS_SECONDS):
             return
         self._last[what] = now
-        log.info(
-            "%s",
-            PROGRESS.format(what=what, done=done, total=total, percent=100 * done // total),
-        )
+        if total:
+            line = PROGRESS.format(what=what, done=done, total=total, percent=100 * done // total)
+        else:
+            line = PROGRESS_UNSIZED.format(what=what, done=done)
+        log.info("%s", line)
 
 
 def describe(summary: ImportSummary) -> dict[str, str]:
@@ -276,8 +288,28 @@ def conflict_line(error: ImportConflictError) -> str:
     return CONFLICT.format(servers=servers, members=members)
 
 
+def file_states(data_file: Path) -> dict[Path, tuple[int, int, int] | None]:
+    """Size, modification time and inode of each of a store's files (None: absent).
+
+    The lock file is left out: opening the store creates it when it is missing.
+    """
+    paths = StorePaths(data_file)
+    states: dict[Path, tuple[int, int, int] | None] = {}
+    for path in paths.files:
+        if path == paths.lock:
+            continue
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            states[path] = None
+        else:
+            states[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return states
+
+
 async def import_json(source: Path, database_url: str, *, replace: bool) -> int:
     """Open the JSON store (refused while the bot runs) and import it into PostgreSQL."""
+    before = file_states(source)
     try:
         store = await asyncio.to_thread(Store.open, source)
     except StoreLockedError:
@@ -306,7 +338,8 @@ async def import_json(source: Path, database_url: str, *, replace: bool) -> int:
     if skipped:
         log.warning("%s", UNREADABLE_AUDIT.format(path=store.audit.path, count=skipped))
     template = ALREADY_IMPORTED if summary.already_imported else IMPORTED
-    log.info("%s", template.format(path=source, **describe(summary)))
+    files = FILES_UNCHANGED if file_states(source) == before else FILES_REPAIRED
+    log.info("%s", template.format(path=source, files=files, **describe(summary)))
     return EXIT_OK
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ CHUNK_ROWS = 100_000
 """Rows sent to COPY in one go (and between two progress reports)."""
 
 Progress = Callable[[str, int, int], None]
-"""Told (what, rows done, rows in all) after each chunk of a table."""
+"""Told (what, rows done, rows in all; 0 when not known ahead) before and after each chunk."""
 
 _BIGINT, _DATE = ">i8", ">i4"
 _PG_EPOCH = date(2000, 1, 1).toordinal()
@@ -377,6 +378,9 @@ def import_ledger(
     report = progress or (lambda what, done, total: None)
     with psycopg.connect(conninfo) as connection, connection.transaction():
         connection.execute("SET LOCAL lock_timeout = '60s'")
+        # Room to sort a million rows in memory when an index is built again (the default
+        # 64 MB spills to disk).
+        connection.execute("SET LOCAL maintenance_work_mem = '256MB'")
         # Writers of these tables wait for the import, so what is checked stays true.
         connection.execute(
             "LOCK TABLE member_totals, member_days, member_weeks, member_months, "
@@ -412,12 +416,14 @@ def import_ledger(
             "member_weeks",
             "guild_id, user_id, week, seconds, sessions",
             _periods(ledger, week_of, chunk_rows),
+            lambda done: report("semanas", done, 0),
         )
         months = _bulk_copy(
             connection,
             "member_months",
             "guild_id, user_id, month, seconds, sessions",
             _periods(ledger, month_of, chunk_rows),
+            lambda done: report("meses", done, 0),
         )
         _write_sessions(connection, work.sessions)
         connection.execute(
@@ -497,8 +503,15 @@ def _bulk_copy(
     empty = connection.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})").fetchone()
     rebuild = _drop_indexes(connection, table) if empty is not None and empty[0] else []
     rows = _copy_chunks(connection, f"{table} ({columns})", chunks, report or (lambda done: None))
-    for statement in rebuild:
-        connection.execute(statement)
+    if rebuild:
+        started = time.perf_counter()
+        for statement in rebuild:
+            connection.execute(statement)
+        log.info(
+            "PostgreSQL: índices de %s criados de novo depois da carga (%.1f s)",
+            table,
+            time.perf_counter() - started,
+        )
     return rows
 
 

@@ -487,3 +487,23 @@ async def test_a_long_import_reports_its_progress(settings, pg_url, caplog, monk
     assert "Importando totais por membro: 4 de 4 linhas (100%)" in progress, progress
     days = [line for line in progress if "histórico por dia" in line]
     assert len(days) >= 2 and days[-1] == "Importando histórico por dia: 5 de 5 linhas (100%)"
+    weeks = [line for line in progress if line.startswith("Importando semanas: ")]
+    assert weeks and all(line.endswith(" linhas até agora") for line in weeks), progress
+    rebuilt = [r.getMessage() for r in caplog.records if "criados de novo" in r.getMessage()]
+    assert len(rebuilt) == len(FIGURE_TABLES), rebuilt  # a first import: every index rebuilt
+
+
+async def test_an_original_format_file_imports_as_unattributed_and_says_it_was_converted(
+    settings, pg_url, caplog
+):
+    settings.write_text(json.dumps({str(LEGACY): {"total_seconds": 3665, "sessions": 5}}))
+    caplog.set_level(logging.INFO)
+
+    assert await run(["import-json"]) == 0
+
+    tables = database_tables(pg_url)
+    assert tables["unattributed_totals"] == {(LEGACY, 3665, 5)}
+    assert tables["member_totals"] == set()
+    summary = [r.getMessage() for r in caplog.records if "Importação concluída" in r.getMessage()]
+    assert len(summary) == 1 and "convertidos ao abrir" in summary[0], summary
+    assert "não foram alterados" not in summary[0]
