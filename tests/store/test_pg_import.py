@@ -507,3 +507,19 @@ async def test_an_original_format_file_imports_as_unattributed_and_says_it_was_c
     summary = [r.getMessage() for r in caplog.records if "Importação concluída" in r.getMessage()]
     assert len(summary) == 1 and "convertidos ao abrir" in summary[0], summary
     assert "não foram alterados" not in summary[0]
+
+
+async def test_an_unreachable_database_is_one_line_and_touches_nothing(
+    data_file, caplog, monkeypatch
+):
+    await build_json_store(data_file)
+    before = folder_contents(data_file.parent)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bate:segredo@127.0.0.1:1/bate_ponto")
+
+    assert await run(["import-json"]) == 1
+
+    lines = errors_of(caplog)
+    assert len(lines) == 1 and "nada foi importado" in lines[0], lines
+    assert "segredo" not in lines[0]
+    assert folder_contents(data_file.parent) == before
+    assert Store.open(data_file).release() is None  # the lock was let go
