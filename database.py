@@ -238,6 +238,7 @@ class Store:
         self._snapshot_cost = 0.0
         self._dirty = False
         self._closed = False
+        self._opened_seq = ledger.seq
         self.snapshot_failing = False
 
     # ------------------------------------------------------------------ opening
@@ -492,6 +493,26 @@ class Store:
         self._base_seq = copy.seq
 
     # ------------------------------------------------------------------ closing
+
+    def release(self) -> None:
+        """Let go of the files without writing anything (blocking): for tools that only read.
+
+        The journal is closed and the lock released; journal records replayed at open stay
+        in the journal, to be folded in by the bot's next start, so the files are left as
+        `open` found them.
+
+        Raises:
+            RuntimeError: changes were committed since `open` (only `close` saves them).
+        """
+        if self._closed:
+            return
+        if self.ledger.seq != self._opened_seq:
+            raise RuntimeError("changes were committed: close the store to save them")
+        self._closed = True
+        try:
+            self.journal.close()
+        finally:
+            self._lock.release()
 
     async def close(self) -> None:
         """Write a final snapshot, finish the journal and release the lock.

@@ -2,6 +2,9 @@
 
 - `export-totals PATH` — write the totals in `DATA_FILE`'s format to PATH, from
   the store the bot is configured with (`DATA_FILE`, `.env`), journal included.
+- `import-json [PATH] [--replace]` — move the JSON store at PATH (default: `DATA_FILE`)
+  into the PostgreSQL database of `DATABASE_URL`, in one transaction; the JSON files are
+  left as they are. The rules for data already in the database: `store.pg.importer`.
 
 The tools read the same settings as the bot. While the bot runs it holds the
 store's lock, and the tools refuse to touch its files: stop the bot first.
@@ -14,12 +17,19 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from config import POSTGRES_UNAVAILABLE, SettingsError, load_settings
+import psycopg
+
+from config import POSTGRES_UNAVAILABLE, Settings, SettingsError, load_settings
 from database import DataFileError, Store, StoreLockedError
+from store.pg import importer
+from store.pg.importer import ImportConflictError, ImportSummary
+from store.pg.migrate import MigrationError, migrate
+from store.recovery import StorePaths
 from utils import plural
 
 log = logging.getLogger("bate-ponto.manage")
@@ -53,6 +63,52 @@ IS_STORE_FILE = (
 )
 FILE_ERROR = "Não foi possível usar os arquivos de dados / cannot use the data files: {error}"
 EXPORTED = "Totais exportados para {path}: {members} / totals exported to {path}: {count}"
+NEEDS_DATABASE = (
+    "import-json precisa de DATABASE_URL (postgresql://...) para saber para onde importar; "
+    "nada foi alterado / import-json needs DATABASE_URL, nothing was changed"
+)
+MISSING_STORE = (
+    "{path} não existe; informe o DATA_FILE do store JSON a importar / does not exist, give "
+    "the DATA_FILE of the JSON store to import"
+)
+BOT_RUNNING_IMPORT = (
+    "O bot está usando {data_file}; pare-o antes de importar, nada foi alterado / the bot is "
+    "using {data_file}; stop it before importing, nothing was changed"
+)
+DATABASE_ERROR = (
+    "Não foi possível usar o PostgreSQL de DATABASE_URL ({error}); nada foi importado / "
+    "cannot use the PostgreSQL database, nothing was imported"
+)
+CONFLICT = (
+    "O PostgreSQL já tem dados de {servers}{members} deste store JSON (o bot já rodou com "
+    "DATABASE_URL, ou outro store foi importado); nada foi importado. Para substituir esses "
+    "dados pelos do JSON, rode de novo com --replace / the database already holds data for "
+    "this JSON store's servers or members; nothing was imported; --replace overwrites them"
+)
+PROGRESS = "Importando {what}: {done} de {total} linhas ({percent}%)"
+PROGRESS_UNSIZED = "Importando {what}: {done} linhas até agora"
+IMPORTED = (
+    "Importação concluída de {path}: {servers}, {members}, {days}, {sessions}, {audit}"
+    "{unattributed}{replaced}. {files}"
+)
+FILES_UNCHANGED = (
+    "Os arquivos JSON não foram alterados / import done, the JSON files were not changed"
+)
+FILES_REPAIRED = (
+    "Os arquivos JSON foram só reparados ou convertidos ao abrir, como o bot faria ao iniciar; "
+    "os dados deles não mudaram / import done; opening the JSON files repaired or converted "
+    "them as the bot's start would, their data is the same"
+)
+ALREADY_IMPORTED = (
+    "{path} já tinha sido importado com estes mesmos dados ({servers}, {members}, {days}, "
+    "{sessions}, {audit}); nada mudou no PostgreSQL. {files}"
+)
+UNREADABLE_AUDIT = (
+    "Linhas do registro de auditoria {path} que não puderam ser importadas (ilegíveis ou "
+    "incompletas): {count} / audit lines that could not be imported"
+)
+PROGRESS_SECONDS = 2.0
+"""Shortest pause between two progress lines of one table."""
 
 
 class UsageError(Exception):
@@ -84,6 +140,39 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     export.add_argument("path", metavar="PATH", type=Path, help="arquivo a gravar / file to write")
+    load = tools.add_parser(
+        "import-json",
+        help="move o store JSON para o PostgreSQL / move the JSON store into PostgreSQL",
+        description=(
+            "Importa o store JSON em PATH (padrão: DATA_FILE) para o PostgreSQL de DATABASE_URL, "
+            "numa só transação: totais, histórico por dia (e semanas e meses), sessões abertas, "
+            "registro de auditoria e totais do formato original ainda sem servidor. Recusa se o "
+            "bot estiver rodando. Os arquivos JSON não são reescritos (só um arquivo danificado "
+            "ou no formato original é reparado ou convertido ao abrir, como na partida do "
+            "bot). Rodar de novo com os "
+            "mesmos dados não muda nada. Se o PostgreSQL já tiver dados de algum servidor deste "
+            "store (ou totais sem servidor dos mesmos membros), nada é importado, a menos que "
+            "se use --replace / import the JSON store into PostgreSQL in one transaction; "
+            "refuses while the bot runs; a second run with the same data changes nothing; "
+            "data already there for the same servers is only overwritten with --replace"
+        ),
+    )
+    load.add_argument(
+        "path",
+        metavar="PATH",
+        type=Path,
+        nargs="?",
+        help="o DATA_FILE do store a importar (padrão: o configurado) / the store's DATA_FILE",
+    )
+    load.add_argument(
+        "--replace",
+        action="store_true",
+        help=(
+            "substitui os dados que o PostgreSQL já tem desses servidores (e os totais sem "
+            "servidor desses membros) pelos do JSON; outros servidores ficam como estão / "
+            "replace what the database holds for these servers with the JSON store's figures"
+        ),
+    )
     return parser
 
 
@@ -128,13 +217,154 @@ async def export_totals(data_file: Path, target: Path) -> int:
     return EXIT_OK
 
 
+def check_store(path: Path | None, settings: Settings) -> Path:
+    """The absolute `DATA_FILE` of the store to import, or `UsageError` if there is none."""
+    source = (path.expanduser() if path is not None else settings.data_file).absolute()
+    if source.is_dir():
+        raise UsageError(PATH_IS_FOLDER.format(path=source))
+    if not source.exists():
+        raise UsageError(MISSING_STORE.format(path=source))
+    return source
+
+
+class ProgressLog:
+    """Logs an import's progress: each table's end, and every `PROGRESS_SECONDS` before it."""
+
+    def __init__(self) -> None:
+        """Nothing reported yet."""
+        self._last: dict[str, float] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        """Log a line at the end of a table, or if the last one is `PROGRESS_SECONDS` old.
+
+        A table whose size is not known ahead (`total` 0) gets only the periodic lines.
+        """
+        now = time.monotonic()
+        last = self._last.setdefault(what, now)
+        if done == 0 or (done != total and now - last < PROGRESS_SECONDS):
+            return
+        self._last[what] = now
+        if total:
+            line = PROGRESS.format(what=what, done=done, total=total, percent=100 * done // total)
+        else:
+            line = PROGRESS_UNSIZED.format(what=what, done=done)
+        log.info("%s", line)
+
+
+def describe(summary: ImportSummary) -> dict[str, str]:
+    """The summary's figures as Portuguese phrases."""
+    audit = plural(summary.audit_entries, "registro de auditoria", "registros de auditoria")
+    if summary.audit_added != summary.audit_entries and not summary.already_imported:
+        audit += f" ({summary.audit_added} novos)"
+    return {
+        "servers": plural(summary.servers, "servidor", "servidores"),
+        "members": plural(summary.members, "membro", "membros"),
+        "days": plural(summary.days, "linha de histórico por dia", "linhas de histórico por dia"),
+        "sessions": plural(summary.open_sessions, "sessão aberta", "sessões abertas"),
+        "audit": audit,
+        "unattributed": (
+            ", " + plural(summary.unattributed, "total sem servidor", "totais sem servidor")
+            if summary.unattributed
+            else ""
+        ),
+        "replaced": (
+            ", " + plural(summary.replaced, "servidor substituído", "servidores substituídos")
+            if summary.replaced
+            else ""
+        ),
+    }
+
+
+def conflict_line(error: ImportConflictError) -> str:
+    """The refusal when the database already holds data for the JSON store."""
+    servers = ""
+    if error.servers:
+        shown = ", ".join(str(guild) for guild in error.servers[:5])
+        more = f" e mais {len(error.servers) - 5}" if len(error.servers) > 5 else ""
+        servers = plural(len(error.servers), "servidor", "servidores") + f" ({shown}{more})"
+    members = ""
+    if error.members:
+        members = (" e de " if servers else "") + plural(
+            error.members, "membro com totais sem servidor", "membros com totais sem servidor"
+        )
+    return CONFLICT.format(servers=servers, members=members)
+
+
+def file_states(data_file: Path) -> dict[Path, tuple[int, int, int] | None]:
+    """Size, modification time and inode of each of a store's files (None: absent).
+
+    The lock file is left out: opening the store creates it when it is missing.
+    """
+    paths = StorePaths(data_file)
+    states: dict[Path, tuple[int, int, int] | None] = {}
+    for path in paths.files:
+        if path == paths.lock:
+            continue
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            states[path] = None
+        else:
+            states[path] = (info.st_size, info.st_mtime_ns, info.st_ino)
+    return states
+
+
+async def import_json(source: Path, database_url: str, *, replace: bool) -> int:
+    """Open the JSON store (refused while the bot runs) and import it into PostgreSQL."""
+    before = file_states(source)
+    try:
+        store = await asyncio.to_thread(Store.open, source)
+    except StoreLockedError:
+        log.error("%s", BOT_RUNNING_IMPORT.format(data_file=source))
+        return EXIT_FAILURE
+    try:
+        page = await asyncio.to_thread(store.audit.read_all)
+        await asyncio.to_thread(migrate, database_url)
+        summary = await asyncio.to_thread(
+            importer.import_ledger,
+            database_url,
+            store.ledger,
+            page.entries,
+            replace=replace,
+            progress=ProgressLog(),
+        )
+    except ImportConflictError as error:
+        log.error("%s", conflict_line(error))
+        return EXIT_FAILURE
+    except (psycopg.Error, MigrationError) as error:
+        log.error("%s", DATABASE_ERROR.format(error=str(error).strip().splitlines()[0]))
+        return EXIT_FAILURE
+    finally:
+        store.release()
+    skipped = page.unreadable + summary.audit_skipped
+    if skipped:
+        log.warning("%s", UNREADABLE_AUDIT.format(path=store.audit.path, count=skipped))
+    template = ALREADY_IMPORTED if summary.already_imported else IMPORTED
+    files = FILES_UNCHANGED if file_states(source) == before else FILES_REPAIRED
+    log.info("%s", template.format(path=source, files=files, **describe(summary)))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python manage.py ...`: parse, check the settings, run the tool; the exit code."""
+    """`python manage.py ...`: set up logging, then `run`; the exit code."""
     logging.basicConfig(level="INFO", format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, force=True)
+    return run(argv)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Parse, check the settings, run the tool; the exit code (logging is the caller's)."""
     try:
         arguments = build_parser().parse_args(argv)
         settings = load_settings()
         logging.getLogger().setLevel(settings.log_level)
+        if arguments.command == "import-json":
+            if not settings.database_url:
+                log.error("%s", NEEDS_DATABASE)
+                return EXIT_USAGE
+            source = check_store(arguments.path, settings)
+            return asyncio.run(
+                import_json(source, settings.database_url, replace=arguments.replace)
+            )
         if settings.database_url:
             log.error("%s", POSTGRES_UNAVAILABLE)
             return EXIT_USAGE

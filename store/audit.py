@@ -157,6 +157,28 @@ class AuditLog:
             )
         return AuditPage(entries, unreadable)
 
+    def read_all(self) -> AuditPage:
+        """Every entry of the log, oldest first, and how many unreadable lines were passed over.
+
+        Reads the whole file (the audit log of manual changes stays small). Unreadable
+        lines are skipped and counted, as in `latest`, without being logged here.
+
+        Raises:
+            OSError: the file exists but could not be read.
+        """
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return AuditPage([])
+        entries: list[AuditEntry] = []
+        unreadable = 0
+        for entry in _entries(raw.split(b"\n")):
+            if entry is None:
+                unreadable += 1
+            else:
+                entries.append(entry)
+        return AuditPage(entries, unreadable)
+
 
 def _entries(lines: Iterable[bytes]) -> Iterator[AuditEntry | None]:
     """Entries from raw lines, skipping blank ones; None for each unreadable one."""

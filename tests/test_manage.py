@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from database import Store
@@ -84,6 +85,7 @@ def test_help_lists_the_commands(tmp_path):
     result = manage(tmp_path / "video_ranking.json", "--help")
     assert result.returncode == 0, result.stderr
     assert "export-totals" in result.stdout
+    assert "import-json" in result.stdout
 
 
 async def test_export_totals_writes_the_totals_journal_included(tmp_path):
@@ -213,3 +215,35 @@ async def test_path_that_is_a_store_file_is_refused(tmp_path):
     assert result.returncode == 2
     assert "arquivos do store" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_import_json_moves_the_store_into_postgresql(tmp_path, pg_url):
+    data_file = tmp_path / "data" / "video_ranking.json"
+    await build_store(data_file)
+    before = folder_contents(data_file.parent)
+
+    result = manage(data_file, "import-json", DATABASE_URL=pg_url)
+
+    assert result.returncode == 0, result.stderr
+    with psycopg.connect(pg_url) as connection:
+        rows = connection.execute(
+            "SELECT guild_id, user_id, seconds, sessions FROM member_totals"
+        ).fetchall()
+    assert sorted(rows) == [(GUILD, ALICE, 100, 1), (GUILD, BOB, 7, 1), (OTHER, ALICE, 20, 1)]
+    assert folder_contents(data_file.parent) == before  # the journal-only time stays there
+    summary = [line for line in result.stderr.splitlines() if "Importação concluída" in line]
+    assert len(summary) == 1 and "2 servidores" in summary[0] and "2 membros" in summary[0]
+    assert "Traceback" not in result.stderr
+
+    again = manage(data_file, "import-json", DATABASE_URL=pg_url)
+
+    assert again.returncode == 0, again.stderr
+    assert "já tinha sido importado" in again.stderr
+
+
+def test_import_json_without_database_url_exits_2(tmp_path):
+    result = manage(tmp_path / "video_ranking.json", "import-json")
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DATABASE_URL" in lines[0], lines

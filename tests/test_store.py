@@ -20,6 +20,7 @@ from database import RankingStore, Store, StoreClosedError, StorePaths
 from database_lock import FILE_MODE
 from store import journal as journal_module
 from store import snapshot
+from store.audit import AuditEntry, AuditLog, AuditPage
 from store.journal import read_journal
 from store.snapshot import copy_ledger, encode_export
 from tests.failing_disk import FailingOs
@@ -716,3 +717,50 @@ async def test_close_never_writes_a_snapshot_over_one_in_progress(data_file, mon
     store = await open_store(data_file)
     assert seconds(store, G1, ANA) == 35
     await store.close()
+
+
+def _files(folder):
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir()) if path.is_file()}
+
+
+async def test_release_lets_go_of_the_files_without_writing_them(data_file):
+    store = Store.open(data_file)
+    await store.commit([credit(G1, ANA, 30)])
+    assert await store.snapshot()
+    await store.commit([credit(G1, ANA, 12)])
+    crash(store)
+    before = _files(data_file.parent)
+
+    store = Store.open(data_file)  # replays the journal's last record
+    assert store.member_stats(G1, ANA).seconds == 42
+    store.release()
+
+    assert _files(data_file.parent) == before
+    again = Store.open(data_file)  # the lock is free, and the journal still holds the record
+    assert again.member_stats(G1, ANA).seconds == 42
+    await again.close()
+
+
+async def test_release_after_a_commit_is_refused(data_file):
+    store = Store.open(data_file)
+    await store.commit([credit(G1, ANA, 30)])
+
+    with pytest.raises(RuntimeError):
+        store.release()
+    await store.close()
+    again = Store.open(data_file)
+    assert again.member_stats(G1, ANA).seconds == 30
+    await again.close()
+
+
+def test_the_whole_audit_log_reads_in_order_counting_unreadable_lines(tmp_path):
+    log = AuditLog(tmp_path / "audit.jsonl")
+    assert log.read_all() == AuditPage([])
+    first = AuditEntry("2026-01-01T00:00:00+00:00", G1, ANA, "ana", "reset", user_id=BIA)
+    second = AuditEntry("2026-01-02T00:00:00+00:00", G2, ANA, "ana", "reset")
+    log.append(first)
+    with log.path.open("ab") as handle:
+        handle.write(b'{"at": "yesterday"}\n\n{torn')
+    log.append(second)
+
+    assert log.read_all() == AuditPage([first, second], unreadable=2)
