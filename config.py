@@ -28,14 +28,6 @@ _PLACEHOLDER_TOKEN = re.compile(
 """Values that stand for a token: a real one has dots and digits, so it never matches."""
 
 
-POSTGRES_UNAVAILABLE = (
-    "DATABASE_URL está definido, mas o store PostgreSQL não está disponível nesta versão; "
-    "remova DATABASE_URL para usar o store JSON (DATA_FILE) / DATABASE_URL is set, but the "
-    "PostgreSQL store is not available in this version; unset it to use the JSON store"
-)
-"""What the bot and the tools say while `DATABASE_URL` names a store this version lacks."""
-
-
 class SettingsError(ValueError):
     """A setting has a value the bot cannot use."""
 

@@ -68,7 +68,7 @@ from database_lock import (
 )
 from store.audit import AuditEntry, AuditLog, AuditPage
 from store.journal import Journal, encode
-from store.pg.load import Shards
+from store.pg.load import Shards, load_ledger
 from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError
 from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover
 from store.snapshot import (
@@ -76,8 +76,9 @@ from store.snapshot import (
     copy_ledger,
     encode_export,
     encode_state,
+    export_ledger,
 )
-from tracking.ledger import SECONDS, SESSIONS, Ledger, MemberStats, OpenSession, Standings
+from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
 from tracking.periods import DayRange
 from tracking.records import Base, Change, decode_change
 from tracking.sessions import SessionKey
@@ -93,6 +94,7 @@ __all__ = [
     "Store",
     "StoreClosedError",
     "StoreLockedError",
+    "export_database_totals",
     "open_store",
     "store_location",
     "store_shards",
@@ -385,14 +387,7 @@ class Store:
         Raises:
             OSError: `target` could not be written (nothing is left half-written).
         """
-        copy = copy_ledger(self.ledger)
-        atomic_write_json(target, encode_export(copy))
-        members = set(copy.unattributed)
-        for guild in copy.guilds.values():
-            values = guild.member_values
-            listed = (values[SECONDS] > 0) | (values[SESSIONS] > 0)
-            members.update(guild.member_keys[listed].tolist())
-        return len(members)
+        return export_ledger(self.ledger, target)
 
     # ---------------------------------------------------------------- audit log
 
@@ -585,3 +580,27 @@ def store_location(settings: Settings) -> str:
     host, port, name = params.get("host", "localhost"), params.get("port"), params.get("dbname")
     where = f"{host}:{port}" if port else f"{host}"
     return f"PostgreSQL {where}/{name}" if name else f"PostgreSQL {where}"
+
+
+def export_database_totals(url: str, target: Path) -> int:
+    """Write the PostgreSQL store's totals to `target` in `DATA_FILE`'s format (blocking).
+
+    Reads every server, change log included, in one snapshot of the database: safe while
+    bots run. Returns how many members the file lists.
+
+    Raises:
+        DatabaseUnavailableError: PostgreSQL cannot be reached.
+        OSError: `target` could not be written.
+    """
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
+            connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            with connection.transaction():
+                ledger = load_ledger(connection, Shards())
+    except psycopg.OperationalError as error:
+        reason = " ".join(str(error).split())
+        raise DatabaseUnavailableError(
+            f"Não foi possível ler o PostgreSQL de DATABASE_URL ({reason}) / cannot read "
+            f"DATABASE_URL's PostgreSQL"
+        ) from error
+    return export_ledger(ledger, target)

@@ -1,12 +1,13 @@
 """Bate-Ponto's offline tools: `python manage.py <command>` (`--help` lists them).
 
 - `export-totals PATH` — write the totals in `DATA_FILE`'s format to PATH, from
-  the store the bot is configured with (`DATA_FILE`, `.env`), journal included.
+  the store the bot is configured with (`DATA_FILE`, or `DATABASE_URL`; `.env`), journal
+  or change log included. From PostgreSQL it reads one snapshot, so bots may keep running.
 - `import-json [PATH] [--replace]` — move the JSON store at PATH (default: `DATA_FILE`)
   into the PostgreSQL database of `DATABASE_URL`, in one transaction; the JSON files are
   left as they are. The rules for data already in the database: `store.pg.importer`.
 
-The tools read the same settings as the bot. While the bot runs it holds the
+The tools read the same settings as the bot. While the bot runs it holds the JSON
 store's lock, and the tools refuse to touch its files: stop the bot first.
 """
 
@@ -24,8 +25,14 @@ from typing import NoReturn
 
 import psycopg
 
-from config import POSTGRES_UNAVAILABLE, Settings, SettingsError, load_settings
-from database import DataFileError, Store, StoreLockedError
+from config import Settings, SettingsError, load_settings
+from database import (
+    DatabaseUnavailableError,
+    DataFileError,
+    Store,
+    StoreLockedError,
+    export_database_totals,
+)
 from store.pg import importer
 from store.pg.importer import ImportConflictError, ImportSummary
 from store.pg.migrate import MigrationError, migrate
@@ -206,6 +213,24 @@ async def export_totals(data_file: Path, target: Path) -> int:
             raise UsageError(NOT_WRITABLE.format(path=target, error=error)) from error
     finally:
         await store.close()
+    _exported(target, members)
+    return EXIT_OK
+
+
+def export_database(database_url: str, target: Path) -> int:
+    """Export the PostgreSQL store's totals (every server, safe while the bots run)."""
+    try:
+        members = export_database_totals(database_url, target)
+    except DatabaseUnavailableError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    except OSError as error:
+        raise UsageError(NOT_WRITABLE.format(path=target, error=error)) from error
+    _exported(target, members)
+    return EXIT_OK
+
+
+def _exported(target: Path, members: int) -> None:
     log.info(
         "%s",
         EXPORTED.format(
@@ -214,7 +239,6 @@ async def export_totals(data_file: Path, target: Path) -> int:
             count=f"{members} member{'' if members == 1 else 's'}",
         ),
     )
-    return EXIT_OK
 
 
 def check_store(path: Path | None, settings: Settings) -> Path:
@@ -365,10 +389,9 @@ def run(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 import_json(source, settings.database_url, replace=arguments.replace)
             )
-        if settings.database_url:
-            log.error("%s", POSTGRES_UNAVAILABLE)
-            return EXIT_USAGE
         target = check_target(arguments.path)
+        if settings.database_url:
+            return export_database(settings.database_url, target)
         return asyncio.run(export_totals(settings.data_file, target))
     except SettingsError as error:
         log.error("%s", BAD_SETTINGS.format(error=error))

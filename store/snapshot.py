@@ -14,11 +14,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from database_lock import CorruptFileError
+from database_lock import CorruptFileError, atomic_write_json
 from tracking import records
 from tracking.ledger import SECONDS, SESSIONS, DayTable, GuildLedger, Ledger, OpenSession, Table
 from tracking.records import RecordError
@@ -156,6 +157,24 @@ def decode_state(raw: bytes) -> tuple[Ledger, list[tuple[int, str]]]:
 
 
 # ---------------------------------------------------------------------- export
+
+
+def export_ledger(ledger: Ledger, target: Path) -> int:
+    """Write a ledger's totals to `target` in `DATA_FILE`'s format, atomically, mode 0600.
+
+    Blocking. Returns how many members the file lists.
+
+    Raises:
+        OSError: `target` could not be written (nothing is left half-written).
+    """
+    copy = copy_ledger(ledger)
+    atomic_write_json(target, encode_export(copy))
+    members = set(copy.unattributed)
+    for guild in copy.guilds.values():
+        values = guild.member_values
+        listed = (values[SECONDS] > 0) | (values[SESSIONS] > 0)
+        members.update(guild.member_keys[listed].tolist())
+    return len(members)
 
 
 def encode_export(snapshot: LedgerCopy) -> Iterator[bytes]:

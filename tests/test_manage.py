@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 import subprocess
@@ -11,8 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from database import Store
-from tests.store_worker import credit
+from database import PgStore, Store
+from store.pg.load import Shards
+from tests.store_worker import GUILDS, USERS, credit
 from tests.test_process import REPO, bot_environment
 
 pytestmark = pytest.mark.slow
@@ -151,23 +153,49 @@ async def test_export_totals_while_the_bot_runs_refuses_and_changes_nothing(tmp_
         holder.wait(TIMEOUT)
 
 
-async def test_database_url_set_exits_2_with_one_line(tmp_path):
-    data_file = tmp_path / "video_ranking.json"
-    await build_store(data_file)
-    before = folder_contents(tmp_path)
+async def test_export_totals_reads_the_postgresql_store_while_its_bot_runs(tmp_path, pg_url):
+    store = await asyncio.to_thread(PgStore.open, pg_url, Shards())
+    try:
+        await store.commit([credit(GUILDS[0], USERS[0], 90), credit(GUILDS[1], USERS[0], 30)])
+        target = tmp_path / "totals.json"
+        # The bot's process still holds its shard and has not folded its change log.
+        result = await asyncio.to_thread(
+            manage,
+            tmp_path / "video_ranking.json",
+            "export-totals",
+            str(target),
+            DATABASE_URL=pg_url,
+        )
+    finally:
+        await store.close()
+    assert result.returncode == 0, result.stderr
+    assert json.loads(target.read_text(encoding="utf-8")) == {
+        str(USERS[0]): {
+            "total_seconds": 120,
+            "sessions": 2,
+            "guilds": {
+                str(GUILDS[0]): {"total_seconds": 90, "sessions": 1},
+                str(GUILDS[1]): {"total_seconds": 30, "sessions": 1},
+            },
+        }
+    }
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
+
+async def test_export_totals_from_an_unreachable_database_is_one_line_without_the_password(
+    tmp_path,
+):
     result = manage(
-        data_file,
+        tmp_path / "video_ranking.json",
         "export-totals",
         str(tmp_path / "totals.json"),
-        DATABASE_URL="postgresql://bate:ponto@localhost/bate_ponto",
+        DATABASE_URL="postgresql://bate:senha-secreta@127.0.0.1:1/bate_ponto",
     )
-
-    assert result.returncode == 2
+    assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "PostgreSQL" in lines[0] and "DATABASE_URL" in lines[0], lines
-    assert "ponto@" not in result.stderr  # the URL (and its password) is not printed
-    assert folder_contents(tmp_path) == before
+    assert "senha-secreta" not in result.stderr
+    assert not (tmp_path / "totals.json").exists()
 
 
 @pytest.mark.parametrize("kind", ["folder", "missing folder", "inside a file", "no PATH"])

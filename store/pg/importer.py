@@ -596,20 +596,20 @@ def _write_sessions(connection: psycopg.Connection[TupleRow], sessions: list[Ses
 
 def _write_actions(connection: psycopg.Connection[TupleRow], actions: list[ActionRow]) -> int:
     """The audit entries not in the database yet; how many were added."""
-    connection.execute(
-        "CREATE TEMPORARY TABLE import_actions "
-        "(LIKE admin_actions INCLUDING DEFAULTS) ON COMMIT DROP"
-    )
     columns = (
         "action_id, at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds, "
         "applied, reason"
     )
+    connection.execute(
+        "CREATE TEMPORARY TABLE import_actions ON COMMIT DROP AS"
+        f" SELECT 0::bigint AS line, {columns} FROM admin_actions WITH NO DATA"
+    )
     with connection.cursor() as cursor:
-        with cursor.copy(f"COPY import_actions ({columns}) FROM STDIN") as copy:
-            for row in actions:
-                copy.write_row(row)
+        with cursor.copy(f"COPY import_actions (line, {columns}) FROM STDIN") as copy:
+            for line, row in enumerate(actions):
+                copy.write_row((line, *row))
     cursor = connection.execute(
         f"INSERT INTO admin_actions ({columns}) SELECT {columns} FROM import_actions "
-        "ON CONFLICT (action_id) DO NOTHING"
+        "ORDER BY line ON CONFLICT (action_id) DO NOTHING"  # in the audit log's order
     )
     return cursor.rowcount

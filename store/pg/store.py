@@ -51,7 +51,7 @@ from store.pg.writes import (
     forget_old_batches,
     is_written,
 )
-from store.snapshot import copy_ledger, encode_export
+from store.snapshot import export_ledger
 from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
 from tracking.periods import DayRange
 from tracking.records import Adjust, Change, decode_change
@@ -477,13 +477,7 @@ class PgStore:
 
     def export_totals(self, target: Path) -> int:
         """Write the totals to `target` in `DATA_FILE`'s format, atomically (blocking)."""
-        copy = copy_ledger(self.ledger)
-        atomic_write_json(target, encode_export(copy))
-        members = set(copy.unattributed)
-        for guild in copy.guilds.values():
-            values = guild.member_values
-            members.update(guild.member_keys[(values[0] > 0) | (values[1] > 0)].tolist())
-        return len(members)
+        return export_ledger(self.ledger, target)
 
     # ---------------------------------------------------------------- audit log
 
