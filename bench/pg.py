@@ -1,8 +1,8 @@
 """The PostgreSQL store's measurements, on a throw-away database of the server the PG* variables
 (or `BENCH_DATABASE_URL`) name: `make bench` starts one with Debian's `pg_virtualenv`.
 
-The same synthetic members as the JSON store's measurements (`bench.data.History`) are
-loaded with COPY into the store's tables. Measured:
+The same synthetic members as the JSON store's measurements (the ledgers `bench.run`
+builds) are loaded into the store's tables as `manage.py import-json` loads them. Measured:
 
 - the floor: one single-row INSERT committed (autocommit), the cheapest durable write;
 - event latency: `PgStore.commit` of one camera-off credit until its future completes
@@ -29,11 +29,14 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from bench.data import GUILD_ID, HISTORY_DAYS, NOW, TODAY, WEEK, History
+from bench.data import GUILD_ID, NOW, TODAY, WEEK
 from bench.measure import Samples
+from bench.report import Row, duration, members
+from store.pg.importer import import_ledger
 from store.pg.load import Shards
 from store.pg.migrate import migrate
 from store.pg.store import PgStore
+from tracking.ledger import Ledger
 from tracking.records import Credit
 
 WRITER_PROCESSES = 4
@@ -135,44 +138,15 @@ def events(
     return records
 
 
-def load_history(url: str, history: History) -> None:
-    """COPY a history into the tables, as the store would have written it."""
-    first_day = TODAY - HISTORY_DAYS + 1
-    seconds = history.seconds
-    users = history.user_ids
-    active = seconds > 0
+def load(url: str, ledger: Ledger) -> None:
+    """Put a ledger's figures into the tables, as `manage.py import-json` does."""
     with psycopg.connect(url, autocommit=True) as connection:
-        with connection.cursor() as cursor:
-            with cursor.copy(
-                "COPY member_totals (guild_id, user_id, seconds, sessions, longest) FROM STDIN"
-            ) as copy:
-                for user, total, count, longest in zip(
-                    users.tolist(),
-                    seconds.sum(axis=1).tolist(),
-                    active.sum(axis=1).tolist(),
-                    seconds.max(axis=1).tolist(),
-                    strict=True,
-                ):
-                    copy.write_row((GUILD_ID, user, total, count, longest))
-            rows, offsets = np.nonzero(active)
-            with cursor.copy(
-                "COPY member_days (guild_id, user_id, day, seconds, sessions) FROM STDIN"
-            ) as copy:
-                for row, offset in zip(rows.tolist(), offsets.tolist(), strict=True):
-                    day = date.fromordinal(first_day + offset)
-                    copy.write_row((GUILD_ID, int(users[row]), day, int(seconds[row, offset]), 1))
-        for table, unit in (("member_weeks", "week"), ("member_months", "month")):
-            connection.execute(
-                sql.SQL(
-                    "INSERT INTO {table} (guild_id, user_id, {unit}, seconds, sessions)"
-                    " SELECT guild_id, user_id, date_trunc({trunc}, day)::date,"
-                    " sum(seconds), sum(sessions) FROM member_days GROUP BY 1, 2, 3"
-                ).format(
-                    table=sql.Identifier(table),
-                    unit=sql.Identifier(unit),
-                    trunc=sql.Literal(unit),
-                )
-            )
+        connection.execute(
+            "TRUNCATE member_totals, member_days, member_weeks, member_months, camera_sessions,"
+            " change_log, applied_batches"
+        )
+    import_ledger(url, ledger, [], replace=True)
+    with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
 
 
@@ -241,20 +215,17 @@ POSITION = (
 )
 
 
-def measure_size(url: str, history: History, repeats: int) -> PgSize:
-    """Start-up and the reads at one number of members (the tables are emptied first)."""
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(
-            "TRUNCATE member_totals, member_days, member_weeks, member_months, camera_sessions"
-        )
-    load_history(url, history)
-    result = PgSize(len(history.user_ids))
+def measure_size(url: str, ledger: Ledger, repeats: int) -> PgSize:
+    """Start-up and the reads at the ledger's number of members (one server)."""
+    load(url, ledger)
+    guild = ledger.guilds[GUILD_ID]
+    result = PgSize(guild.members.size)
     store, result.startup = timed_open(url, Shards())
     asyncio.run(store.close())
     week = date.fromordinal(WEEK.first)
     result.total_top = query_latency(url, TOP_TOTAL, (GUILD_ID,), repeats)
     result.week_top = query_latency(url, TOP_WEEK, (GUILD_ID, week), repeats)
-    middle = int(history.user_ids[len(history.user_ids) // 2])
+    middle = int(guild.members.keys[guild.members.size // 2])
     result.position = query_latency(url, POSITION, {"g": GUILD_ID, "u": middle}, repeats)
     return result
 
@@ -300,30 +271,80 @@ def durable_throughput(url: str, seconds: float) -> float:
     return total / seconds
 
 
-def measure(
-    base: str,
-    histories: dict[int, History],
-    big_events: list[Credit],
-    *,
-    floor_samples: int,
-    warm_up: int,
-    repeats: int,
-    throughput_seconds: float,
-) -> PgResults:
-    """Every PostgreSQL measurement, on one scratch database."""
-    results = PgResults(describe(base))
-    with scratch_database(base) as url:
-        results.floor = commit_floor(url, floor_samples)
-        for size, history in histories.items():
-            results.sizes[size] = measure_size(url, history, repeats)
-        store, _ = timed_open(url, Shards())
+async def _latency(url: str, records: list[Credit], warm_up: int) -> Samples:
+    store, _ = timed_open(url, Shards())
+    try:
+        return await commit_latency(store, records, warm_up)
+    finally:
+        await store.close()
 
-        async def latency() -> Samples:
-            try:
-                return await commit_latency(store, big_events, warm_up)
-            finally:
-                await store.close()
 
-        results.latency = asyncio.run(latency())
-        results.throughput = durable_throughput(url, throughput_seconds)
-    return results
+def measure_writes(
+    results: PgResults, url: str, records: list[Credit], *, warm_up: int, seconds: float
+) -> None:
+    """Event latency (one process) and durable events/s (4 processes), into `results`."""
+    results.latency = asyncio.run(_latency(url, records, warm_up))
+    results.throughput = durable_throughput(url, seconds)
+
+
+# ----------------------------------------------------------------------- table
+
+
+def rows(results: PgResults, sizes: tuple[int, ...]) -> list[Row]:
+    """The PostgreSQL store's lines of the benchmark table."""
+    floor = results.floor.p50
+    out = [
+        Row("PostgreSQL: 1-row INSERT commit (floor)", "-", duration(floor)),
+        Row(
+            "PostgreSQL: event latency p50 (durable)",
+            "-",
+            duration(results.latency.p50),
+            target=f"<= 2x floor ({duration(2 * floor)})",
+            passed=results.latency.p50 <= 2 * floor,
+        ),
+        Row("PostgreSQL: event latency p99 (durable)", "-", duration(results.latency.p99)),
+        Row(
+            f"PostgreSQL: durable events/s, {WRITER_PROCESSES} writer processes",
+            "-",
+            f"{results.throughput:,.0f}/s",
+        ),
+    ]
+    for size in sizes:
+        measured = results.sizes.get(size)
+        if measured is None:
+            continue
+        assert measured.total_top and measured.week_top and measured.position
+        week_limit = 0.010 if size == max(sizes) else None
+        out += [
+            Row(
+                "PostgreSQL: top-10, all time (SQL, p50)",
+                members(size),
+                duration(measured.total_top.p50),
+            ),
+            Row(
+                "PostgreSQL: top-10, this week (SQL, p50)",
+                members(size),
+                duration(measured.week_top.p50),
+                target="" if week_limit is None else f"<= {duration(week_limit)}",
+                passed=None if week_limit is None else measured.week_top.p50 <= week_limit,
+            ),
+            Row(
+                "PostgreSQL: a member's position (SQL, p50)",
+                members(size),
+                duration(measured.position.p50),
+            ),
+            Row("PostgreSQL: start-up (PgStore.open)", members(size), duration(measured.startup)),
+        ]
+    return out
+
+
+def notes(results: PgResults) -> list[str]:
+    """What the PostgreSQL lines measure."""
+    return [
+        f"PostgreSQL: {results.server}. Event latency = PgStore.commit() until PostgreSQL "
+        "committed it (one INSERT into the change log); floor = one single-row INSERT, "
+        f"autocommit, same server. Events/s: {WRITER_PROCESSES} processes, each owning one "
+        f"shard of {WRITER_PROCESSES}, {TASKS_PER_PROCESS} tasks each. The bot's own rankings "
+        "on PostgreSQL come from its in-memory ledger (the JSON lines' top-10 figures); the "
+        "SQL lines are the indexed tables' answers, for tools and other processes.",
+    ]

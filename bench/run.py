@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import os
 import platform
@@ -15,8 +16,10 @@ from pathlib import Path
 import numpy as np
 
 import database
+from bench import pg
 from bench.baseline import write_original_file
 from bench.data import (
+    GUILD_ID,
     WEEK,
     History,
     build_ledger,
@@ -122,10 +125,18 @@ class Results:
     fsync: Samples
     sizes: dict[int, SizeResult] = field(default_factory=dict)
     load: tuple[float, float] = (0.0, 0.0)
+    pg: pg.PgResults | None = None
+    """The PostgreSQL store's figures (None when no server was reachable)."""
 
 
-def measure_size(size: int, plan: Plan, folder: Path) -> SizeResult:
-    """Every measurement that needs `size` members, original design first."""
+def measure_size(
+    size: int, plan: Plan, folder: Path, on_pg: tuple[str, pg.PgResults] | None = None
+) -> SizeResult:
+    """Every measurement that needs `size` members, original design first.
+
+    With `on_pg` (a scratch database's URL and the results to fill), the PostgreSQL store
+    is measured on the same members too.
+    """
     folder.mkdir()
     rng = np.random.default_rng(size)
     user_ids = member_ids(size, rng)
@@ -142,6 +153,15 @@ def measure_size(size: int, plan: Plan, folder: Path) -> SizeResult:
         ledger, memory = ledger_memory(history)
     else:
         ledger, memory = build_ledger(history), None
+    if on_pg is not None:
+        url, pg_results = on_pg
+        if size in (plan.mid, plan.big):
+            pg_results.sizes[size] = pg.measure_size(url, ledger, plan.ranking_repeats)
+        if size == plan.mid:
+            writes = pg.events(user_ids, plan.events + plan.warm_up, rng, GUILD_ID)
+            pg.measure_writes(
+                pg_results, url, writes, warm_up=plan.warm_up, seconds=plan.throughput_seconds
+            )
     data_file = folder / "video_ranking.json"
     write_store_files(data_file, ledger, tail)
     del ledger, history
@@ -320,13 +340,27 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     started = time.perf_counter()
     load_at_start = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="bate-ponto-bench-") as temp:
-        folder = Path(temp)
+    base = pg.server_url()
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bate-ponto-bench-")))
         results = Results(fsync_floor(folder, plan.fsync_samples))
+        on_pg = None
+        if base is not None:
+            url = stack.enter_context(pg.scratch_database(base))
+            results.pg = pg.PgResults(pg.describe(base), pg.commit_floor(url, plan.fsync_samples))
+            on_pg = (url, results.pg)
         for size in plan.sizes:
-            results.sizes[size] = measure_size(size, plan, folder / members(size))
+            results.sizes[size] = measure_size(size, plan, folder / members(size), on_pg)
     results.load = (load_at_start, os.getloadavg()[0])
     table_rows, notes = rows(results, plan)
+    if results.pg is not None:
+        table_rows += pg.rows(results.pg, (plan.mid, plan.big))
+        notes += pg.notes(results.pg)
+    else:
+        notes.append(
+            "PostgreSQL: no server reachable (PG* variables or BENCH_DATABASE_URL); `make bench` "
+            "starts a throw-away one with pg_virtualenv."
+        )
     title = f"Bate-Ponto benchmark ({plan.name} run, {time.perf_counter() - started:.0f} s)" + (
         " - tiny sizes, timings not meaningful" if args.quick else ""
     )

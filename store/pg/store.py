@@ -47,6 +47,7 @@ from store.pg.writes import (
     Effect,
     LoggedChange,
     append_batch,
+    append_batch_async,
     fold,
     forget_old_batches,
     is_written,
@@ -90,19 +91,21 @@ def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+CONNECT_OPTIONS: dict[str, Any] = {
+    "autocommit": True,  # transactions are explicit; advisory locks last
+    "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    "application_name": "bate-ponto",
+    # A server that vanished without closing the connection is noticed within ~25 s.
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
 def connect(url: str) -> psycopg.Connection[TupleRow]:
-    """A connection in autocommit mode (transactions are explicit; advisory locks last)."""
-    return psycopg.connect(
-        url,
-        autocommit=True,
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        application_name="bate-ponto",
-        # A server that vanished without closing the connection is noticed within ~25 s.
-        keepalives=1,
-        keepalives_idle=10,
-        keepalives_interval=5,
-        keepalives_count=3,
-    )
+    """A connection with `CONNECT_OPTIONS`."""
+    return psycopg.connect(url, **CONNECT_OPTIONS)
 
 
 def take_shards(connection: psycopg.Connection[TupleRow], shards: Shards) -> None:
@@ -172,6 +175,9 @@ class PgStore:
         self.ledger = ledger
         self.owner = _owner()
         self._connection: psycopg.Connection[TupleRow] | None = connection
+        """The owner connection: holds the shards' locks; folds and loads go through it."""
+        self._writer_connection: psycopg.AsyncConnection[TupleRow] | None = None
+        """The writer's connection, on the event loop: appends to the change log."""
         self._side: psycopg.Connection[TupleRow] | None = None
         self._side_lock = threading.Lock()
         self._queue = _Batch()
@@ -325,14 +331,9 @@ class PgStore:
                 self._writing, self._queue = self._queue, _Batch()
             batch = self._writing
             try:
-                await asyncio.to_thread(self._write, batch)
-            except TRANSIENT_ERRORS as error:
-                self._write_failed(error, len(batch.records) + len(self._queue.records))
-                await asyncio.sleep(delay)
-                delay = min(2 * delay, RETRY_MAX_SECONDS)
-                continue
-            except ShardsInUseError as error:
-                self._write_failed(error, len(batch.records) + len(self._queue.records))
+                await self._write(batch)
+            except (*TRANSIENT_ERRORS, ShardsInUseError) as error:
+                await self._lost(error, len(batch.records) + len(self._queue.records))
                 await asyncio.sleep(delay)
                 delay = min(2 * delay, RETRY_MAX_SECONDS)
                 continue
@@ -372,7 +373,7 @@ class PgStore:
         try:
             await asyncio.to_thread(self._fold)
         except (*TRANSIENT_ERRORS, ShardsInUseError) as error:
-            self._write_failed(error, self.pending)
+            await self._lost(error, self.pending)
 
     def _fold(self) -> None:
         """Blocking: fold the change log of this process's shards into the figure tables."""
@@ -384,34 +385,49 @@ class PgStore:
         if self._folds % FORGET_BATCHES_EVERY == 0:
             forget_old_batches(connection)
 
-    def _write_failed(self, error: Exception, waiting: int) -> None:
+    async def _lost(self, error: Exception, waiting: int) -> None:
+        """The database went away: say so once, and drop both connections."""
         if not self.unavailable:
             log.error(
                 "PostgreSQL indisponível (%s); o bot continua contando na memória e grava "
                 "tudo quando o banco voltar (%d alteração(ões) esperando)",
-                str(error).strip() or type(error).__name__,
+                " ".join(str(error).split()) or type(error).__name__,
                 waiting,
             )
         self.unavailable = True
-        self._drop_connection()
+        await self._drop_writer_connection()
+        await asyncio.to_thread(self._drop_connection)
 
-    def _write(self, batch: _Batch) -> None:
-        """Blocking: write one batch, reconnecting (and retaking the shards) if needed.
+    async def _write(self, batch: _Batch) -> None:
+        """Append one batch to the change log, reconnecting (and retaking the shards) if needed.
 
-        A connection that was open before may have been cut while idle (a restart of the
-        server): it fails on first use, so that one failure is followed at once by a try
-        on a new connection.
+        Connections that were open before may have been cut while idle (a restart of the
+        server): they fail on first use, so that one failure is followed at once by a try on
+        new ones, the shards' locks taken again first.
         """
-        stale = self._connection is not None
+        stale = self._writer_connection is not None
         for attempt in (1, 2):
             try:
-                connection = self._ensure_connection()
-                append_batch(connection, batch.batch_id, batch.logged)
+                connection = self._writer_connection
+                if connection is None or connection.closed or connection.broken:
+                    await asyncio.to_thread(self._ensure_connection)  # the locks, first
+                    connection = await psycopg.AsyncConnection.connect(self.url, **CONNECT_OPTIONS)
+                    self._writer_connection = connection
+                await append_batch_async(connection, batch.batch_id, batch.logged)
                 return
             except TRANSIENT_ERRORS:
-                self._drop_connection()
+                await self._drop_writer_connection()
                 if attempt == 2 or not stale:
                     raise
+                await asyncio.to_thread(self._drop_connection)  # its locks may be gone too
+
+    async def _drop_writer_connection(self) -> None:
+        connection, self._writer_connection = self._writer_connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except psycopg.Error:
+                pass
 
     def _ensure_connection(self) -> psycopg.Connection[TupleRow]:
         connection = self._connection
@@ -598,6 +614,9 @@ class PgStore:
         self._closed = True
         if self._writer is not None:
             self._writer.cancel()
+        if self._writer_connection is not None:
+            self._writer_connection.pgconn.finish()  # its socket, closed at once
+            self._writer_connection = None
         self._disconnect()
 
 

@@ -175,15 +175,16 @@ class LoggedChange:
     effect: Effect | None = None
 
 
-def append_batch(
-    connection: psycopg.Connection[TupleRow], batch_id: uuid.UUID, changes: Sequence[LoggedChange]
-) -> None:
-    """Make a batch of changes durable in the change log (a retry of the batch adds nothing).
+_INSERT_LOGGED = (
+    "INSERT INTO change_log (batch_id, item, shard_id, change, effect)"
+    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (batch_id, item) DO NOTHING"
+)
 
-    `connection` is in autocommit mode: one change is one statement, committed; more go in
-    one transaction.
-    """
-    rows = [
+
+def _log_rows(
+    batch_id: uuid.UUID, changes: Sequence[LoggedChange]
+) -> list[tuple[uuid.UUID, int, int, str, str | None]]:
+    return [
         (
             batch_id,
             item,
@@ -193,15 +194,36 @@ def append_batch(
         )
         for item, logged in enumerate(changes)
     ]
-    insert = (
-        "INSERT INTO change_log (batch_id, item, shard_id, change, effect)"
-        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (batch_id, item) DO NOTHING"
-    )
+
+
+def append_batch(
+    connection: psycopg.Connection[TupleRow], batch_id: uuid.UUID, changes: Sequence[LoggedChange]
+) -> None:
+    """Make a batch of changes durable in the change log (a retry of the batch adds nothing).
+
+    `connection` is in autocommit mode: one change is one statement, committed; more go in
+    one transaction.
+    """
+    rows = _log_rows(batch_id, changes)
     if len(rows) == 1:
-        connection.execute(insert, rows[0])
+        connection.execute(_INSERT_LOGGED, rows[0])
         return
     with connection.transaction(), connection.cursor() as cursor:
-        cursor.executemany(insert, rows)
+        cursor.executemany(_INSERT_LOGGED, rows)
+
+
+async def append_batch_async(
+    connection: psycopg.AsyncConnection[TupleRow],
+    batch_id: uuid.UUID,
+    changes: Sequence[LoggedChange],
+) -> None:
+    """`append_batch` on an asynchronous connection (the writer's, on the event loop)."""
+    rows = _log_rows(batch_id, changes)
+    if len(rows) == 1:
+        await connection.execute(_INSERT_LOGGED, rows[0])
+        return
+    async with connection.transaction(), connection.cursor() as cursor:
+        await cursor.executemany(_INSERT_LOGGED, rows)
 
 
 def is_written(connection: psycopg.Connection[TupleRow], batch_id: uuid.UUID) -> bool:

@@ -128,12 +128,13 @@ async def test_a_process_loads_only_the_servers_of_its_shards(migrated):
         await mine.close()
 
 
-async def test_each_write_is_the_owners_heartbeat_for_its_shards(migrated):
+async def test_the_owner_beats_for_its_shards_at_open_and_at_each_fold(migrated):
     store = await open_store(migrated, Shards(2, (1,)))
     try:
         (before,) = rows(migrated, "SELECT shard_id, owner, beat_at FROM shard_heartbeats")
         assert before[0] == 1 and before[1] == store.owner
         await store.commit([checkpoint(60, 60, guild=OTHER_GUILD, first=True)])
+        await idle(store)  # written, then folded
         (after,) = rows(migrated, "SELECT shard_id, owner, beat_at FROM shard_heartbeats")
         assert after[2] > before[2]
     finally:
