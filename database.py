@@ -49,7 +49,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -70,6 +70,7 @@ from store.audit import AuditEntry, AuditLog, AuditPage
 from store.journal import Journal, encode
 from store.pg.load import Shards, load_ledger
 from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError
+from store.reads import LedgerReads
 from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover
 from store.snapshot import (
     LedgerCopy,
@@ -78,8 +79,7 @@ from store.snapshot import (
     encode_state,
     export_ledger,
 )
-from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
-from tracking.periods import DayRange
+from tracking.ledger import Ledger, OpenSession
 from tracking.records import Base, Change, decode_change
 from tracking.sessions import SessionKey
 from tracking.standings import StoredFigures
@@ -214,7 +214,7 @@ class RankingStore(StoredFigures, Protocol):
 # ------------------------------------------------------------------------ store
 
 
-class Store:
+class Store(LedgerReads):
     """Owns the ranking data of one `DATA_FILE` for the life of the bot (a `RankingStore`)."""
 
     def __init__(
@@ -341,53 +341,6 @@ class Store:
         future.set_exception(StoreClosedError(f"{self.paths.data} is closed"))
         future.exception()  # logged above; awaiting it still raises
         return future
-
-    # -------------------------------------------------------------------- reads
-
-    def standings(
-        self,
-        guild_id: int,
-        days: DayRange | None,
-        live: Mapping[int, tuple[int, int]] | None = None,
-    ) -> Standings:
-        """A server's members ranked over `days` (all time when None), plus `live`."""
-        return self.ledger.standings(guild_id, days, live)
-
-    def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
-        """A member's all-time figures in a server (zeros when unknown)."""
-        return self.ledger.member_stats(guild_id, user_id)
-
-    def seconds_by_day(self, guild_id: int, user_id: int | None, days: DayRange) -> dict[int, int]:
-        """Seconds per local day of a server (or of one member) within `days`."""
-        return self.ledger.seconds_by_day(guild_id, user_id, days)
-
-    def open_session(self, guild_id: int, user_id: int) -> OpenSession | None:
-        """The session a member had running at its last durable record, if any."""
-        return self.ledger.open_sessions.get((guild_id, user_id))
-
-    def open_sessions(self) -> dict[SessionKey, OpenSession]:
-        """Every session still running at its last durable record (a copy)."""
-        return dict(self.ledger.open_sessions)
-
-    def unattributed_count(self) -> int:
-        """How many members have totals of the original file format not tied to a server."""
-        return len(self.ledger.unattributed)
-
-    @property
-    def has_unattributed(self) -> bool:
-        """Whether totals from the original file format still wait for a server."""
-        return bool(self.ledger.unattributed)
-
-    def export_totals(self, target: Path) -> int:
-        """Write the totals to `target` in `DATA_FILE`'s format, atomically, mode 0600 (blocking).
-
-        Everything committed counts, journal records newer than the last snapshot
-        included. Returns how many members the file lists.
-
-        Raises:
-            OSError: `target` could not be written (nothing is left half-written).
-        """
-        return export_ledger(self.ledger, target)
 
     # ---------------------------------------------------------------- audit log
 

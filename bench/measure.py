@@ -15,7 +15,7 @@ import numpy as np
 
 from bench.baseline import OriginalStore
 from bench.data import GUILD_ID, History, build_ledger
-from database import Store
+from database import RankingStore, Store
 from tracking.ledger import Ledger
 from tracking.periods import DayRange
 from tracking.records import Credit
@@ -80,8 +80,8 @@ def original_latency(path: Path, events: list[Credit]) -> Samples:
     return Samples.of(samples)
 
 
-async def commit_latency(store: Store, events: list[Credit], warm_up: int) -> Samples:
-    """Commit events one at a time, each awaited until durable (fsync'd)."""
+async def commit_latency(store: RankingStore, events: list[Credit], warm_up: int) -> Samples:
+    """Commit events one at a time, each awaited until durable (fsync'd, or committed)."""
     for event in events[:warm_up]:
         await store.commit([event])
     samples = []

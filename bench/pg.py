@@ -30,7 +30,7 @@ import psycopg
 from psycopg import sql
 
 from bench.data import GUILD_ID, NOW, TODAY, WEEK
-from bench.measure import Samples
+from bench.measure import Samples, commit_latency
 from bench.report import Row, duration, members
 from store.pg.importer import import_ledger
 from store.pg.load import Shards
@@ -171,18 +171,6 @@ def timed_open(url: str, shards: Shards) -> tuple[PgStore, float]:
     started = time.perf_counter()
     store = PgStore.open(url, shards)
     return store, time.perf_counter() - started
-
-
-async def commit_latency(store: PgStore, records: list[Credit], warm_up: int) -> Samples:
-    """Commit events one at a time, each awaited until PostgreSQL committed it."""
-    for record in records[:warm_up]:
-        await store.commit([record])
-    samples = []
-    for record in records[warm_up:]:
-        started = time.perf_counter()
-        await store.commit([record])
-        samples.append(time.perf_counter() - started)
-    return Samples.of(samples)
 
 
 def query_latency(

@@ -27,7 +27,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,11 +52,10 @@ from store.pg.writes import (
     forget_old_batches,
     is_written,
 )
-from store.snapshot import export_ledger
-from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
+from store.reads import LedgerReads
+from tracking.ledger import Ledger
 from tracking.periods import DayRange
 from tracking.records import Adjust, Change, decode_change
-from tracking.sessions import SessionKey
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +156,7 @@ class _Batch:
     batch_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-class PgStore:
+class PgStore(LedgerReads):
     """The ranking data of some shards' servers, kept in PostgreSQL (a `RankingStore`)."""
 
     def __init__(
@@ -449,51 +448,13 @@ class PgStore:
             except psycopg.Error:
                 pass
 
-    # -------------------------------------------------------------------- reads
-
-    def standings(
-        self,
-        guild_id: int,
-        days: DayRange | None,
-        live: Mapping[int, tuple[int, int]] | None = None,
-    ) -> Standings:
-        """A server's members ranked over `days` (all time when None), plus `live`."""
-        return self.ledger.standings(guild_id, days, live)
-
-    def member_stats(self, guild_id: int, user_id: int) -> MemberStats:
-        """A member's all-time figures in a server (zeros when unknown)."""
-        return self.ledger.member_stats(guild_id, user_id)
-
-    def seconds_by_day(self, guild_id: int, user_id: int | None, days: DayRange) -> dict[int, int]:
-        """Seconds per local day of a server (or of one member) within `days`."""
-        return self.ledger.seconds_by_day(guild_id, user_id, days)
-
-    def open_session(self, guild_id: int, user_id: int) -> OpenSession | None:
-        """The session a member had running at its last record, if any."""
-        return self.ledger.open_sessions.get((guild_id, user_id))
-
-    def open_sessions(self) -> dict[SessionKey, OpenSession]:
-        """Every session still running at its last record (a copy)."""
-        return dict(self.ledger.open_sessions)
-
-    def unattributed_count(self) -> int:
-        """How many members have totals of the original file format not tied to a server."""
-        return len(self.ledger.unattributed)
-
-    @property
-    def has_unattributed(self) -> bool:
-        """Whether totals from the original file format still wait for a server."""
-        return bool(self.ledger.unattributed)
+    # ---------------------------------------------------------------- state
 
     @property
     def pending(self) -> int:
         """How many committed changes are not in PostgreSQL yet."""
         writing = len(self._writing.records) if self._writing is not None else 0
         return writing + len(self._queue.records)
-
-    def export_totals(self, target: Path) -> int:
-        """Write the totals to `target` in `DATA_FILE`'s format, atomically (blocking)."""
-        return export_ledger(self.ledger, target)
 
     # ---------------------------------------------------------------- audit log
 
