@@ -68,7 +68,8 @@ from database_lock import (
 )
 from store.audit import AuditEntry, AuditLog, AuditPage
 from store.journal import Journal, encode
-from store.pg.load import Shards, load_ledger
+from store.pg.load import load_ledger
+from store.pg.shards import Shards
 from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError
 from store.reads import LedgerReads
 from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover

@@ -33,8 +33,8 @@ from bench.data import GUILD_ID, NOW, TODAY, WEEK
 from bench.measure import Samples, commit_latency
 from bench.report import Row, duration, members
 from store.pg.importer import import_ledger
-from store.pg.load import Shards
 from store.pg.migrate import migrate
+from store.pg.shards import Shards
 from store.pg.store import PgStore
 from tracking.ledger import Ledger
 from tracking.records import Credit

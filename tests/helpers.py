@@ -21,7 +21,8 @@ from simcord.gateway import ShardRouter
 
 from bot import create_bot
 from database import PgStore, Store
-from store.pg.load import Shards, load_ledger
+from store.pg.load import load_ledger
+from store.pg.shards import Shards
 from store.pg.store import _latest_actions
 from store.snapshot import copy_ledger, encode_export
 

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from database import PgStore, Store
-from store.pg.load import Shards
+from store.pg.shards import Shards
 from tests.store_worker import GUILDS, USERS, credit
 from tests.test_process import REPO, bot_environment
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC
 
 import numpy as np
@@ -23,6 +22,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
+from store.pg.shards import Shards
 from store.pg.writes import replay
 from tracking.ledger import DayTable, GuildLedger, Ledger, OpenSession, Table
 
@@ -30,32 +30,6 @@ log = logging.getLogger(__name__)
 
 _DAY_ORDINAL = "day - date '0001-01-01' + 1"
 """A day as `date.toordinal()` numbers it (0001-01-01 is day 1)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Shards:
-    """Which servers a process owns: those on `ids`, of `count` shards."""
-
-    count: int = 1
-    ids: tuple[int, ...] = (0,)
-
-    @classmethod
-    def every(cls, count: int | None) -> Shards:
-        """All the shards of `count` (one when None)."""
-        total = count or 1
-        return cls(total, tuple(range(total)))
-
-    def condition(self) -> sql.Composable:
-        """A SQL condition on `guild_id` that holds for the servers of these shards."""
-        if set(self.ids) >= set(range(self.count)):
-            return sql.SQL("true")
-        return sql.SQL("((guild_id >> 22) % {count}) = ANY({ids})").format(
-            count=sql.Literal(self.count), ids=sql.Literal(list(self.ids))
-        )
-
-    def owns(self, guild_id: int) -> bool:
-        """Whether a server is on one of these shards."""
-        return (guild_id >> 22) % self.count in self.ids
 
 
 def int64_columns(
@@ -122,7 +96,7 @@ def load_ledger(connection: psycopg.Connection[TupleRow], shards: Shards) -> Led
         "SELECT user_id, seconds, sessions FROM unattributed_totals ORDER BY user_id"
     ).fetchall()
     ledger.unattributed = {int(u): (int(s), int(n)) for u, s, n in unattributed}
-    replayed = replay(connection, shards.ids, ledger)
+    replayed = replay(connection, shards, ledger)
     if replayed:
         log.info("PostgreSQL: %d alteração(ões) do registro ainda não consolidadas", replayed)
     return ledger

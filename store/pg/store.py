@@ -41,8 +41,9 @@ from database_lock import atomic_write_json
 from store.audit import AuditEntry, AuditPage
 from store.journal import encode
 from store.pg.ids import action_id
-from store.pg.load import Shards, load_ledger
+from store.pg.load import load_ledger
 from store.pg.migrate import migrate
+from store.pg.shards import Shards
 from store.pg.writes import (
     Effect,
     LoggedChange,
@@ -207,7 +208,7 @@ class PgStore(LedgerReads):
         connection = connect(url)
         try:
             take_shards(connection, shards)
-            while fold(connection, shards.ids, owner=_owner()):
+            while fold(connection, shards, owner=_owner()):
                 pass  # what the last owner logged but did not fold yet
             with connection.transaction():
                 ledger = load_ledger(connection, shards)
@@ -244,7 +245,7 @@ class PgStore(LedgerReads):
             records = [decode_change(raw.encode()) for raw in saved.records]
             append_batch(connection, batch_id, [self._logged(record) for record in records])
             written += len(records)
-        while fold(connection, self.shards.ids, owner=self.owner):
+        while fold(connection, self.shards, owner=self.owner):
             pass
         path.unlink()
         log.warning(
@@ -294,10 +295,9 @@ class PgStore(LedgerReads):
 
     def _logged(self, change: Change) -> LoggedChange:
         """Apply one change to the ledger; the change as the change log keeps it."""
-        shard_id = (change.g >> 22) % self.shards.count
         if not isinstance(change, Adjust):
             self.ledger.apply(change)
-            return LoggedChange(shard_id, change)
+            return LoggedChange(change)
         # A removal stops at zero and comes off the newest days first: log what it did.
         guild_id, user_id, days = change.g, change.u, DayRange(1, change.day)
         before = self.ledger.member_stats(guild_id, user_id).seconds
@@ -310,7 +310,7 @@ class PgStore(LedgerReads):
             for day in after_days.keys() | before_days.keys()
         }
         effect = Effect(applied, sorted((day, s) for day, s in moved.items() if s))
-        return LoggedChange(shard_id, change, effect)
+        return LoggedChange(change, effect)
 
     # ------------------------------------------------------------------ writer
 
@@ -377,7 +377,7 @@ class PgStore(LedgerReads):
     def _fold(self) -> None:
         """Blocking: fold the change log of this process's shards into the figure tables."""
         connection = self._ensure_connection()
-        while fold(connection, self.shards.ids, owner=self.owner):
+        while fold(connection, self.shards, owner=self.owner):
             pass
         self._unfolded = 0
         self._folds += 1

@@ -25,10 +25,12 @@ from datetime import date, datetime
 
 import msgspec
 import psycopg
+from psycopg import sql
 from psycopg.rows import TupleRow
 
 from store.journal import encode
 from store.pg.ids import session_id
+from store.pg.shards import Shards
 from tracking.ledger import Ledger
 from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset, decode_change
 
@@ -168,15 +170,14 @@ def encode_effect(effect: Effect) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LoggedChange:
-    """One change as the change log keeps it: its shard, its journal line, its effect."""
+    """One change as the change log keeps it: its journal line and its effect."""
 
-    shard_id: int
     change: Change
     effect: Effect | None = None
 
 
 _INSERT_LOGGED = (
-    "INSERT INTO change_log (batch_id, item, shard_id, change, effect)"
+    "INSERT INTO change_log (batch_id, item, guild_id, change, effect)"
     " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (batch_id, item) DO NOTHING"
 )
 
@@ -188,7 +189,7 @@ def _log_rows(
         (
             batch_id,
             item,
-            logged.shard_id,
+            logged.change.g,
             encode(msgspec.structs.replace(logged.change, seq=None)).decode(),
             None if logged.effect is None else encode_effect(logged.effect),
         )
@@ -265,13 +266,13 @@ _Row = tuple[int, uuid.UUID, str, str | None]
 
 
 def _unfolded(
-    connection: psycopg.Connection[TupleRow], shards: Sequence[int], *, lock: bool, limit: int
+    connection: psycopg.Connection[TupleRow], shards: Shards, *, lock: bool, limit: int
 ) -> list[_Row]:
-    rows = connection.execute(
-        "SELECT position, batch_id, change, effect FROM change_log WHERE shard_id = ANY(%s)"
-        " ORDER BY position LIMIT %s" + (" FOR UPDATE" if lock else ""),
-        (list(shards), limit),
-    ).fetchall()
+    query = sql.SQL(
+        "SELECT position, batch_id, change, effect FROM change_log WHERE {}"
+        " ORDER BY position LIMIT {}" + (" FOR UPDATE" if lock else "")
+    ).format(shards.condition(), sql.Literal(limit))
+    rows = connection.execute(query).fetchall()
     return [(int(p), b, c, e) for p, b, c, e in rows]
 
 
@@ -293,7 +294,7 @@ def _with_seq(line: str) -> bytes:
 
 def fold(
     connection: psycopg.Connection[TupleRow],
-    shards: Sequence[int],
+    shards: Shards,
     *,
     owner: str,
     limit: int = FOLD_LIMIT,
@@ -322,7 +323,7 @@ def fold(
                 (positions,),
             )
             connection.execute("DELETE FROM change_log WHERE position = ANY(%s)", (positions,))
-        beat(connection, owner, shards)
+        beat(connection, owner, shards.ids)
     return len(rows)
 
 
@@ -349,7 +350,7 @@ def _apply_one_by_one(connection: psycopg.Connection[TupleRow], rows: list[_Row]
             )
 
 
-def replay(connection: psycopg.Connection[TupleRow], shards: Sequence[int], ledger: Ledger) -> int:
+def replay(connection: psycopg.Connection[TupleRow], shards: Shards, ledger: Ledger) -> int:
     """Apply the logged changes of `shards` not folded yet to `ledger`; how many there were."""
     rows = _unfolded(connection, shards, lock=False, limit=2**62)
     for row in rows:

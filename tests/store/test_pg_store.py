@@ -10,8 +10,9 @@ from datetime import date
 import psycopg
 import pytest
 
-from store.pg.load import Shards, load_ledger
+from store.pg.load import load_ledger
 from store.pg.migrate import migrate
+from store.pg.shards import Shards
 from store.pg.store import PgStore, ShardsInUseError
 from store.pg.writes import LoggedChange, append_batch, fold, is_written
 from tracking.periods import DayRange
@@ -146,12 +147,12 @@ async def test_the_owner_beats_for_its_shards_at_open_and_at_each_fold(migrated)
 
 def append(url: str, batch_id: uuid.UUID, *credits: Credit) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
-        append_batch(connection, batch_id, [LoggedChange(0, credit) for credit in credits])
+        append_batch(connection, batch_id, [LoggedChange(credit) for credit in credits])
 
 
 def fold_log(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as connection:
-        return fold(connection, [0], owner="test")
+        return fold(connection, Shards(), owner="test")
 
 
 def write(url: str, *credits: Credit) -> None:
@@ -319,3 +320,22 @@ async def test_a_change_the_database_refuses_is_kept_aside_and_the_others_still_
     assert rows(migrated, "SELECT count(*) FROM change_log") == [(0,)]
     (line,) = [r for r in caplog.records if "PostgreSQL recusou" in r.getMessage()]
     assert line.levelno == logging.ERROR
+
+
+async def test_logged_changes_follow_their_server_when_the_shard_count_changes(migrated):
+    # Logged, not folded yet, by a process that ran on one shard (then died).
+    append(migrated, uuid.uuid4(), checkpoint(60, 60, first=True, closing=True))
+    append(migrated, uuid.uuid4(), checkpoint(30, 30, guild=OTHER_GUILD, first=True, closing=True))
+
+    # Now on two shards: the owner of shard 1 sees and folds only its own server's change.
+    second = await open_store(migrated, Shards(2, (1,)))
+    try:
+        assert second.member_stats(OTHER_GUILD, ANA).seconds == 30
+        assert second.member_stats(GUILD, ANA).seconds == 0
+        assert rows(migrated, "SELECT guild_id FROM change_log") == [(GUILD,)]
+    finally:
+        await second.close()
+    with psycopg.connect(migrated, autocommit=True) as connection:
+        everything = load_ledger(connection, Shards())  # a reader of every server
+    assert everything.member_stats(GUILD, ANA).seconds == 60
+    assert everything.member_stats(OTHER_GUILD, ANA).seconds == 30

@@ -44,14 +44,15 @@ CREATE TABLE change_log (
     position   bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     batch_id   uuid        NOT NULL,
     item       integer     NOT NULL CHECK (item >= 0),
-    shard_id   integer     NOT NULL CHECK (shard_id >= 0),
+    guild_id   bigint      NOT NULL CHECK (guild_id >= 1),
     change     text        NOT NULL,
     effect     text,
     written_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT change_log_batch_item UNIQUE (batch_id, item)
 );
 
-CREATE INDEX change_log_by_shard ON change_log (shard_id, position);
+-- A shard's rows are those of its servers: `(guild_id >> 22) % shard_count` (Discord's rule),
+-- whatever count the process that logged them ran with.
 
 -- Every batch already folded, by its id: a batch kept in a file by a stop during an
 -- outage is written at the next start unless its id is here or in the change log.
