@@ -23,7 +23,7 @@ from store import snapshot
 from store.journal import read_journal
 from store.snapshot import copy_ledger, encode_export
 from tests.failing_disk import FailingOs
-from tests.helpers import errors, open_store, stop_bot
+from tests.helpers import errors, open_store, packed, stop_bot, unpacked
 from tests.store_worker import credit
 from tracking.ledger import GuildLedger, Ledger
 from tracking.records import AttributeLegacy
@@ -143,9 +143,9 @@ def random_ledger(rng: random.Random) -> tuple[Ledger, dict]:
     return ledger, data
 
 
-@pytest.mark.parametrize("chunk", [1, 3, snapshot.CHUNK])
+@pytest.mark.parametrize("chunk", [1, 3, snapshot.EXPORT_CHUNK])
 def test_the_export_is_what_json_dumps_writes_for_the_same_data(monkeypatch, chunk):
-    monkeypatch.setattr(snapshot, "CHUNK", chunk)
+    monkeypatch.setattr(snapshot, "EXPORT_CHUNK", chunk)
     rng = random.Random(chunk)
     for _ in range(150):
         ledger, data = random_ledger(rng)
@@ -457,18 +457,20 @@ async def test_a_data_file_with_invalid_content_is_kept_aside_not_reset(data_fil
 def break_state(state: dict, how: str) -> None:
     guild = state["guilds"][str(G1)]
     if how == "negative seconds":
-        guild["seconds"][0] = -1
+        guild["seconds"] = packed([-1, *unpacked(guild["seconds"])[1:]])
     elif how == "name as user id":
-        guild["users"][0] = "ana"
+        guild["users"] = ["<i8", "ana"]
     elif how == "columns of different lengths":
-        guild["sessions"].append(1)
+        guild["sessions"] = packed([*unpacked(guild["sessions"]), 1])
     elif how == "unknown version":
         state["version"] = 99
     elif how == "day naming a missing member":
-        next(iter(guild["days"].values()))["rows"][0] = 7
+        day = next(iter(guild["days"].values()))
+        day["rows"] = packed([7, *unpacked(day["rows"])[1:]])
     elif how == "member listed twice":
-        for column in ("users", "seconds", "sessions", "longest"):
-            guild[column].append(guild[column][0])
+        for column in ("users", "seconds", "sessions", "longest", "adjusted"):
+            values = unpacked(guild[column])
+            guild[column] = packed([*values, values[0]])
 
 
 @pytest.mark.parametrize(
