@@ -63,6 +63,44 @@ def copy_ledger(ledger: Ledger) -> LedgerCopy:
     return LedgerCopy(ledger.seq, guilds, dict(ledger.unattributed), dict(ledger.open_sessions))
 
 
+class SteppedLedgerCopy:
+    """What `copy_ledger` gives, taken a few rows per `step` while the ledger stays writable.
+
+    The copy is the ledger as it was when this was made (see
+    `tracking.ledger.SteppedCopy`), so the event loop can run between steps
+    instead of waiting for a whole copy of a large ledger.
+    """
+
+    def __init__(self, ledger: Ledger) -> None:
+        """Start copying `ledger` as it is now."""
+        self.seq = ledger.seq
+        self._unattributed = dict(ledger.unattributed)
+        self._open_sessions = dict(ledger.open_sessions)
+        self._copies = {guild_id: guild.start_copy() for guild_id, guild in ledger.guilds.items()}
+        self._pending = list(self._copies.values())
+
+    def step(self) -> bool:
+        """Copy a few more rows; False once everything is copied."""
+        while self._pending:
+            if self._pending[0].step():
+                return True
+            self._pending.pop(0)
+        return False
+
+    def result(self) -> LedgerCopy:
+        """The finished copy (the steps not yet taken are taken now)."""
+        guilds = {}
+        for guild_id, copy in self._copies.items():
+            keys, values, days = copy.result()
+            guilds[guild_id] = GuildCopy(keys, values, days)
+        return LedgerCopy(self.seq, guilds, self._unattributed, self._open_sessions)
+
+    def abandon(self) -> None:
+        """Give the copy up: the ledger's writers stop keeping old values for it."""
+        for copy in self._copies.values():
+            copy.abandon()
+
+
 # ----------------------------------------------------------------------- state
 
 
@@ -194,6 +232,10 @@ def encode_export(snapshot: LedgerCopy) -> Iterator[bytes]:
 
     Byte for byte what `json.dumps(data, indent=2)` gives for the same data.
     """
+    if len(snapshot.guilds) == 1 and not snapshot.unattributed:
+        ((guild_id, guild),) = snapshot.guilds.items()
+        yield from _export_one_server(guild_id, guild)
+        return
     user_parts, guild_parts, seconds_parts, sessions_parts = [], [], [], []
     for guild_id, guild in snapshot.guilds.items():
         values = guild.member_values
@@ -211,28 +253,46 @@ def encode_export(snapshot: LedgerCopy) -> Iterator[bytes]:
     if not user_parts:
         yield b"{}\n"
         return
+    # Each step below is one numpy pass over every row (a few ms at a million): the GIL
+    # is handed over between them.
     users, guilds = np.concatenate(user_parts), np.concatenate(guild_parts)
-    order = np.lexsort((guilds, users))
+    _yield_gil()
+    if len(user_parts) == 1:
+        order = np.argsort(users)  # one server: ids are unique, any sort gives one order
+    else:
+        order = np.lexsort((guilds, users))
+    _yield_gil()
     users, guilds = users[order], guilds[order]
+    _yield_gil()
     seconds = np.concatenate(seconds_parts)[order]
     sessions = np.concatenate(sessions_parts)[order]
+    _yield_gil()
     if not len(users):
         yield b"{}\n"
         return
     # One (id, seconds, sessions) triple per member, each followed by its servers' triples,
     # in file order; a member's rows without a server (-1) count in its totals only.
-    starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
-    owner = np.cumsum(np.r_[True, users[1:] != users[:-1]]) - 1
+    first_rows = np.r_[True, users[1:] != users[:-1]]
+    starts = np.flatnonzero(first_rows)
+    owner = np.cumsum(first_rows) - 1
+    _yield_gil()
     listed_rows = np.flatnonzero(guilds >= 0)
     listed = np.bincount(owner[listed_rows], minlength=len(starts))
     headers = np.arange(len(starts)) + np.cumsum(listed) - listed
+    _yield_gil()
     triples = np.empty((len(starts) + len(listed_rows), 3), dtype=np.int64)
-    triples[headers] = np.column_stack(
-        (users[starts], np.add.reduceat(seconds, starts), np.add.reduceat(sessions, starts))
-    )
-    triples[np.arange(len(listed_rows)) + owner[listed_rows] + 1] = np.column_stack(
-        (guilds[listed_rows], seconds[listed_rows], sessions[listed_rows])
-    )
+    triples[headers, 0] = users[starts]
+    triples[headers, 1] = np.add.reduceat(seconds, starts)
+    _yield_gil()
+    triples[headers, 2] = np.add.reduceat(sessions, starts)
+    _yield_gil()
+    at = np.arange(len(listed_rows)) + owner[listed_rows] + 1
+    triples[at, 0] = guilds[listed_rows]
+    _yield_gil()
+    triples[at, 1] = seconds[listed_rows]
+    _yield_gil()
+    triples[at, 2] = sessions[listed_rows]
+    _yield_gil()
     # Text for EXPORT_CHUNK members at a time, one `%` over a template made for them:
     # the GIL is never held for long.
     ends = np.r_[headers[1:], len(triples)]
@@ -241,16 +301,76 @@ def encode_export(snapshot: LedgerCopy) -> Iterator[bytes]:
         end = min(begin + EXPORT_CHUNK, len(starts))
         if begin:
             _yield_gil()
-        template = "".join([_member_template(k) for k in listed[begin:end].tolist()])
-        text = template % tuple(triples[headers[begin] : ends[end - 1]].ravel().tolist())
+        counts = listed[begin:end]
+        rows = triples[headers[begin] : ends[end - 1]]
+        if counts.min() == counts.max() == 1 and _one_value(rows[1::2, 0]):
+            # The usual case: every member in one and the same server, named in the template.
+            template = _member_template(1, int(rows[1, 0])) * (end - begin)
+            values = rows.reshape(-1, 6)[:, [0, 1, 2, 4, 5]]
+        elif counts.min() == counts.max():
+            template = _member_template(int(counts[0])) * (end - begin)
+            values = rows
+        else:
+            template = "".join([_member_template(k) for k in counts.tolist()])
+            values = rows
+        text = template % tuple(values.ravel().tolist())
         yield (text[1:] if begin == 0 else text).encode()
     yield b"\n}\n"
 
 
-@functools.cache
-def _member_template(servers: int) -> str:
+def _export_one_server(guild_id: int, guild: GuildCopy) -> Iterator[bytes]:
+    """`encode_export` of a bot in one server, with no totals waiting for one (fewer passes)."""
+    values = guild.member_values
+    keep = (values[SECONDS] > 0) | (values[SESSIONS] > 0)
+    if bool(keep.all()):
+        users, seconds, sessions = guild.member_keys, values[SECONDS], values[SESSIONS]
+    else:
+        users, seconds, sessions = (
+            guild.member_keys[keep],
+            values[SECONDS][keep],
+            values[SESSIONS][keep],
+        )
+    _yield_gil()
+    if not len(users):
+        yield b"{}\n"
+        return
+    order = np.argsort(users)  # ids are unique in a server: any sort gives the one order
+    _yield_gil()
+    # Per member: id, total seconds, total sessions, then the same two for its one server.
+    rows = np.empty((len(users), 5), dtype=np.int64)
+    rows[:, 0] = users[order]
+    _yield_gil()
+    rows[:, 1] = seconds[order]
+    rows[:, 3] = rows[:, 1]
+    _yield_gil()
+    rows[:, 2] = sessions[order]
+    rows[:, 4] = rows[:, 2]
+    _yield_gil()
+    template = _member_template(1, guild_id)
+    full = template * EXPORT_CHUNK
+    yield b"{"
+    for begin in range(0, len(rows), EXPORT_CHUNK):
+        end = min(begin + EXPORT_CHUNK, len(rows))
+        if begin:
+            _yield_gil()
+        chunk = full if end - begin == EXPORT_CHUNK else template * (end - begin)
+        text = chunk % tuple(rows[begin:end].ravel().tolist())
+        yield (text[1:] if begin == 0 else text).encode()
+    yield b"\n}\n"
+
+
+def _one_value(values: np.ndarray) -> bool:
+    return bool(values.min() == values.max())
+
+
+@functools.lru_cache(maxsize=256)
+def _member_template(servers: int, server_id: int | None = None) -> str:
     r"""The `%d` template of one member listed with `servers` servers, after a comma.
 
+    With `server_id` (and one server) the server's id is written in, not a `%d`:
+
+    >>> _member_template(1, 5) % (7, 3, 1, 3, 1) == _member_template(1) % (7, 3, 1, 5, 3, 1)
+    True
     >>> print(_member_template(1) % (7, 3, 1, 5, 3, 1))
     ,
       "7": {
@@ -266,7 +386,8 @@ def _member_template(servers: int) -> str:
     >>> _member_template(0).endswith('"guilds": {}\n  }')
     True
     """
-    block = '      "%d": {\n        "total_seconds": %d,\n        "sessions": %d\n      }'
+    name = "%d" if server_id is None else str(server_id)
+    block = f'      "{name}": {{\n        "total_seconds": %d,\n        "sessions": %d\n      }}'
     guilds = "{\n" + ",\n".join([block] * servers) + "\n    }" if servers else "{}"
     return (
         ',\n  "%d": {\n    "total_seconds": %d,\n    "sessions": %d,\n'

@@ -25,6 +25,7 @@ from store.snapshot import copy_ledger, encode_export
 from tests.failing_disk import FailingOs
 from tests.helpers import errors, open_store, packed, stop_bot, unpacked
 from tests.store_worker import credit
+from tracking import ledger as ledger_module
 from tracking.ledger import GuildLedger, Ledger
 from tracking.records import AttributeLegacy
 
@@ -717,4 +718,31 @@ async def test_close_never_writes_a_snapshot_over_one_in_progress(data_file, mon
     assert most[0] == 1
     store = await open_store(data_file)
     assert seconds(store, G1, ANA) == 35
+    await store.close()
+
+
+async def test_changes_committed_while_a_snapshot_copies_the_ledger_stay_out_of_it(
+    data_file, monkeypatch
+):
+    monkeypatch.setattr(ledger_module, "COPY_STEP_ROWS", 1)  # one row per turn of the loop
+    store = await open_store(data_file)
+    await store.commit([credit(G1, ANA, 10), credit(G1, BIA, 20)])
+    taking = asyncio.ensure_future(store.snapshot())
+    await asyncio.sleep(0)  # the copy has begun: two member rows and two day rows to go
+    assert not taking.done()
+    later = [store.commit([credit(G1, ANA, 1), credit(G1, BIA, 1)])]
+    for _ in range(3):
+        await asyncio.sleep(0)
+        later.append(store.commit([credit(G1, ANA, 1)]))
+    assert await taking
+    await asyncio.gather(*later)
+    state = json.loads(StorePaths(data_file).state.read_text())
+    guild = state["guilds"][str(G1)]
+    day = next(iter(guild["days"].values()))
+    assert state["seq"] == 2
+    assert unpacked(guild["seconds"]) == [10, 20] and unpacked(day["seconds"]) == [10, 20]
+    assert unpacked(guild["sessions"]) == [1, 1]
+    crash(store)
+    store = await open_store(data_file)  # the state at seq 2, then the journal after it
+    assert (seconds(store, G1, ANA), seconds(store, G1, BIA)) == (14, 21)
     await store.close()

@@ -9,7 +9,7 @@ members is one vectorised pass.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -271,6 +271,99 @@ class _PeriodSums:
         return seconds, sessions
 
 
+COPY_STEP_ROWS = 65_536
+"""Rows copied in one step of a `SteppedCopy` (about a millisecond)."""
+
+
+class SteppedCopy:
+    """A copy of one server's tables as they were at one instant, taken a few rows per step.
+
+    While it is under way the server stays writable: each writer saves the old
+    values of a row it is about to change (the first time only), and `result`
+    puts them back over whatever the steps copied later. So the copy is the
+    state at `GuildLedger.start_copy`, without holding anything for long.
+    """
+
+    __slots__ = (
+        "_guild",
+        "_members",
+        "_size",
+        "_keys",
+        "_values",
+        "_days",
+        "_saved",
+        "_saved_days",
+        "_steps",
+    )
+
+    def __init__(self, guild: GuildLedger) -> None:
+        """Plan the copy of `guild`'s used rows (nothing is copied yet)."""
+        self._guild = guild
+        self._members = members = guild.members
+        self._size = members.size
+        self._keys = np.empty(self._size, dtype=np.int64)
+        self._values = np.empty((members.values.shape[0], self._size), dtype=np.int64)
+        self._days = {
+            day: (table, np.empty(table.size, dtype=np.int64), np.empty((2, table.size), np.int64))
+            for day, table in guild.days.items()
+            if table.size
+        }
+        self._saved: dict[int, np.ndarray] = {}
+        self._saved_days: dict[tuple[int, int], np.ndarray] = {}
+        self._steps = self._plan()
+
+    def _plan(self) -> Iterator[None]:
+        members = self._members  # the table object, even if the server is given another
+        for start in range(0, self._size, COPY_STEP_ROWS):
+            end = min(start + COPY_STEP_ROWS, self._size)
+            self._keys[start:end] = members.keys[start:end]
+            self._values[:, start:end] = members.values[:, start:end]
+            yield
+        for table, keys, values in self._days.values():
+            for start in range(0, len(keys), COPY_STEP_ROWS):
+                end = min(start + COPY_STEP_ROWS, len(keys))
+                keys[start:end] = table.keys[start:end]
+                values[:, start:end] = table.values[:, start:end]
+                yield
+
+    def step(self) -> bool:
+        """Copy the next rows; False once everything is copied."""
+        return next(self._steps, False) is None
+
+    def before_member_write(self, row: int) -> None:
+        """Keep a member row's values as they were, before a writer changes them."""
+        if row < self._size and row not in self._saved:
+            self._saved[row] = self._members.values[:, row].copy()
+
+    def before_day_write(self, day: int, table: DayTable, day_row: int) -> None:
+        """Keep a day row's values as they were, before a writer changes them."""
+        planned = self._days.get(day)
+        if planned is None or planned[0] is not table or day_row >= len(planned[1]):
+            return  # a day or a row that did not exist when the copy started
+        if (day, day_row) not in self._saved_days:
+            self._saved_days[day, day_row] = table.values[:, day_row].copy()
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """Member keys, member values and each day's (rows, values), as at the start.
+
+        Takes the steps not yet taken first; the server stops saving old values.
+        """
+        while self.step():
+            pass
+        for row, values in self._saved.items():
+            self._values[:, row] = values
+        for (day, day_row), values in self._saved_days.items():
+            self._days[day][2][:, day_row] = values
+        self.abandon()
+        days = {day: (keys, values) for day, (_, keys, values) in self._days.items()}
+        return self._keys, self._values, days
+
+    def abandon(self) -> None:
+        """Stop the copy (if under way): the server's writers stop saving old values."""
+        if self._guild._copy is self:
+            self._guild._copy = None
+
+
 class GuildLedger:
     """Camera time of the members of one server.
 
@@ -280,13 +373,24 @@ class GuildLedger:
     drops those sums.
     """
 
-    __slots__ = ("_members", "_days", "_sums")
+    __slots__ = ("_members", "_days", "_sums", "_copy")
 
     def __init__(self) -> None:
         """Start with no members."""
         self._members = Table(4)
         self._days: dict[int, DayTable] = {}
         self._sums: dict[DayRange, _PeriodSums] = {}
+        self._copy: SteppedCopy | None = None
+
+    def start_copy(self) -> SteppedCopy:
+        """Begin a copy of the tables as they are now, taken in steps (see `SteppedCopy`).
+
+        One copy at a time: starting another abandons the one under way.
+        """
+        if self._copy is not None:
+            self._copy.abandon()
+        self._copy = SteppedCopy(self)
+        return self._copy
 
     @classmethod
     def from_tables(cls, members: Table, days: dict[int, DayTable]) -> GuildLedger:
@@ -309,6 +413,7 @@ class GuildLedger:
     def members(self, table: Table) -> None:
         self._members = table
         self._sums.clear()
+        self._copy = None  # a copy under way goes on from the tables it started with
 
     @property
     def days(self) -> dict[int, DayTable]:
@@ -319,6 +424,7 @@ class GuildLedger:
     def days(self, days: dict[int, DayTable]) -> None:
         self._days = days
         self._sums.clear()
+        self._copy = None  # a copy under way goes on from the tables it started with
 
     def _add_to_sums(self, day: int, row: int, column: int, amount: int) -> None:
         for sums in self._sums.values():
@@ -345,6 +451,9 @@ class GuildLedger:
     ) -> None:
         """Add seconds (split by local day) and sessions (on `session_day`) to a member."""
         row = self._members.row(user_id)
+        copy = self._copy
+        if copy is not None:
+            copy.before_member_write(row)
         values = self._members.values
         values[SECONDS, row] += seconds
         values[SESSIONS, row] += sessions
@@ -353,12 +462,16 @@ class GuildLedger:
         for day, day_seconds in days:
             table = self._day(day)
             day_row = table.row(row)  # may grow the arrays: index them after
+            if copy is not None:
+                copy.before_day_write(day, table, day_row)
             table.values[SECONDS, day_row] += day_seconds
             if self._sums:
                 self._add_to_sums(day, row, SECONDS, day_seconds)
         if sessions and session_day is not None:
             table = self._day(session_day)
             day_row = table.row(row)
+            if copy is not None:
+                copy.before_day_write(session_day, table, day_row)
             table.values[SESSIONS, day_row] += sessions
             if self._sums:
                 self._add_to_sums(session_day, row, SESSIONS, sessions)
@@ -384,6 +497,9 @@ class GuildLedger:
         first, then off earlier days, newest first.
         """
         row = self._members.row(user_id)
+        copy = self._copy
+        if copy is not None:
+            copy.before_member_write(row)
         values = self._members.values
         # Rare and may touch many days: the cached sums it changes are rebuilt on the next read.
         self._drop_sums(DayRange(day, day) if seconds >= 0 else DayRange(0, day))
@@ -392,6 +508,8 @@ class GuildLedger:
             values[ADJUSTED, row] += seconds
             table = self._day(day)
             day_row = table.row(row)
+            if copy is not None:
+                copy.before_day_write(day, table, day_row)
             table.values[SECONDS, day_row] += seconds
             return seconds
         applied = -min(-seconds, int(values[SECONDS, row]))
@@ -406,6 +524,8 @@ class GuildLedger:
             if found is None:
                 continue
             taken = min(remaining, int(table.values[SECONDS, found]))
+            if copy is not None:
+                copy.before_day_write(past, table, found)
             table.values[SECONDS, found] -= taken
             remaining -= taken
         return applied
@@ -416,10 +536,15 @@ class GuildLedger:
         if row is None:
             return
         self._drop_sums()
+        copy = self._copy
+        if copy is not None:
+            copy.before_member_write(row)
         self._members.values[:, row] = 0
-        for table in self.days.values():
+        for day, table in self._days.items():
             day_row = table.find(row)
             if day_row is not None:
+                if copy is not None:
+                    copy.before_day_write(day, table, day_row)
                 table.values[:, day_row] = 0
 
     def stats(self, user_id: int) -> MemberStats:

@@ -170,11 +170,9 @@ def test_random_writes_keep_every_kept_range_exact():
 
 def slow_top(ids, seconds, sessions, count):
     """The ranking's order, spelled out: positive seconds desc, then id asc."""
-    rows = sorted(
-        (s, i, n) for i, s, n in zip(ids.tolist(), seconds.tolist(), sessions.tolist()) if s > 0
-    )
-    rows.sort(key=lambda row: (-row[0], row[1]))
-    return [(i, s, n) for s, i, n in rows[:count]]
+    columns = zip(ids.tolist(), seconds.tolist(), sessions.tolist(), strict=True)
+    rows = sorted(((i, s, n) for i, s, n in columns if s > 0), key=lambda r: (-r[1], r[0]))
+    return rows[:count]
 
 
 @pytest.mark.parametrize("size", [0, 5, 4_000, 60_000])
