@@ -34,6 +34,8 @@ def test_quick_benchmark_prints_one_table_with_every_measurement():
         "start-up: load + replay",
         "memory per tracked member",
         "event-loop worst lag",
+        "peak RSS of a fresh process",
+        "close (final snapshot)",
     ):
         assert measurement in out, measurement
     assert "targets met:" in out
