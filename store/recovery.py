@@ -119,16 +119,20 @@ def _set_aside(path: Path, what: str, error: Exception) -> None:
 
 
 def _read_newest_good(
-    path: Path, what: str, decode: Callable[[bytes], T]
+    path: Path, what: str, decode: Callable[[bytes], T], *, digest: bool = True
 ) -> tuple[T, Path, str] | None:
     """The first of `path` and its backup that reads and decodes: (value, file, SHA-256).
 
-    Files that exist but cannot be used are moved aside and logged at ERROR.
+    Without `digest` the SHA-256 is not computed (an empty string). Files that
+    exist but cannot be used are moved aside and logged at ERROR.
     """
     for candidate in (path, StorePaths.backup(path)):
         try:
-            raw, digest = _read_with_digest(candidate)
-            return decode(raw), candidate, digest
+            if digest:
+                raw, sha256 = _read_with_digest(candidate)
+            else:
+                raw, sha256 = candidate.read_bytes(), ""
+            return decode(raw), candidate, sha256
         except FileNotFoundError:
             continue
         except (CorruptFileError, OSError) as error:
@@ -169,7 +173,7 @@ def recover(paths: StorePaths, contents: JournalContents) -> Recovery:
     # Hashing DATA_FILE releases the GIL: it runs in a worker while the state is decoded.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-digest") as pool:
         data_digest = pool.submit(file_sha256, paths.data)
-        state = _read_newest_good(paths.state, "de estado", decode_state)
+        state = _read_newest_good(paths.state, "de estado", decode_state, digest=False)
         if state is not None:
             (ledger, state_exports), source, _ = state
             recovery = _recover_from_state(paths, ledger, known + state_exports, data_digest)
