@@ -316,9 +316,10 @@ def rows(results: Results, plan: Plan) -> tuple[list[Row], list[str]]:
         f"lag: a 1 ms sleeper's worst oversleep over at least {plan.lag_seconds:.1f} s (then on "
         f"until a snapshot has completed, at most {plan.lag_longest:.0f} s) while a producer "
         f"commits {plan.lag_rate:,} events/s; snapshots come from the store's own schedule.",
-        "peak RSS: ru_maxrss of a fresh interpreter right after Store.open on the "
-        f"{members(big.size)}-member files (nothing subtracted); 'imports alone' is the same "
-        "reading before Store.open.",
+        "peak RSS: VmHWM (peak resident memory) of a fresh interpreter right after "
+        f"Store.open on the {members(big.size)}-member files, nothing subtracted; 'imports "
+        "alone' is the same reading before Store.open. (ru_maxrss is not used: on Linux a "
+        "child inherits the peak of the process it was forked from, here this benchmark.)",
         f"start-up = Store.open on a snapshot plus a journal tail of {plan.journal_tail:,} "
         "records to replay, files in the page cache (just written).",
         f"Python {platform.python_version()}, {os.cpu_count()} CPUs, temp folder "
