@@ -75,6 +75,7 @@ from store.reads import LedgerReads
 from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover
 from store.snapshot import (
     LedgerCopy,
+    SteppedLedgerCopy,
     copy_ledger,
     encode_export,
     encode_state,
@@ -389,8 +390,17 @@ class Store(LedgerReads):
         finish, so two snapshots never write at once.
         """
         async with self._snapshot_lock:
-            copy = copy_ledger(self.ledger)
+            # Copied a few rows per turn of the event loop, as the ledger was right now.
+            copier = SteppedLedgerCopy(self.ledger)
             self._dirty = False
+            try:
+                while copier.step():
+                    await asyncio.sleep(0)
+            except BaseException:
+                copier.abandon()
+                self._dirty = True
+                raise
+            copy = copier.result()
             started = time.perf_counter()
             write = asyncio.ensure_future(asyncio.to_thread(self._write_snapshot, copy))
             try:

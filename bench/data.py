@@ -146,7 +146,7 @@ def write_store_files(data_file: Path, ledger: Ledger, journal_tail: list[Credit
     paths = StorePaths(data_file)
     copy = copy_ledger(ledger)
     digest = atomic_write_json(paths.data, encode_export(copy))
-    copy.meta = {"exports": [digest]}
+    copy.meta = {"exports": [[ledger.seq, digest]]}
     atomic_write_json(paths.state, encode_state(copy))
     lines = [encode(Base(snapshots=[(ledger.seq, digest)]))]
     lines += [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -123,6 +125,66 @@ def ranking_latency(ledger: Ledger, days: DayRange | None, repeats: int) -> Samp
     return Samples.of(samples)
 
 
+PEAK_RSS_SCRIPT = """
+import resource, sys
+from pathlib import Path
+
+def peak():
+    # The peak of this process's own memory. ru_maxrss would not do: on Linux it
+    # keeps the peak of the parent it was forked from (the benchmark, gigabytes).
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+import database
+baseline = peak()
+store = database.Store.open(Path(sys.argv[1]))
+opened = peak()
+store.journal.close()
+store._lock.release()
+print(baseline, opened)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class PeakMemory:
+    """Peak resident memory (bytes) of a fresh interpreter."""
+
+    baseline: int
+    """After importing the store (the interpreter, numpy, msgspec, ...)."""
+    opened: int
+    """After `Store.open` returned: the peak of the whole start-up."""
+
+
+def open_peak_memory(data_file: Path) -> PeakMemory:
+    """Open the store at `data_file` in a fresh interpreter; its peak resident memory.
+
+    Read from the child's `VmHWM` (/proc/self/status, KiB), the peak of its own
+    memory since it started; nothing is subtracted. `getrusage(RUSAGE_SELF)
+    .ru_maxrss` is the fallback where /proc is missing: on Linux it carries the
+    peak of the process that forked the child (here the benchmark, which holds
+    gigabytes by then), so it cannot measure the child alone. The child opens
+    the store and lets go without writing anything.
+    """
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS_SCRIPT, str(data_file)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    baseline, opened = (int(kib) * 1024 for kib in run.stdout.split())
+    return PeakMemory(baseline, opened)
+
+
 def timed_open(data_file: Path) -> tuple[Store, float]:
     """`Store.open` (lock, load the newest snapshot, replay the journal) and its duration."""
     started = time.perf_counter()
@@ -153,6 +215,8 @@ def ledger_memory(history: History) -> tuple[Ledger, float]:
 class LoopLag:
     """What a ticker saw while events streamed in."""
 
+    seconds: float
+    """How long the window lasted."""
     worst: float
     p99: float
     events: int
@@ -161,11 +225,18 @@ class LoopLag:
 
 
 async def loop_lag(
-    store: Store, events: list[Credit], rate: int, seconds: float, tick: float = 0.001
+    store: Store,
+    events: list[Credit],
+    rate: int,
+    seconds: float,
+    tick: float = 0.001,
+    *,
+    longest: float | None = None,
 ) -> LoopLag:
     """Worst oversleep of a `tick` sleeper while a producer commits `rate` events/s.
 
-    Counts the snapshots that completed in the window (each replaces the state file).
+    Runs `seconds`, then on until a snapshot has completed in the window (each
+    replaces the state file) or `longest` seconds have passed; counts them.
     """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -201,7 +272,10 @@ async def loop_lag(
     pending: list[asyncio.Future[None]] = []
     tasks = [loop.create_task(ticker()), loop.create_task(watcher())]
     began = time.perf_counter()
-    while (elapsed := time.perf_counter() - began) < seconds:
+    limit = max(seconds, longest or 0.0)
+    while (elapsed := time.perf_counter() - began) < seconds or (
+        snapshots == 0 and elapsed < limit
+    ):
         while sent < int(elapsed * rate):
             started = time.perf_counter()
             future = store.commit([events[sent % len(events)]])
@@ -213,6 +287,7 @@ async def loop_lag(
     await asyncio.gather(*tasks)
     await asyncio.gather(*pending)  # after the ticker: gathering thousands takes a while
     return LoopLag(
+        seconds=time.perf_counter() - began,
         worst=max(lags),
         p99=Samples.of(lags).p99,
         events=sent,

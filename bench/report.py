@@ -54,6 +54,16 @@ def _three(value: float) -> str:
     return f"{value:.2f}"
 
 
+def mebibytes(count: int) -> str:
+    """A byte count in MiB.
+
+    >>> mebibytes(512 * 2**20), mebibytes(3 * 2**19)
+    ('512 MiB', '1.5 MiB')
+    """
+    value = count / 2**20
+    return f"{value:.0f} MiB" if value >= 10 else f"{value:.1f} MiB"
+
+
 def members(count: int) -> str:
     """A member count as the table shows it.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -118,16 +119,20 @@ def _set_aside(path: Path, what: str, error: Exception) -> None:
 
 
 def _read_newest_good(
-    path: Path, what: str, decode: Callable[[bytes], T]
+    path: Path, what: str, decode: Callable[[bytes], T], *, digest: bool = True
 ) -> tuple[T, Path, str] | None:
     """The first of `path` and its backup that reads and decodes: (value, file, SHA-256).
 
-    Files that exist but cannot be used are moved aside and logged at ERROR.
+    Without `digest` the SHA-256 is not computed (an empty string). Files that
+    exist but cannot be used are moved aside and logged at ERROR.
     """
     for candidate in (path, StorePaths.backup(path)):
         try:
-            raw, digest = _read_with_digest(candidate)
-            return decode(raw), candidate, digest
+            if digest:
+                raw, sha256 = _read_with_digest(candidate)
+            else:
+                raw, sha256 = candidate.read_bytes(), ""
+            return decode(raw), candidate, sha256
         except FileNotFoundError:
             continue
         except (CorruptFileError, OSError) as error:
@@ -165,25 +170,33 @@ def recover(paths: StorePaths, contents: JournalContents) -> Recovery:
     """Rebuild the ledger from the newest good files and the journal (blocking)."""
     records = [r for r in contents.records if not isinstance(r, Base)]
     known = _exports_in_journal(contents.records)
-    state = _read_newest_good(paths.state, "de estado", decode_state)
-    if state is not None:
-        (ledger, state_exports), source, _ = state
-        recovery = _recover_from_state(paths, ledger, known + state_exports)
-        recovery.dirty |= source != paths.state
-    else:
-        recovery = _recover_without_state(paths, known, records)
+    # Hashing DATA_FILE releases the GIL: it runs in a worker while the state is decoded.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-digest") as pool:
+        data_digest = pool.submit(file_sha256, paths.data)
+        state = _read_newest_good(paths.state, "de estado", decode_state, digest=False)
+        if state is not None:
+            (ledger, state_exports), source, _ = state
+            recovery = _recover_from_state(paths, ledger, known + state_exports, data_digest)
+            recovery.dirty |= source != paths.state
+        else:
+            recovery = _recover_without_state(paths, known, records)
     recovery.replayed = _replay(recovery.ledger, records)
     # Replayed records are already durable in the journal: the next snapshot folds them in.
     recovery.dirty |= contents.corrupt_lines > 0
     return recovery
 
 
-def _recover_from_state(paths: StorePaths, ledger: Ledger, known: list[Export]) -> Recovery:
-    """A good state: check `DATA_FILE` against it, adopting totals edited outside the bot."""
+def _recover_from_state(
+    paths: StorePaths, ledger: Ledger, known: list[Export], data_digest: Future[str | None]
+) -> Recovery:
+    """A good state: check `DATA_FILE` against it, adopting totals edited outside the bot.
+
+    `data_digest` is `DATA_FILE`'s SHA-256, computed meanwhile in a worker thread.
+    """
     seq_of = {digest: seq for seq, digest in sorted(known)}
     recovery = Recovery(ledger, ledger.seq, [], dirty=True)
     try:
-        digest = file_sha256(paths.data)
+        digest = data_digest.result()
     except OSError as error:
         _set_aside(paths.data, "de totais", error)
         digest = None

@@ -6,6 +6,7 @@ One copy of each; fixtures live in `tests/conftest.py`.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import discord
+import numpy as np
 import psycopg
 import pytest
 from simcord.backend import serializers
@@ -265,6 +267,16 @@ def seconds_of(env, guild, member):
 async def open_store(data_file) -> Store:
     """Open the JSON store at `data_file`, off the event loop as the bot does."""
     return await asyncio.to_thread(Store.open, data_file)
+
+
+def packed(values, dtype="<i8") -> list:
+    """A state file's packed column (`["<i8", base64]`) holding `values`."""
+    return [dtype, base64.b64encode(np.array(values, dtype=dtype).tobytes()).decode()]
+
+
+def unpacked(column: list) -> list[int]:
+    """The values of a state file's packed column."""
+    return np.frombuffer(base64.b64decode(column[1]), dtype=column[0]).tolist()
 
 
 def errors(caplog) -> list[str]:

@@ -7,7 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 import bench.report
+from bench.measure import open_peak_memory
+from tests.helpers import open_store
+from tests.store_worker import credit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +39,8 @@ def test_quick_benchmark_prints_one_table_with_every_measurement():
         "start-up: load + replay",
         "memory per tracked member",
         "event-loop worst lag",
+        "peak RSS of a fresh process",
+        "close (final snapshot)",
     ):
         assert measurement in out, measurement
     assert "targets met:" in out
@@ -44,3 +51,14 @@ def test_table_figures_read_as_their_documented_examples():
     result = doctest.testmod(bench.report)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+async def test_peak_memory_is_the_fresh_process_own_not_its_parents(tmp_path):
+    data_file = tmp_path / "video_ranking.json"
+    store = await open_store(data_file)
+    store.commit([credit(111111111111111111, 123456789012345678, 60)])
+    await store.close()
+    held = np.ones(256 * 2**20 // 8)  # this process now holds 256 MiB more than the child needs
+    peak = open_peak_memory(data_file)
+    assert held.sum() > 0
+    assert 0 < peak.baseline <= peak.opened < 200 * 2**20

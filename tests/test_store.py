@@ -24,8 +24,9 @@ from store.audit import AuditEntry, AuditLog, AuditPage
 from store.journal import read_journal
 from store.snapshot import copy_ledger, encode_export
 from tests.failing_disk import FailingOs
-from tests.helpers import errors, open_store, stop_bot
+from tests.helpers import errors, open_store, packed, stop_bot, unpacked
 from tests.store_worker import credit
+from tracking import ledger as ledger_module
 from tracking.ledger import GuildLedger, Ledger
 from tracking.records import AttributeLegacy
 
@@ -144,9 +145,9 @@ def random_ledger(rng: random.Random) -> tuple[Ledger, dict]:
     return ledger, data
 
 
-@pytest.mark.parametrize("chunk", [1, 3, snapshot.CHUNK])
+@pytest.mark.parametrize("chunk", [1, 3, snapshot.EXPORT_CHUNK])
 def test_the_export_is_what_json_dumps_writes_for_the_same_data(monkeypatch, chunk):
-    monkeypatch.setattr(snapshot, "CHUNK", chunk)
+    monkeypatch.setattr(snapshot, "EXPORT_CHUNK", chunk)
     rng = random.Random(chunk)
     for _ in range(150):
         ledger, data = random_ledger(rng)
@@ -458,18 +459,20 @@ async def test_a_data_file_with_invalid_content_is_kept_aside_not_reset(data_fil
 def break_state(state: dict, how: str) -> None:
     guild = state["guilds"][str(G1)]
     if how == "negative seconds":
-        guild["seconds"][0] = -1
+        guild["seconds"] = packed([-1, *unpacked(guild["seconds"])[1:]])
     elif how == "name as user id":
-        guild["users"][0] = "ana"
+        guild["users"] = ["<i8", "ana"]
     elif how == "columns of different lengths":
-        guild["sessions"].append(1)
+        guild["sessions"] = packed([*unpacked(guild["sessions"]), 1])
     elif how == "unknown version":
         state["version"] = 99
     elif how == "day naming a missing member":
-        next(iter(guild["days"].values()))["rows"][0] = 7
+        day = next(iter(guild["days"].values()))
+        day["rows"] = packed([7, *unpacked(day["rows"])[1:]])
     elif how == "member listed twice":
-        for column in ("users", "seconds", "sessions", "longest"):
-            guild[column].append(guild[column][0])
+        for column in ("users", "seconds", "sessions", "longest", "adjusted"):
+            values = unpacked(guild[column])
+            guild[column] = packed([*values, values[0]])
 
 
 @pytest.mark.parametrize(
@@ -764,3 +767,30 @@ def test_the_whole_audit_log_reads_in_order_counting_unreadable_lines(tmp_path):
     log.append(second)
 
     assert log.read_all() == AuditPage([first, second], unreadable=2)
+
+
+async def test_changes_committed_while_a_snapshot_copies_the_ledger_stay_out_of_it(
+    data_file, monkeypatch
+):
+    monkeypatch.setattr(ledger_module, "COPY_STEP_ROWS", 1)  # one row per turn of the loop
+    store = await open_store(data_file)
+    await store.commit([credit(G1, ANA, 10), credit(G1, BIA, 20)])
+    taking = asyncio.ensure_future(store.snapshot())
+    await asyncio.sleep(0)  # the copy has begun: two member rows and two day rows to go
+    assert not taking.done()
+    later = [store.commit([credit(G1, ANA, 1), credit(G1, BIA, 1)])]
+    for _ in range(3):
+        await asyncio.sleep(0)
+        later.append(store.commit([credit(G1, ANA, 1)]))
+    assert await taking
+    await asyncio.gather(*later)
+    state = json.loads(StorePaths(data_file).state.read_text())
+    guild = state["guilds"][str(G1)]
+    day = next(iter(guild["days"].values()))
+    assert state["seq"] == 2
+    assert unpacked(guild["seconds"]) == [10, 20] and unpacked(day["seconds"]) == [10, 20]
+    assert unpacked(guild["sessions"]) == [1, 1]
+    crash(store)
+    store = await open_store(data_file)  # the state at seq 2, then the journal after it
+    assert (seconds(store, G1, ANA), seconds(store, G1, BIA)) == (14, 21)
+    await store.close()

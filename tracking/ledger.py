@@ -9,7 +9,7 @@ members is one vectorised pass.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -224,13 +224,221 @@ class MemberStats:
         return max(0, self.seconds - self.adjusted)
 
 
+PERIOD_SUMS_KEPT = 4
+"""Ranges of days (this week, this month, ...) whose sums a server keeps at hand."""
+
+
+class _PeriodSums:
+    """The seconds and sessions of every member row summed over one range of days.
+
+    Kept exact by the writers (`GuildLedger.credit` adds to it; adjustments and
+    resets drop it), and checked against the day tables it covers at every read.
+    """
+
+    __slots__ = ("days", "tables", "seconds", "sessions")
+
+    def __init__(self, days: DayRange, tables: dict[int, DayTable], size: int) -> None:
+        """Sum `tables` (the days of `days`) over `size` member rows."""
+        self.days = days
+        self.tables = tables
+        self.seconds = np.zeros(max(16, size), dtype=np.int64)
+        self.sessions = np.zeros(max(16, size), dtype=np.int64)
+        for table in tables.values():
+            if table.size:
+                rows = table.keys[: table.size]  # each member at most once per day
+                self.seconds[rows] += table.column(SECONDS)
+                self.sessions[rows] += table.column(SESSIONS)
+
+    def add(self, row: int, column: int, amount: int) -> None:
+        """Add to one member row's seconds (`SECONDS`) or sessions (`SESSIONS`)."""
+        if row >= len(self.seconds):
+            capacity = max(row + 1, 2 * len(self.seconds))
+            self.seconds = np.concatenate(
+                [self.seconds, np.zeros(capacity - len(self.seconds), dtype=np.int64)]
+            )
+            self.sessions = np.concatenate(
+                [self.sessions, np.zeros(capacity - len(self.sessions), dtype=np.int64)]
+            )
+        (self.seconds if column == SECONDS else self.sessions)[row] += amount
+
+    def columns(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the sums of the first `size` member rows (zeros past the known ones)."""
+        seconds = np.zeros(size, dtype=np.int64)
+        sessions = np.zeros(size, dtype=np.int64)
+        known = min(size, len(self.seconds))
+        seconds[:known] = self.seconds[:known]
+        sessions[:known] = self.sessions[:known]
+        return seconds, sessions
+
+
+COPY_STEP_ROWS = 65_536
+"""Rows copied in one step of a `SteppedCopy` (about a millisecond)."""
+
+
+class SteppedCopy:
+    """A copy of one server's tables as they were at one instant, taken a few rows per step.
+
+    While it is under way the server stays writable: each writer saves the old
+    values of a row it is about to change (the first time only), and `result`
+    puts them back over whatever the steps copied later. So the copy is the
+    state at `GuildLedger.start_copy`, without holding anything for long.
+    """
+
+    __slots__ = (
+        "_guild",
+        "_members",
+        "_size",
+        "_keys",
+        "_values",
+        "_days",
+        "_saved",
+        "_saved_days",
+        "_steps",
+    )
+
+    def __init__(self, guild: GuildLedger) -> None:
+        """Plan the copy of `guild`'s used rows (nothing is copied yet)."""
+        self._guild = guild
+        self._members = members = guild.members
+        self._size = members.size
+        self._keys = np.empty(self._size, dtype=np.int64)
+        self._values = np.empty((members.values.shape[0], self._size), dtype=np.int64)
+        self._days = {
+            day: (table, np.empty(table.size, dtype=np.int64), np.empty((2, table.size), np.int64))
+            for day, table in guild.days.items()
+            if table.size
+        }
+        self._saved: dict[int, np.ndarray] = {}
+        self._saved_days: dict[tuple[int, int], np.ndarray] = {}
+        self._steps = self._plan()
+
+    def _plan(self) -> Iterator[None]:
+        members = self._members  # the table object, even if the server is given another
+        for start in range(0, self._size, COPY_STEP_ROWS):
+            end = min(start + COPY_STEP_ROWS, self._size)
+            self._keys[start:end] = members.keys[start:end]
+            self._values[:, start:end] = members.values[:, start:end]
+            yield
+        for table, keys, values in self._days.values():
+            for start in range(0, len(keys), COPY_STEP_ROWS):
+                end = min(start + COPY_STEP_ROWS, len(keys))
+                keys[start:end] = table.keys[start:end]
+                values[:, start:end] = table.values[:, start:end]
+                yield
+
+    def step(self) -> bool:
+        """Copy the next rows; False once everything is copied."""
+        return next(self._steps, False) is None
+
+    def before_member_write(self, row: int) -> None:
+        """Keep a member row's values as they were, before a writer changes them."""
+        if row < self._size and row not in self._saved:
+            self._saved[row] = self._members.values[:, row].copy()
+
+    def before_day_write(self, day: int, table: DayTable, day_row: int) -> None:
+        """Keep a day row's values as they were, before a writer changes them."""
+        planned = self._days.get(day)
+        if planned is None or planned[0] is not table or day_row >= len(planned[1]):
+            return  # a day or a row that did not exist when the copy started
+        if (day, day_row) not in self._saved_days:
+            self._saved_days[day, day_row] = table.values[:, day_row].copy()
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]]:
+        """Member keys, member values and each day's (rows, values), as at the start.
+
+        Takes the steps not yet taken first; the server stops saving old values.
+        """
+        while self.step():
+            pass
+        for row, values in self._saved.items():
+            self._values[:, row] = values
+        for (day, day_row), values in self._saved_days.items():
+            self._days[day][2][:, day_row] = values
+        self.abandon()
+        days = {day: (keys, values) for day, (_, keys, values) in self._days.items()}
+        return self._keys, self._values, days
+
+    def abandon(self) -> None:
+        """Stop the copy (if under way): the server's writers stop saving old values."""
+        if self._guild._copy is self:
+            self._guild._copy = None
+
+
 class GuildLedger:
-    """Camera time of the members of one server."""
+    """Camera time of the members of one server.
+
+    Build one from stored rows with `from_tables` (or assign `members` and `days`):
+    afterwards change it only through its methods, which keep the sums of
+    ranges of days it caches (`columns`) exact. Assigning `members` or `days`
+    drops those sums.
+    """
+
+    __slots__ = ("_members", "_days", "_sums", "_copy")
 
     def __init__(self) -> None:
         """Start with no members."""
-        self.members = Table(4)
-        self.days: dict[int, DayTable] = {}
+        self._members = Table(4)
+        self._days: dict[int, DayTable] = {}
+        self._sums: dict[DayRange, _PeriodSums] = {}
+        self._copy: SteppedCopy | None = None
+
+    def start_copy(self) -> SteppedCopy:
+        """Begin a copy of the tables as they are now, taken in steps (see `SteppedCopy`).
+
+        One copy at a time: starting another abandons the one under way.
+        """
+        if self._copy is not None:
+            self._copy.abandon()
+        self._copy = SteppedCopy(self)
+        return self._copy
+
+    @classmethod
+    def from_tables(cls, members: Table, days: dict[int, DayTable]) -> GuildLedger:
+        """A server's ledger over tables built from stored rows.
+
+        `members` comes from `Table.from_columns`, `days` maps local day
+        ordinals to tables from `DayTable.from_columns`.
+        """
+        ledger = cls()
+        ledger._members = members
+        ledger._days = days
+        return ledger
+
+    @property
+    def members(self) -> Table:
+        """Every member's all-time figures (columns `SECONDS` to `ADJUSTED`)."""
+        return self._members
+
+    @members.setter
+    def members(self, table: Table) -> None:
+        self._members = table
+        self._sums.clear()
+        self._copy = None  # a copy under way goes on from the tables it started with
+
+    @property
+    def days(self) -> dict[int, DayTable]:
+        """The local days (ordinals) this server has figures for, with their tables."""
+        return self._days
+
+    @days.setter
+    def days(self, days: dict[int, DayTable]) -> None:
+        self._days = days
+        self._sums.clear()
+        self._copy = None  # a copy under way goes on from the tables it started with
+
+    def _add_to_sums(self, day: int, row: int, column: int, amount: int) -> None:
+        for sums in self._sums.values():
+            if day in sums.days:
+                sums.add(row, column, amount)
+
+    def _drop_sums(self, covering: DayRange | None = None) -> None:
+        """Forget the sums of ranges that overlap `covering` (all of them when None)."""
+        if covering is None:
+            self._sums.clear()
+            return
+        for days in list(self._sums):
+            if days.first <= covering.last and covering.first <= days.last:
+                del self._sums[days]
 
     def credit(
         self,
@@ -242,8 +450,11 @@ class GuildLedger:
         session_day: int | None,
     ) -> None:
         """Add seconds (split by local day) and sessions (on `session_day`) to a member."""
-        row = self.members.row(user_id)
-        values = self.members.values
+        row = self._members.row(user_id)
+        copy = self._copy
+        if copy is not None:
+            copy.before_member_write(row)
+        values = self._members.values
         values[SECONDS, row] += seconds
         values[SESSIONS, row] += sessions
         if longest > values[LONGEST, row]:
@@ -251,21 +462,32 @@ class GuildLedger:
         for day, day_seconds in days:
             table = self._day(day)
             day_row = table.row(row)  # may grow the arrays: index them after
+            if copy is not None:
+                copy.before_day_write(day, table, day_row)
             table.values[SECONDS, day_row] += day_seconds
+            if self._sums:
+                self._add_to_sums(day, row, SECONDS, day_seconds)
         if sessions and session_day is not None:
             table = self._day(session_day)
             day_row = table.row(row)
+            if copy is not None:
+                copy.before_day_write(session_day, table, day_row)
             table.values[SESSIONS, day_row] += sessions
+            if self._sums:
+                self._add_to_sums(session_day, row, SESSIONS, sessions)
 
     def _day(self, day: int) -> DayTable:
-        table = self.days.get(day)
+        table = self._days.get(day)
         if table is None:
-            if self.days and day > max(self.days):
+            if self._days and day > max(self._days):
                 # A new day begins: days before yesterday are done being written to.
-                for past, done in self.days.items():
+                for past, done in self._days.items():
                     if past < day - 1:
                         done.forget_positions()
-            table = self.days[day] = DayTable()
+            table = self._days[day] = DayTable()
+            for sums in self._sums.values():
+                if day in sums.days:
+                    sums.tables[day] = table
         return table
 
     def adjust(self, user_id: int, seconds: int, day: int) -> int:
@@ -274,13 +496,20 @@ class GuildLedger:
         A removal never takes a member below zero: it comes off the given day
         first, then off earlier days, newest first.
         """
-        row = self.members.row(user_id)
-        values = self.members.values
+        row = self._members.row(user_id)
+        copy = self._copy
+        if copy is not None:
+            copy.before_member_write(row)
+        values = self._members.values
+        # Rare and may touch many days: the cached sums it changes are rebuilt on the next read.
+        self._drop_sums(DayRange(day, day) if seconds >= 0 else DayRange(0, day))
         if seconds >= 0:
             values[SECONDS, row] += seconds
             values[ADJUSTED, row] += seconds
             table = self._day(day)
             day_row = table.row(row)
+            if copy is not None:
+                copy.before_day_write(day, table, day_row)
             table.values[SECONDS, day_row] += seconds
             return seconds
         applied = -min(-seconds, int(values[SECONDS, row]))
@@ -295,19 +524,27 @@ class GuildLedger:
             if found is None:
                 continue
             taken = min(remaining, int(table.values[SECONDS, found]))
+            if copy is not None:
+                copy.before_day_write(past, table, found)
             table.values[SECONDS, found] -= taken
             remaining -= taken
         return applied
 
     def reset_member(self, user_id: int) -> None:
         """Erase a member's figures (the member stays known, at zero)."""
-        row = self.members.index.get(user_id)
+        row = self._members.index.get(user_id)
         if row is None:
             return
-        self.members.values[:, row] = 0
-        for table in self.days.values():
+        self._drop_sums()
+        copy = self._copy
+        if copy is not None:
+            copy.before_member_write(row)
+        self._members.values[:, row] = 0
+        for day, table in self._days.items():
             day_row = table.find(row)
             if day_row is not None:
+                if copy is not None:
+                    copy.before_day_write(day, table, day_row)
                 table.values[:, day_row] = 0
 
     def stats(self, user_id: int) -> MemberStats:
@@ -339,18 +576,20 @@ class GuildLedger:
         """Seconds and sessions of every member row (aligned with `members`).
 
         All-time when `days` is None, else summed over the local days in range.
+        The sums of a range are kept (up to `PERIOD_SUMS_KEPT` ranges) and kept
+        exact by the writers, so asking again costs a copy, not a pass over every
+        day's table.
         """
+        members = self._members
         if days is None:
-            return self.members.column(SECONDS).copy(), self.members.column(SESSIONS).copy()
-        size = self.members.size
-        seconds = np.zeros(size, dtype=np.int64)
-        sessions = np.zeros(size, dtype=np.int64)
-        for day, table in self.days.items():
-            if day in days and table.size:
-                rows = table.keys[: table.size]  # each member at most once per day
-                seconds[rows] += table.column(SECONDS)
-                sessions[rows] += table.column(SESSIONS)
-        return seconds, sessions
+            return members.column(SECONDS).copy(), members.column(SESSIONS).copy()
+        tables = {day: table for day, table in self._days.items() if day in days}
+        sums = self._sums.get(days)
+        if sums is None or sums.tables != tables:
+            if sums is None and len(self._sums) >= PERIOD_SUMS_KEPT:
+                del self._sums[next(iter(self._sums))]  # the oldest one asked for
+            sums = self._sums[days] = _PeriodSums(days, tables, members.size)
+        return sums.columns(members.size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,56 +601,84 @@ class Standing:
     sessions: int
 
 
+TOP_BLOCK = 1_024
+"""Members per block when `Standings.top` bounds the cut-off from the blocks' maxima."""
+
+
 class Standings:
-    """An ordering of a server's members by seconds (desc), ties by id (asc)."""
+    """An ordering of a server's members by seconds (desc), ties by id (asc).
+
+    Only members with positive seconds are ranked. The arrays are taken as they
+    are (not copied): the caller hands over arrays nobody changes afterwards.
+    """
 
     def __init__(self, user_ids: np.ndarray, seconds: np.ndarray, sessions: np.ndarray) -> None:
         """Rank members with positive seconds; the arrays are aligned."""
-        keep = seconds > 0
-        self._ids = user_ids[keep]
-        self._seconds = seconds[keep]
-        self._sessions = sessions[keep]
+        self._all_ids = user_ids
+        self._all_seconds = seconds
+        self._all_sessions = sessions
+        self._ranked: tuple[np.ndarray, np.ndarray] | None = None
+
+    def _ids_and_seconds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and seconds of the ranked members only (computed once)."""
+        if self._ranked is None:
+            keep = self._all_seconds > 0
+            self._ranked = self._all_ids[keep], self._all_seconds[keep]
+        return self._ranked
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return int(np.count_nonzero(self._all_seconds > 0))
 
     def top(self, count: int) -> list[Standing]:
         """The first `count` members, in order."""
-        size = len(self._ids)
-        if size == 0 or count <= 0:
+        seconds, ids = self._all_seconds, self._all_ids
+        if count <= 0 or len(seconds) == 0:
             return []
-        if count < size:
+        picked = np.flatnonzero(seconds >= max(1, self._cut_bound(count)))
+        if count < len(picked):
             # Take everything tied with the cut-off so the id tie-break stays exact.
-            cut = np.partition(self._seconds, size - count)[size - count]
-            picked = np.flatnonzero(self._seconds >= cut)
-        else:
-            picked = np.arange(size)
-        order = picked[np.lexsort((self._ids[picked], -self._seconds[picked]))][:count]
-        return [
-            Standing(int(self._ids[i]), int(self._seconds[i]), int(self._sessions[i]))
-            for i in order
-        ]
+            values = seconds[picked]
+            cut = np.partition(values, len(values) - count)[len(values) - count]
+            picked = picked[values >= cut]
+        order = picked[np.lexsort((ids[picked], -seconds[picked]))][:count]
+        return [Standing(int(ids[i]), int(seconds[i]), int(self._all_sessions[i])) for i in order]
+
+    def _cut_bound(self, count: int) -> int:
+        """A value at or below the `count`-th highest seconds (0 when none is cheap to find).
+
+        The maxima of `count` disjoint blocks are `count` distinct members, so
+        the `count`-th highest maximum is at most the `count`-th highest value:
+        one pass over the blocks leaves only a few candidates to sort.
+        """
+        blocks = len(self._all_seconds) // TOP_BLOCK
+        if blocks < 4 * count:
+            return 0
+        maxima = self._all_seconds[: blocks * TOP_BLOCK].reshape(blocks, TOP_BLOCK).max(axis=1)
+        return int(np.partition(maxima, blocks - count)[blocks - count])
 
     def ahead_of(self, user_id: int) -> np.ndarray:
         """Ids of the members ranked before `user_id` (all of them if it is unranked)."""
-        where = np.flatnonzero(self._ids == user_id)
+        ids, seconds = self._ids_and_seconds()
+        where = np.flatnonzero(ids == user_id)
         if len(where) == 0:
-            return self._ids.copy()
-        mine = self._seconds[where[0]]
-        ahead = (self._seconds > mine) | ((self._seconds == mine) & (self._ids < user_id))
-        ids: np.ndarray = self._ids[ahead]
-        return ids
+            return ids.copy()
+        mine = seconds[where[0]]
+        ahead = (seconds > mine) | ((seconds == mine) & (ids < user_id))
+        found: np.ndarray = ids[ahead]
+        return found
 
     def count_in(self, user_ids: Collection[int]) -> int:
         """How many of `user_ids` are ranked."""
         if not user_ids:
             return 0
-        return int(np.isin(self._ids, np.fromiter(user_ids, dtype=np.int64)).sum())
+        ids, _ = self._ids_and_seconds()
+        return int(np.isin(ids, np.fromiter(user_ids, dtype=np.int64)).sum())
 
     def seconds_of(self, user_id: int) -> int:
         """A member's seconds in this ranking (0 when absent)."""
-        where = np.flatnonzero(self._ids == user_id)
-        return int(self._seconds[where[0]]) if len(where) else 0
+        ids, seconds = self._ids_and_seconds()
+        where = np.flatnonzero(ids == user_id)
+        return int(seconds[where[0]]) if len(where) else 0
 
 
 class Ledger:

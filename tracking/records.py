@@ -26,6 +26,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
+import numpy as np
 from msgspec import Meta, Struct
 
 MAX_ID = 2**63 - 1
@@ -243,10 +244,12 @@ class GuildState(Struct, frozen=True):
                 raise ValueError(f"day {day} names a member row that does not exist")
 
 
-class StateFile(Struct, frozen=True):
-    """The full state snapshot (`video_ranking.state.json`)."""
+class StateFile(Struct, frozen=True, tag=1, tag_field="version"):
+    """The full state snapshot (`video_ranking.state.json`), version 1: numbers as JSON lists.
 
-    version: Literal[1]
+    Written until columns became packed (`StateFileV2`); still read, so no upgrade loses data.
+    """
+
     seq: SnapshotSeq
     unattributed: dict[Id, tuple[Total, Total]]
     open_sessions: list[tuple[Id, Id, str, Total]]
@@ -264,11 +267,150 @@ class StateFile(Struct, frozen=True):
         return [(self.seq, entry) if isinstance(entry, str) else entry for entry in self.exports]
 
 
-_state_decoder = msgspec.json.Decoder(StateFile, strict=True)
+# The columns of a version 2 state: little-endian integers, base64 inside the JSON.
+
+ColumnDtype = Literal["<i1", "<i2", "<i4", "<i8"]
+COLUMN_DTYPES: tuple[ColumnDtype, ...] = ("<i1", "<i2", "<i4", "<i8")
+"""Widths a packed column may use; the encoder picks the narrowest that holds its values."""
 
 
-def decode_state(raw: bytes) -> StateFile:
-    """A state file's bytes, validated.
+class Column(Struct, array_like=True, frozen=True):
+    """A packed column: `[dtype, base64 of the little-endian values]`.
+
+    >>> import numpy as np
+    >>> column = Column.pack(np.array([3, -1, 300]))
+    >>> column.dtype, column.values().tolist()
+    ('<i2', [3, -1, 300])
+    >>> msgspec.json.encode(column)
+    b'["<i2","AwD//ywB"]'
+    """
+
+    dtype: ColumnDtype
+    data: bytes
+
+    def __post_init__(self) -> None:
+        """The bytes hold whole values."""
+        if len(self.data) % np.dtype(self.dtype).itemsize:
+            raise ValueError(f"a {self.dtype} column of {len(self.data)} bytes")
+
+    @classmethod
+    def pack(cls, values: np.ndarray) -> Column:
+        """Pack int64 values in the narrowest width that holds them all."""
+        dtype = narrowest_dtype(values)
+        return cls(dtype, values.astype(dtype).tobytes())
+
+    def values(self) -> np.ndarray:
+        """The values, read-only, in their packed width (no copy)."""
+        return np.frombuffer(self.data, dtype=self.dtype)
+
+    def __len__(self) -> int:
+        return len(self.data) // np.dtype(self.dtype).itemsize
+
+
+def narrowest_dtype(values: np.ndarray) -> ColumnDtype:
+    """The narrowest of `COLUMN_DTYPES` that holds every value.
+
+    >>> import numpy as np
+    >>> narrowest_dtype(np.array([0, 127])), narrowest_dtype(np.array([-129]))
+    ('<i1', '<i2')
+    >>> narrowest_dtype(np.array([2**40])), narrowest_dtype(np.array([], dtype=np.int64))
+    ('<i8', '<i1')
+    """
+    if not len(values):
+        return COLUMN_DTYPES[0]
+    low, high = int(values.min()), int(values.max())
+    for dtype in COLUMN_DTYPES:
+        info = np.iinfo(dtype)
+        if info.min <= low and high <= info.max:
+            return dtype
+    return COLUMN_DTYPES[-1]
+
+
+def _check_range(column: Column, low: int, high: int, what: str) -> None:
+    values = column.values()
+    if len(values) and (int(values.min()) < low or int(values.max()) > high):
+        raise ValueError(f"{what} out of range ({low} to {high})")
+
+
+def _check_unique(values: np.ndarray, what: str) -> None:
+    ordered = np.sort(values)
+    if bool((ordered[1:] == ordered[:-1]).any()):
+        raise ValueError(f"{what} listed twice")
+
+
+class PackedDay(Struct, frozen=True):
+    """One local day of a server, packed: member rows and parallel figures."""
+
+    rows: Column
+    seconds: Column
+    sessions: Column
+
+    def __post_init__(self) -> None:
+        """Columns align, rows and figures are in range, a member appears once."""
+        if not len(self.rows) == len(self.seconds) == len(self.sessions):
+            raise ValueError("day columns differ in length")
+        _check_range(self.rows, 0, 2**31 - 1, "a day's member row")
+        _check_range(self.seconds, 0, MAX_ID, "a day's seconds")
+        _check_range(self.sessions, 0, MAX_ID, "a day's sessions")
+        _check_unique(self.rows.values(), "a day's member row")
+
+
+class PackedGuild(Struct, frozen=True):
+    """One server's members as packed parallel columns, and its days."""
+
+    users: Column
+    seconds: Column
+    sessions: Column
+    longest: Column
+    adjusted: Column
+    days: dict[date, PackedDay]
+
+    def __post_init__(self) -> None:
+        """Columns align, values are in range, a member appears once, days name known rows."""
+        size = len(self.users)
+        if any(len(c) != size for c in (self.seconds, self.sessions, self.longest, self.adjusted)):
+            raise ValueError("member columns differ in length")
+        _check_range(self.users, 1, MAX_ID, "a member id")
+        for name in ("seconds", "sessions", "longest"):
+            _check_range(getattr(self, name), 0, MAX_ID, f"a member's {name}")
+        _check_range(self.adjusted, -MAX_ID, MAX_ID, "a member's adjustment")
+        _check_unique(self.users.values(), "a member")
+        for day, table in self.days.items():
+            if len(table.rows) and int(table.rows.values().max()) >= size:
+                raise ValueError(f"day {day} names a member row that does not exist")
+
+
+class StateFileV2(Struct, frozen=True, tag=2, tag_field="version"):
+    """The full state snapshot, version 2: the big integer columns packed (`Column`).
+
+    Loads without turning millions of numbers into Python objects one by one.
+    """
+
+    seq: SnapshotSeq
+    unattributed: dict[Id, tuple[Total, Total]]
+    open_sessions: list[tuple[Id, Id, str, Total]]
+    guilds: dict[Id, PackedGuild]
+    exports: list[tuple[SnapshotSeq, Sha256]] = []
+    """(seq, SHA-256) of the exports `DATA_FILE` may hold."""
+
+    def __post_init__(self) -> None:
+        """Open sessions start at aware times."""
+        for _, _, start, _ in self.open_sessions:
+            check_timestamp(start)
+
+    def export_list(self) -> list[tuple[int, str]]:
+        """The exports as (seq, digest)."""
+        return list(self.exports)
+
+
+AnyState = StateFile | StateFileV2
+"""A state file of any version the store can read."""
+
+_state_decoder = msgspec.json.Decoder(AnyState, strict=True)
+
+
+def decode_state(raw: bytes) -> AnyState:
+    """A state file's bytes (any known version), validated.
 
     Raises:
         RecordError: not valid JSON, or not a valid state.

@@ -134,16 +134,17 @@ def _guild_ledger(guild_id: int, members: np.ndarray, days: np.ndarray) -> Guild
         members = np.concatenate([members, np.vstack([missing, zeros])], axis=1)
         members = members[:, np.argsort(members[0], kind="stable")]
         users = members[0]
-    guild = GuildLedger()
-    guild.members = Table.from_columns(users, members[1], members[2], members[3], members[4])
+    table = Table.from_columns(users, members[1], members[2], members[3], members[4])
     rows = np.searchsorted(users, days[1])
     size = days.shape[1]
     starts: list[int] = (
         np.flatnonzero(np.r_[True, days[0][1:] != days[0][:-1]]).tolist() if size else []
     )
     bounds = [*starts, size]
-    for begin, end in zip(bounds, bounds[1:], strict=False):
-        guild.days[int(days[0][begin])] = DayTable.from_columns(
+    day_tables = {
+        int(days[0][begin]): DayTable.from_columns(
             rows[begin:end], days[2][begin:end], days[3][begin:end]
         )
-    return guild
+        for begin, end in zip(bounds, bounds[1:], strict=False)
+    }
+    return GuildLedger.from_tables(table, day_tables)
