@@ -76,6 +76,7 @@ def bot_environment(data_file: Path, **overrides: str) -> dict[str, str]:
         TIMEZONE="America/Sao_Paulo",
         CHECKPOINT_SECONDS="60",
         LEGACY_GUILD_ID="",
+        SHARD_COUNT="1",  # unset asks Discord (GET /gateway/bot), which the stand-ins cannot
     )
     environ.update(overrides)
     return environ
@@ -342,6 +343,8 @@ def test_a_data_file_the_store_cannot_use_is_a_configuration_error():
 
 async def test_a_stop_before_the_store_is_open_closes_the_store_it_opens(monkeypatch, tmp_path):
     monkeypatch.setenv("DATA_FILE", str(tmp_path / "video_ranking.json"))
+    monkeypatch.setenv("SHARD_COUNT", "1")  # closed outside `async with`: discord.py's
+    # AutoShardedClient cannot close before its setup hook ran, which `run_bot` always runs
     stopped = bot.create_bot()
     await stopped.close()
     await stopped.open_store()
@@ -395,6 +398,46 @@ def test_signal_during_a_long_wait_to_reconnect_still_exits_zero_at_once(
     running.process.send_signal(signal.SIGTERM)
     assert running.wait() == 0, running.output
     assert time.monotonic() - signalled < 10
+
+
+@slow
+def test_without_shard_count_the_bot_connects_the_shards_discord_recommends(
+    start_bot, discord_api, closed_port
+):
+    discord_api.accept_the_token()
+    discord_api.answers["/gateway/bot"] = {
+        "shards": 2,
+        "url": f"ws://127.0.0.1:{closed_port}",
+        "session_start_limit": {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 0,
+            "max_concurrency": 1,
+        },
+    }
+    running = start_bot(STANDIN_API_BASE=discord_api.base, SHARD_COUNT="")
+    running.wait_for("o Discord recomenda 2 shards")
+    running.wait_for("Failed to connect for shard_id: 0")  # a shard of the sharded client
+    running.process.send_signal(signal.SIGTERM)
+    assert running.wait() == 0, running.output
+    assert [path for path, _ in discord_api.received] == [
+        "/users/@me",
+        "/oauth2/applications/@me",
+        "/gateway/bot",
+    ]
+
+
+@slow
+def test_the_postgresql_store_without_shard_count_exits_2_with_one_line(
+    start_bot, discord_api, pg_url
+):
+    result = run_bot(
+        start_bot, DATABASE_URL=pg_url, SHARD_COUNT="", STANDIN_API_BASE=discord_api.base
+    )
+    line = assert_one_clear_error(result, "DATABASE_URL", "SHARD_COUNT")
+    assert result.lines == [line]
+    assert discord_api.received == []
+    assert result.process.returncode == bot.EXIT_CONFIG
 
 
 # ----------------------------------------------------------------------- logs
