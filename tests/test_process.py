@@ -29,10 +29,12 @@ import pytest
 
 import bot
 from database import DataFileError, Store
+from store.pg.store import CLOSE_WAIT_SECONDS
 
 REPO = Path(__file__).resolve().parent.parent
 STANDIN = Path(__file__).resolve().parent / "standin"
 UNIT = REPO / "deploy" / "bate-ponto.service"
+SHARD_UNIT = REPO / "deploy" / "bate-ponto@.service"
 TOKEN = "MTQ1NjA3NDQ0Mzk4MDgwMDAwMQ.GstandIn.never-to-be-printed-7f3a9c"
 READY = "STANDIN READY"
 SETTINGS = (
@@ -476,10 +478,10 @@ async def test_presence_is_watching_cameras_on(simcord_env):
 # ----------------------------------------------------------------- deployment
 
 
-def read_unit() -> configparser.ConfigParser:
+def read_unit(path: Path = UNIT) -> configparser.ConfigParser:
     unit = configparser.ConfigParser(interpolation=None, strict=False)
     unit.optionxform = str  # type: ignore[assignment,method-assign]
-    unit.read(UNIT, encoding="utf-8")
+    unit.read(path, encoding="utf-8")
     return unit
 
 
@@ -500,6 +502,25 @@ def test_systemd_unit_restarts_except_when_the_configuration_is_wrong():
     service = read_unit()["Service"]
     assert (service["Restart"], service["RestartSec"]) == ("always", "10")
     assert service["RestartPreventExitStatus"] == str(bot.EXIT_CONFIG)
+
+
+def test_systemd_template_runs_one_shard_per_instance_with_its_own_data_file():
+    template = read_unit(SHARD_UNIT)
+    service = template["Service"]
+    assert service["ExecStart"] == read_unit()["Service"]["ExecStart"]
+    settings = dict(  # configparser keeps only the last of several Environment= lines
+        line.removeprefix("Environment=").split("=", 1)
+        for line in SHARD_UNIT.read_text(encoding="utf-8").splitlines()
+        if line.startswith("Environment=")
+    )
+    assert settings["SHARD_IDS"] == "%i"
+    assert "%i" in Path(settings["DATA_FILE"]).name
+    assert Path(settings["DATA_FILE"]).parent == Path(service["ReadWritePaths"])
+    assert (service["Restart"], service["RestartSec"]) == ("always", "10")
+    assert service["RestartPreventExitStatus"] == str(bot.EXIT_CONFIG)
+    # A stop during a database outage tries for CLOSE_WAIT_SECONDS, then keeps what is left.
+    assert int(service["TimeoutStopSec"]) > CLOSE_WAIT_SECONDS
+    assert template["Install"]["WantedBy"] == "multi-user.target"
 
 
 # ---------------------------------------------------------- damaged data files
