@@ -35,16 +35,26 @@ STEP = 40
 """Virtual seconds a process moves on for each SIGUSR1."""
 
 
-def start_shard(start_bot, pg_url: str, shard_ids: str, seconds: int) -> BotProcess:  # noqa: F811
-    """A process owning `shard_ids` of 2 on the database; on camera for `seconds`, then READY."""
-    return start_bot(
-        DATABASE_URL=pg_url,
-        SHARD_COUNT="2",
-        SHARD_IDS=shard_ids,
-        CHECKPOINT_SECONDS=str(CHECKPOINT),
-        STANDIN_SIMCORD=str(seconds),
-        STANDIN_STEP=str(STEP),
-    )
+@pytest.fixture
+def start_shard(start_bot, pg_url, tmp_path):  # noqa: F811 (start_bot is the fixture)
+    """Start a process owning some shards of 2 on the test's database.
+
+    `start_shard(shard_ids, seconds)`: its member is on camera for `seconds`, then READY.
+    Each process has its own DATA_FILE, as the README says (where an outage's leftovers go).
+    """
+
+    def start(shard_ids: str, seconds: int) -> BotProcess:
+        return start_bot(
+            DATABASE_URL=pg_url,
+            DATA_FILE=str(tmp_path / f"video_ranking-shard{shard_ids}.json"),
+            SHARD_COUNT="2",
+            SHARD_IDS=shard_ids,
+            CHECKPOINT_SECONDS=str(CHECKPOINT),
+            STANDIN_SIMCORD=str(seconds),
+            STANDIN_STEP=str(STEP),
+        )
+
+    return start
 
 
 def ready_ids(running: BotProcess) -> dict[str, int]:
@@ -92,12 +102,9 @@ def wait_until_shard_is_free(pg_url: str, shard_id: int) -> float:
             time.sleep(0.05)
 
 
-def test_two_processes_on_one_database_and_a_kill_9_keep_every_server_exact(
-    start_bot,  # noqa: F811 (the fixture)
-    pg_url,
-):
-    a = start_shard(start_bot, pg_url, "0", 125)  # checkpoints at 60 and 120
-    b = start_shard(start_bot, pg_url, "1", 100)  # checkpoint at 60
+def test_two_processes_on_one_database_and_a_kill_9_keep_every_server_exact(start_shard, pg_url):
+    a = start_shard("0", 125)  # checkpoints at 60 and 120
+    b = start_shard("1", 100)  # checkpoint at 60
     a_ids, b_ids = ready_ids(a), ready_ids(b)
     assert set(a_ids) == {"guild.0", "member.0"} and set(b_ids) == {"guild.1", "member.1"}
     assert (a_ids["guild.0"] >> 22) % 2 == 0 and (b_ids["guild.1"] >> 22) % 2 == 1
@@ -113,7 +120,7 @@ def test_two_processes_on_one_database_and_a_kill_9_keep_every_server_exact(
     assert figures(database(pg_url), b_ids, 1) == (120, 1)
 
     wait_until_shard_is_free(pg_url, 0)
-    restarted = start_shard(start_bot, pg_url, "0", 50)  # the same server, still on camera
+    restarted = start_shard("0", 50)  # the same server, still on camera
     assert ready_ids(restarted) == a_ids
     assert "sessão retomada" in restarted.output
     stop(restarted)
@@ -133,10 +140,11 @@ def test_two_processes_on_one_database_and_a_kill_9_keep_every_server_exact(
 @pytest.mark.parametrize("second_ids", ["0", "1,0"])
 def test_a_second_process_for_a_shard_in_use_refuses_with_one_line_and_the_first_goes_on(
     start_bot,  # noqa: F811 (the fixture)
+    start_shard,
     pg_url,
     second_ids,
 ):
-    first = start_shard(start_bot, pg_url, "0", 30)
+    first = start_shard("0", 30)
     ids = ready_ids(first)
     second = run_bot(
         start_bot,
@@ -153,7 +161,7 @@ def test_a_second_process_for_a_shard_in_use_refuses_with_one_line_and_the_first
     stop(first)
     assert figures(database(pg_url), ids, 0) == (70, 1)
     if second_ids == "1,0":  # shard 1, taken before shard 0 was found in use, was let go
-        other = start_shard(start_bot, pg_url, "1", 10)
+        other = start_shard("1", 10)
         other_ids = ready_ids(other)
         stop(other)
         assert figures(database(pg_url), other_ids, 1) == (10, 1)
