@@ -93,7 +93,8 @@ def wait_until_shard_is_free(pg_url: str, shard_id: int) -> float:
         while True:
             held = connection.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s"
-                " AND objid = %s AND objsubid = 2 AND granted",
+                " AND objid = %s AND objsubid = 2 AND granted AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())",
                 (SHARD_LOCK_CLASS, shard_id),
             ).fetchone()
             if held == (0,):
@@ -165,3 +166,25 @@ def test_a_second_process_for_a_shard_in_use_refuses_with_one_line_and_the_first
         other_ids = ready_ids(other)
         stop(other)
         assert figures(database(pg_url), other_ids, 1) == (10, 1)
+
+
+def test_a_process_with_another_shard_count_refuses_with_one_line(
+    start_bot,  # noqa: F811 (the fixture)
+    start_shard,
+    pg_url,
+):
+    first = start_shard("0", 20)  # shard 0 of 2
+    ids = ready_ids(first)
+    # Shard 2 of 4 is a part of shard 0 of 2: its own lock id would not stop it.
+    other = run_bot(
+        start_bot, DATABASE_URL=pg_url, SHARD_COUNT="4", SHARD_IDS="2", STANDIN_SIMCORD="1"
+    )
+    assert_one_clear_error(other, "SHARD_COUNT=2", "SHARD_COUNT=4", "the same SHARD_COUNT")
+    assert other.process.returncode == bot.EXIT_FAILURE
+    step(first, 60)
+    stop(first)
+    assert figures(database(pg_url), ids, 0) == (60, 1)
+    # Once no process uses 2 shards, the database may be split in 4.
+    again = start_bot(DATABASE_URL=pg_url, SHARD_COUNT="4", SHARD_IDS="2", STANDIN_SIMCORD="1")
+    again.wait_for(READY)
+    stop(again)
