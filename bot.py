@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 import discord
+import yarl
 from discord.ext import commands
 
 from config import (
@@ -178,22 +179,50 @@ class BatePonto(commands.Bot):
 class ShardedBatePonto(BatePonto, commands.AutoShardedBot):
     """The bot on `SHARD_COUNT` shards, connecting those in `SHARD_IDS` (default: all).
 
-    Still a `commands.Bot`; each shard's loss and reconcile are its own (see `events`).
+    Without `SHARD_COUNT`, discord.py asks Discord how many shards to use (GET
+    /gateway/bot) when it connects; the session manager learns the count then,
+    before any shard connects (`launch_shard`). Still a `commands.Bot`; each
+    shard's loss and reconcile are its own (see `events`).
     """
+
+    _count_learned = False
+    """Whether the shard count Discord recommended reached the session manager."""
 
     @staticmethod
     def _connection_options(settings: Settings) -> dict[str, Any]:
-        """`shard_count`, and `shard_ids` when this process owns only some shards."""
+        """`shard_count` (None: Discord's recommendation), and `shard_ids` if only some."""
         options: dict[str, Any] = {"shard_count": settings.shard_count}
         if settings.shard_ids is not None:
             options["shard_ids"] = list(settings.shard_ids)
         return options
 
+    async def launch_shard(
+        self, gateway: yarl.URL, shard_id: int, *, initial: bool = False
+    ) -> None:
+        """Connect one shard; on the first, the session manager learns the shard count.
+
+        discord.py calls this for each shard once the count is known (from the
+        settings, or from Discord when `SHARD_COUNT` is unset), and again for a
+        shard whose first connection failed.
+        """
+        count = self.shard_count
+        if count is not None and self.settings.shard_count is None and not self._count_learned:
+            self._count_learned = True
+            self.sessions.shard_count = count
+            log.info(
+                "SHARD_COUNT não definido: o Discord recomenda %s, e este processo conecta todos",
+                plural(count, "shard", "shards"),
+            )
+        await super().launch_shard(gateway, shard_id, initial=initial)
+
 
 def build_bot(settings: Settings) -> BatePonto:
-    """The bot for `settings`: sharded when `SHARD_COUNT` is set, else one connection."""
+    """The bot for `settings`: one connection with `SHARD_COUNT=1`, else auto-sharded.
+
+    Unset, `SHARD_COUNT` is Discord's recommendation, asked for when connecting.
+    """
     sessions = VideoSessionManager(SystemClock(), settings.timezone, settings.shard_count or 1)
-    if settings.shard_count is None:
+    if settings.shard_count == 1:
         return BatePonto(settings=settings, sessions=sessions)
     return ShardedBatePonto(settings=settings, sessions=sessions)
 
@@ -245,6 +274,8 @@ def describe_failure(error: Exception) -> tuple[int, str] | None:
             return EXIT_CONFIG, INTENT_MISSING
         case DataFileError():
             return EXIT_CONFIG, str(error)  # names the file, says what to do (PT / EN)
+        case SettingsError():
+            return EXIT_CONFIG, BAD_SETTINGS.format(error=error)
         case StoreLockedError() | DatabaseUnavailableError():
             return EXIT_FAILURE, str(error)
         case discord.ConnectionClosed():

@@ -51,7 +51,8 @@ class Settings:
     checkpoint_seconds: float = 60.0
     legacy_guild_id: int | None = None
     shard_count: int | None = None
-    """How many shards the bot's servers are spread over; None: one connection, unsharded."""
+    """How many shards the bot's servers are spread over; None: Discord's recommendation
+    (asked for when the bot connects); 1: one connection, unsharded."""
     shard_ids: tuple[int, ...] | None = None
     """The shards this process owns; None: all of them."""
     database_url: Secret = field(default=Secret(""), repr=True)

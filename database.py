@@ -57,7 +57,7 @@ import msgspec
 import portalocker
 import psycopg
 
-from config import Settings
+from config import Settings, SettingsError
 from database_lock import (
     FileLockError,
     acquire_file_lock,
@@ -503,9 +503,27 @@ class Store(LedgerReads):
 # ---------------------------------------------------------------------- opening
 
 
+SHARD_COUNT_NEEDED = (
+    "Com DATABASE_URL, defina SHARD_COUNT (o mesmo em todos os processos do bot; 1 para uma "
+    "só conexão): os shards de cada processo são travados no banco pelo número / with "
+    "DATABASE_URL, set SHARD_COUNT (the same in every process of the bot; 1 for one connection)"
+)
+
+
 def store_shards(settings: Settings) -> Shards:
-    """The shards whose servers this process owns (`SHARD_IDS` of `SHARD_COUNT`)."""
-    count = settings.shard_count or 1
+    """The shards whose servers this process owns in the database (`SHARD_IDS` of `SHARD_COUNT`).
+
+    The count must be explicit: unset, it is Discord's recommendation, known only once the
+    bot connects (after the store is open) and free to change as the bot grows, while every
+    process on one database must split the servers the same way for the shard locks to mean
+    that each server has one owner.
+
+    Raises:
+        SettingsError: `SHARD_COUNT` is not set.
+    """
+    if settings.shard_count is None:
+        raise SettingsError(SHARD_COUNT_NEEDED)
+    count = settings.shard_count
     return Shards(count, settings.shard_ids or tuple(range(count)))
 
 
@@ -514,6 +532,7 @@ def open_store(settings: Settings) -> RankingStore:
 
     Raises:
         DataFileError: `DATA_FILE` or a file beside it is not a regular file.
+        SettingsError: `DATABASE_URL` without `SHARD_COUNT` (see `store_shards`).
         StoreLockedError: another process holds this `DATA_FILE`, or one of the shards in
             the database.
         DatabaseUnavailableError: PostgreSQL cannot be reached (its error says why).

@@ -97,7 +97,7 @@ def data_file(tmp_path, monkeypatch, store_backend, request):
     monkeypatch.setenv("TIMEZONE", "America/Sao_Paulo")
     monkeypatch.delenv("LEGACY_GUILD_ID", raising=False)
     monkeypatch.delenv("COMMAND_PREFIX", raising=False)
-    monkeypatch.delenv("SHARD_COUNT", raising=False)
+    monkeypatch.setenv("SHARD_COUNT", "1")  # one connection: unset asks Discord (GET /gateway/bot)
     monkeypatch.delenv("SHARD_IDS", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)  # it would select the PostgreSQL store
     if store_backend == "pg":

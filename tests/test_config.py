@@ -119,7 +119,7 @@ def test_a_token_shaped_like_discords_is_not_a_placeholder():
     assert not is_placeholder_token("MTQ1NjA3NDQ0Mzk4MDgwMDAwMQ.GaBcDe.your-token-here_8Qm3xZk")
 
 
-def test_without_shard_settings_the_bot_is_one_connection(env_file):
+def test_without_shard_settings_the_count_is_left_to_discord(env_file):
     settings = load_settings({}, env_file)
     assert (settings.shard_count, settings.shard_ids) == (None, None)
 
@@ -154,11 +154,11 @@ def test_unusable_shard_settings_are_refused_in_one_line(env_file, count, ids, n
     assert " / " in str(raised.value)  # Portuguese, then English
 
 
-def test_create_bot_shards_only_when_shard_count_is_set(monkeypatch, tmp_path):
+def test_create_bot_is_one_connection_only_with_shard_count_1(monkeypatch, tmp_path):
     import discord
 
     monkeypatch.setenv("DATA_FILE", str(tmp_path / "a.json"))
-    monkeypatch.delenv("SHARD_COUNT", raising=False)
+    monkeypatch.setenv("SHARD_COUNT", "1")
     monkeypatch.delenv("SHARD_IDS", raising=False)
     single = create_bot()
     assert not isinstance(single, discord.AutoShardedClient)
@@ -168,6 +168,33 @@ def test_create_bot_shards_only_when_shard_count_is_set(monkeypatch, tmp_path):
     sharded = create_bot()
     assert isinstance(sharded, discord.AutoShardedClient)
     assert (sharded.shard_count, sharded.shard_ids, sharded.sessions.shard_count) == (3, [2, 0], 3)
+
+
+def test_create_bot_without_shard_count_asks_discord_for_its_recommendation(monkeypatch, tmp_path):
+    import discord
+
+    monkeypatch.setenv("DATA_FILE", str(tmp_path / "a.json"))
+    monkeypatch.delenv("SHARD_COUNT", raising=False)
+    monkeypatch.delenv("SHARD_IDS", raising=False)
+    recommended = create_bot()
+    assert isinstance(recommended, discord.AutoShardedClient)
+    assert (recommended.shard_count, recommended.shard_ids) == (None, None)  # GET /gateway/bot
+    assert recommended.sessions.shard_count == 1  # until the count is known
+
+
+def test_the_postgresql_store_needs_an_explicit_shard_count():
+    from database import store_shards
+
+    environ = {"DATABASE_URL": "postgresql://u@h/db"}
+    with pytest.raises(SettingsError, match="SHARD_COUNT") as raised:
+        store_shards(load_settings(environ, PROJECT_DIR / "none"))
+    assert "\n" not in str(raised.value) and " / " in str(raised.value)
+    settings = load_settings(
+        {**environ, "SHARD_COUNT": "4", "SHARD_IDS": "3,1"}, PROJECT_DIR / "none"
+    )
+    assert (store_shards(settings).count, store_shards(settings).ids) == (4, (3, 1))
+    single = load_settings({**environ, "SHARD_COUNT": "1"}, PROJECT_DIR / "none")
+    assert (store_shards(single).count, store_shards(single).ids) == (1, (0,))
 
 
 def test_database_url_is_read_and_never_shown():

@@ -29,10 +29,12 @@ import pytest
 
 import bot
 from database import DataFileError, Store
+from store.pg.store import CLOSE_WAIT_SECONDS
 
 REPO = Path(__file__).resolve().parent.parent
 STANDIN = Path(__file__).resolve().parent / "standin"
 UNIT = REPO / "deploy" / "bate-ponto.service"
+SHARD_UNIT = REPO / "deploy" / "bate-ponto@.service"
 TOKEN = "MTQ1NjA3NDQ0Mzk4MDgwMDAwMQ.GstandIn.never-to-be-printed-7f3a9c"
 READY = "STANDIN READY"
 SETTINGS = (
@@ -76,6 +78,7 @@ def bot_environment(data_file: Path, **overrides: str) -> dict[str, str]:
         TIMEZONE="America/Sao_Paulo",
         CHECKPOINT_SECONDS="60",
         LEGACY_GUILD_ID="",
+        SHARD_COUNT="1",  # unset asks Discord (GET /gateway/bot), which the stand-ins cannot
     )
     environ.update(overrides)
     return environ
@@ -342,6 +345,8 @@ def test_a_data_file_the_store_cannot_use_is_a_configuration_error():
 
 async def test_a_stop_before_the_store_is_open_closes_the_store_it_opens(monkeypatch, tmp_path):
     monkeypatch.setenv("DATA_FILE", str(tmp_path / "video_ranking.json"))
+    monkeypatch.setenv("SHARD_COUNT", "1")  # closed outside `async with`: discord.py's
+    # AutoShardedClient cannot close before its setup hook ran, which `run_bot` always runs
     stopped = bot.create_bot()
     await stopped.close()
     await stopped.open_store()
@@ -397,6 +402,46 @@ def test_signal_during_a_long_wait_to_reconnect_still_exits_zero_at_once(
     assert time.monotonic() - signalled < 10
 
 
+@slow
+def test_without_shard_count_the_bot_connects_the_shards_discord_recommends(
+    start_bot, discord_api, closed_port
+):
+    discord_api.accept_the_token()
+    discord_api.answers["/gateway/bot"] = {
+        "shards": 2,
+        "url": f"ws://127.0.0.1:{closed_port}",
+        "session_start_limit": {
+            "total": 1000,
+            "remaining": 999,
+            "reset_after": 0,
+            "max_concurrency": 1,
+        },
+    }
+    running = start_bot(STANDIN_API_BASE=discord_api.base, SHARD_COUNT="")
+    running.wait_for("o Discord recomenda 2 shards")
+    running.wait_for("Failed to connect for shard_id: 0")  # a shard of the sharded client
+    running.process.send_signal(signal.SIGTERM)
+    assert running.wait() == 0, running.output
+    assert [path for path, _ in discord_api.received] == [
+        "/users/@me",
+        "/oauth2/applications/@me",
+        "/gateway/bot",
+    ]
+
+
+@slow
+def test_the_postgresql_store_without_shard_count_exits_2_with_one_line(
+    start_bot, discord_api, pg_url
+):
+    result = run_bot(
+        start_bot, DATABASE_URL=pg_url, SHARD_COUNT="", STANDIN_API_BASE=discord_api.base
+    )
+    line = assert_one_clear_error(result, "DATABASE_URL", "SHARD_COUNT")
+    assert result.lines == [line]
+    assert discord_api.received == []
+    assert result.process.returncode == bot.EXIT_CONFIG
+
+
 # ----------------------------------------------------------------------- logs
 
 
@@ -433,10 +478,10 @@ async def test_presence_is_watching_cameras_on(simcord_env):
 # ----------------------------------------------------------------- deployment
 
 
-def read_unit() -> configparser.ConfigParser:
+def read_unit(path: Path = UNIT) -> configparser.ConfigParser:
     unit = configparser.ConfigParser(interpolation=None, strict=False)
     unit.optionxform = str  # type: ignore[assignment,method-assign]
-    unit.read(UNIT, encoding="utf-8")
+    unit.read(path, encoding="utf-8")
     return unit
 
 
@@ -457,6 +502,25 @@ def test_systemd_unit_restarts_except_when_the_configuration_is_wrong():
     service = read_unit()["Service"]
     assert (service["Restart"], service["RestartSec"]) == ("always", "10")
     assert service["RestartPreventExitStatus"] == str(bot.EXIT_CONFIG)
+
+
+def test_systemd_template_runs_one_shard_per_instance_with_its_own_data_file():
+    template = read_unit(SHARD_UNIT)
+    service = template["Service"]
+    assert service["ExecStart"] == read_unit()["Service"]["ExecStart"]
+    settings = dict(  # configparser keeps only the last of several Environment= lines
+        line.removeprefix("Environment=").split("=", 1)
+        for line in SHARD_UNIT.read_text(encoding="utf-8").splitlines()
+        if line.startswith("Environment=")
+    )
+    assert settings["SHARD_IDS"] == "%i"
+    assert "%i" in Path(settings["DATA_FILE"]).name
+    assert Path(settings["DATA_FILE"]).parent == Path(service["ReadWritePaths"])
+    assert (service["Restart"], service["RestartSec"]) == ("always", "10")
+    assert service["RestartPreventExitStatus"] == str(bot.EXIT_CONFIG)
+    # A stop during a database outage tries for CLOSE_WAIT_SECONDS, then keeps what is left.
+    assert int(service["TimeoutStopSec"]) > CLOSE_WAIT_SECONDS
+    assert template["Install"]["WantedBy"] == "multi-user.target"
 
 
 # ---------------------------------------------------------- damaged data files

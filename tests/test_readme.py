@@ -73,3 +73,15 @@ def test_the_readme_invite_link_asks_for_the_documented_scopes_and_permissions()
         "<APPLICATION_ID>", permissions=permissions, scopes=("bot", "applications.commands")
     )
     assert link in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_gives_the_postgresql_stores_retry_and_stop_timings():
+    from store.pg.store import CLOSE_WAIT_SECONDS, RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS
+
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    retries = f"({RETRY_FIRST_SECONDS:g} s, doubling, at most {RETRY_MAX_SECONDS:g} s)"
+    assert retries in readme
+    assert f"keeps trying for up to {CLOSE_WAIT_SECONDS:g} s" in readme
+    unit = (REPO / "deploy" / "bate-ponto@.service").read_text(encoding="utf-8")
+    (timeout,) = [line for line in unit.splitlines() if line.startswith("TimeoutStopSec=")]
+    assert f"gives a stop {timeout.removeprefix('TimeoutStopSec=')} s" in readme

@@ -106,6 +106,34 @@ def test_a_server_read_again_on_a_lost_shard_is_live_and_a_new_loss_holds_it_aga
     assert manager.current(GUILD_ON_SHARD[0], 7)[1] == 20
 
 
+# ------------------------------------------------------------- Discord's recommendation
+
+
+async def test_without_shard_count_the_manager_learns_discords_count_before_any_shard(
+    monkeypatch, tmp_path
+):
+    import discord
+
+    monkeypatch.setenv("DATA_FILE", str(tmp_path / "video_ranking.json"))
+    monkeypatch.delenv("SHARD_COUNT", raising=False)
+    monkeypatch.delenv("SHARD_IDS", raising=False)
+    recommended = create_bot()
+    launched: list[tuple[int, int]] = []
+
+    async def gateway_bot():
+        return 2, "wss://gateway.discord.gg", {}
+
+    async def launch_shard(bot, gateway, shard_id, *, initial=False):
+        launched.append((shard_id, bot.sessions.shard_of(GUILD_ON_SHARD[1])))
+
+    monkeypatch.setattr(recommended.http, "get_bot_gateway", gateway_bot)
+    monkeypatch.setattr(discord.AutoShardedClient, "launch_shard", launch_shard)
+    assert recommended.sessions.shard_of(GUILD_ON_SHARD[1]) == 0  # one shard, until told
+    await recommended.launch_shards()
+    assert launched == [(0, 1), (1, 1)]  # both shards, each after the count was learned
+    assert (recommended.shard_count, recommended.sessions.shard_count) == (2, 2)
+
+
 # ------------------------------------------------------------- the bot on two shards
 
 

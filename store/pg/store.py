@@ -62,6 +62,8 @@ log = logging.getLogger(__name__)
 
 SHARD_LOCK_CLASS = 0x4250_0001
 """The first key of every shard's advisory lock (the second is the shard id)."""
+SHARD_COUNT_LOCK_CLASS = 0x4250_0002
+"""The first key of the shared advisory lock on the shard count (the second is the count)."""
 CONNECT_TIMEOUT_SECONDS = 10
 RETRY_FIRST_SECONDS = 5.0
 RETRY_MAX_SECONDS = 30.0
@@ -108,12 +110,42 @@ def connect(url: str) -> psycopg.Connection[TupleRow]:
     return psycopg.connect(url, **CONNECT_OPTIONS)
 
 
+def _held_counts(connection: psycopg.Connection[TupleRow]) -> list[int]:
+    """The shard counts that connections to this database hold the count lock of."""
+    rows = connection.execute(
+        "SELECT DISTINCT objid::bigint FROM pg_locks WHERE locktype = 'advisory'"
+        " AND classid = %s AND objsubid = 2 AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (SHARD_COUNT_LOCK_CLASS,),
+    ).fetchall()
+    return sorted(int(count) for (count,) in rows)
+
+
 def take_shards(connection: psycopg.Connection[TupleRow], shards: Shards) -> None:
     """Take the advisory lock of each shard for the life of `connection`.
 
+    A shard id means the same servers only under the same count, so every process first
+    takes a shared lock on its count and refuses if another count is held: two processes
+    split the servers the same way, or one of them does not start.
+
     Raises:
-        ShardsInUseError: another connection holds one of them (none is kept then).
+        ShardsInUseError: another connection holds one of them, or uses another count
+            (no lock is kept then).
     """
+    connection.execute(
+        "SELECT pg_advisory_lock_shared(%s, %s)", (SHARD_COUNT_LOCK_CLASS, shards.count)
+    )
+    others = [count for count in _held_counts(connection) if count != shards.count]
+    if others:
+        connection.execute(
+            "SELECT pg_advisory_unlock_shared(%s, %s)", (SHARD_COUNT_LOCK_CLASS, shards.count)
+        )
+        raise ShardsInUseError(
+            f"Outro processo do bot usa SHARD_COUNT={others[0]} neste banco, e este usa "
+            f"SHARD_COUNT={shards.count}: todos precisam do mesmo SHARD_COUNT / another bot "
+            f"process uses SHARD_COUNT={others[0]} on this database, this one "
+            f"SHARD_COUNT={shards.count}: every process needs the same SHARD_COUNT"
+        )
     taken: list[int] = []
     for shard_id in shards.ids:
         row = connection.execute(
@@ -122,6 +154,9 @@ def take_shards(connection: psycopg.Connection[TupleRow], shards: Shards) -> Non
         if row is None or not row[0]:
             for held in taken:
                 connection.execute("SELECT pg_advisory_unlock(%s, %s)", (SHARD_LOCK_CLASS, held))
+            connection.execute(
+                "SELECT pg_advisory_unlock_shared(%s, %s)", (SHARD_COUNT_LOCK_CLASS, shards.count)
+            )
             raise ShardsInUseError(
                 f"O shard {shard_id} (de {shards.count}) já está em uso por outro processo do "
                 f"bot neste banco; pare-o antes ou use outro SHARD_IDS / shard {shard_id} of "

@@ -16,7 +16,14 @@ start-up, before `bot.py` runs. Nothing changes unless these variables ask:
   `<seconds>` of virtual time the line `STANDIN READY guild=<id> member=<id>`
   goes to stderr, and the bot then runs until it is closed (e.g. by a signal).
   Signal handlers run in simcord's bot scope, as Discord work would, so what
-  they start reads the virtual clock.
+  they start reads the virtual clock. A sharded bot (`SHARD_COUNT`,
+  `SHARD_IDS`) gets a simcord sharded the same way and one such guild on each
+  shard it connects; the line then reads `STANDIN READY guild.<shard>=<id>
+  member.<shard>=<id> ...`. The ids depend only on the shards, so a restarted
+  process finds the same servers and members again.
+- `STANDIN_STEP=<seconds>` (with `STANDIN_SIMCORD`): each SIGUSR1 after READY
+  moves the virtual clock on by `<seconds>`, then `STANDIN ADVANCED <total>`
+  (virtual seconds since the start) goes to stderr.
 
 Bot errors simcord captured are printed to stderr as tracebacks.
 """
@@ -53,6 +60,7 @@ def _fix_reconnect_delay(seconds: float) -> None:
 
 def _attach_simcord(seconds: float) -> None:
     import asyncio
+    import signal
     import sys
     import traceback
     from asyncio import unix_events
@@ -73,20 +81,39 @@ def _attach_simcord(seconds: float) -> None:
 
         return add_signal_handler(loop, sig, in_bot_scope, *args)
 
+    def say(line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
     async def start(bot: discord.Client, token: str, *, reconnect: bool = True) -> None:
-        env = simcord.Env(bot)
-        guild = env.create_guild("Estudos")
-        voice = guild.create_voice_channel("Sala")
-        member = guild.add_member(env.create_user("ana"))
-        env.backend.set_voice_state(guild.id, member.id, voice.id, self_video=True)
+        env = simcord.Env(bot)  # sharded as the bot is (simcord reads its shard settings)
+        sharded = isinstance(bot, discord.AutoShardedClient)
+        ids: list[str] = []
+        for shard_id in _connected_shards(bot) if sharded else [None]:
+            suffix = "" if shard_id is None else f".{shard_id}"
+            guild = env.create_guild(f"Estudos{suffix}", shard_id=shard_id)
+            voice = guild.create_voice_channel("Sala")
+            member = guild.add_member(env.create_user(f"ana{suffix}"))
+            env.backend.set_voice_state(guild.id, member.id, voice.id, self_video=True)
+            ids += [f"guild{suffix}={guild.id}", f"member{suffix}={member.id}"]
         await env.start()
         running.append(env)
+        steps: list[int] = []
+        step = float(os.environ.get("STANDIN_STEP", "0"))
+        if step:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, steps.append, 1)
         try:
             await env.advance_time(seconds)
-            sys.stderr.write(f"STANDIN READY guild={guild.id} member={member.id}\n")
-            sys.stderr.flush()
+            elapsed = seconds
+            say(f"STANDIN READY {' '.join(ids)}")
             while not bot.is_closed():
-                await asyncio.sleep(0.02)
+                if steps:
+                    steps.pop()
+                    await env.advance_time(step)
+                    elapsed += step
+                    say(f"STANDIN ADVANCED {elapsed:g}")
+                else:
+                    await asyncio.sleep(0.02)
             await env.settle()
         finally:
             running.clear()
@@ -96,6 +123,11 @@ def _attach_simcord(seconds: float) -> None:
 
     loop_class.add_signal_handler = scoped_add_signal_handler
     discord.Client.start = start
+
+
+def _connected_shards(bot) -> list[int]:
+    """The shards a sharded bot connects: its `shard_ids`, else all of its `shard_count`."""
+    return list(bot.shard_ids) if bot.shard_ids is not None else list(range(bot.shard_count))
 
 
 if os.environ.get("STANDIN_IGNORE_DOTENV"):
