@@ -488,7 +488,8 @@ def read_unit(path: Path = UNIT) -> configparser.ConfigParser:
 def test_systemd_unit_stops_the_bot_with_sigterm_in_time():
     service = read_unit()["Service"]
     assert service["KillSignal"] == "SIGTERM"
-    assert service["TimeoutStopSec"] == "30"
+    # Longer than the PostgreSQL store's tries at a stop during an outage.
+    assert int(service["TimeoutStopSec"]) > CLOSE_WAIT_SECONDS
 
 
 def test_systemd_unit_runs_the_venv_python_in_the_install_folder():
