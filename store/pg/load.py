@@ -20,6 +20,9 @@ from datetime import UTC
 import numpy as np
 import psycopg
 from psycopg import sql
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
+from psycopg.pq import Format
 from psycopg.rows import TupleRow
 
 from store.pg.shards import Shards
@@ -32,28 +35,59 @@ _DAY_ORDINAL = "day - date '0001-01-01' + 1"
 """A day as `date.toordinal()` numbers it (0001-01-01 is day 1)."""
 
 
+class _RawArray(Loader):
+    """Loads a binary array value as its bytes, for numpy to read."""
+
+    format = Format.BINARY
+
+    def load(self, data: Buffer) -> bytes:
+        """The value as it came from the server."""
+        return bytes(data)
+
+
+def _array_values(raw: bytes) -> np.ndarray:
+    """The elements of a one-dimensional bigint[] in PostgreSQL's binary format (no NULLs).
+
+    The format: dimensions, a has-NULLs flag and the element type (3 x int32), then per
+    dimension its length and lower bound (2 x int32), then per element its length (int32, 8)
+    and its value (int64), all big-endian.
+    """
+    dimensions, has_nulls = int.from_bytes(raw[0:4], "big"), int.from_bytes(raw[4:8], "big")
+    if dimensions == 0:
+        return np.zeros(0, dtype=np.int64)
+    if dimensions != 1 or has_nulls:
+        raise ValueError("expected a one-dimensional bigint[] without NULLs")
+    elements = np.frombuffer(raw, dtype=np.dtype([("length", ">i4"), ("value", ">i8")]), offset=20)
+    if (elements["length"] != 8).any():
+        raise ValueError("expected 8-byte bigint elements")
+    return elements["value"].astype(np.int64)
+
+
 def int64_columns(
     connection: psycopg.Connection[TupleRow],
     columns: Sequence[str],
     source: sql.Composable,
     order: Sequence[int],
 ) -> np.ndarray:
-    """Bigint columns of many rows, read as one value each, as an array sorted by `order`.
+    """Bigint columns of many rows, each read as one binary array, sorted by `order`.
 
-    Each column comes back as one bytea (`string_agg` of the values' 8-byte big-endian
-    binary form) read with `np.frombuffer`: a million rows cost a few milliseconds of Python.
-    Returns an int64 array shaped (columns, rows), its rows sorted by the columns numbered in
-    `order` (the first is the primary key of the sort).
+    Each column comes back as one `array_agg` in PostgreSQL's binary format, read with
+    `np.frombuffer`: a million rows cost milliseconds of Python. Returns an int64 array
+    shaped (columns, rows), its rows sorted by the columns numbered in `order` (the first is
+    the primary key of the sort).
     """
     aggregates = sql.SQL(", ").join(
-        sql.SQL("coalesce(string_agg(int8send({}::bigint), ''::bytea), ''::bytea)").format(
+        sql.SQL("coalesce(array_agg(({})::bigint), '{{}}'::bigint[])").format(
             sql.SQL(column)  # the callers' fixed column expressions
         )
         for column in columns
     )
-    row = connection.execute(sql.SQL("SELECT {} FROM {}").format(aggregates, source)).fetchone()
+    with connection.cursor(binary=True) as cursor:
+        int8_array = cursor.adapters.types["int8"].array_oid
+        cursor.adapters.register_loader(int8_array, _RawArray)  # this cursor only
+        row = cursor.execute(sql.SQL("SELECT {} FROM {}").format(aggregates, source)).fetchone()
     assert row is not None
-    values = np.stack([np.frombuffer(bytes(raw), dtype=">i8").astype(np.int64) for raw in row])
+    values = np.stack([_array_values(raw) for raw in row])
     if values.shape[1]:
         values = values[:, np.lexsort([values[index] for index in reversed(order)])]
     return values
@@ -106,13 +140,20 @@ def _per_guild(
     totals: np.ndarray, days: np.ndarray
 ) -> Sequence[tuple[int, np.ndarray, np.ndarray]]:
     """(guild id, its totals' columns, its days' columns) for every server in either."""
-    guild_ids = np.union1d(np.unique(totals[0]), np.unique(days[0]))
+    guild_ids = np.union1d(_distinct_sorted(totals[0]), _distinct_sorted(days[0]))
     result = []
     for guild_id in guild_ids.tolist():
         lo, hi = np.searchsorted(totals[0], [guild_id, guild_id + 1])
         day_lo, day_hi = np.searchsorted(days[0], [guild_id, guild_id + 1])
         result.append((int(guild_id), totals[1:, lo:hi], days[1:, day_lo:day_hi]))
     return result
+
+
+def _distinct_sorted(values: np.ndarray) -> np.ndarray:
+    """The distinct values of a sorted array (one pass, no hashing)."""
+    if not len(values):
+        return values
+    return values[np.r_[True, values[1:] != values[:-1]]]
 
 
 def _guild_ledger(guild_id: int, members: np.ndarray, days: np.ndarray) -> GuildLedger:
@@ -122,7 +163,9 @@ def _guild_ledger(guild_id: int, members: np.ndarray, days: np.ndarray) -> Guild
     rows: day, user, seconds, sessions (sorted by day).
     """
     users = members[0]
-    missing = np.setdiff1d(np.unique(days[1]), users)
+    at = np.minimum(np.searchsorted(users, days[1]), max(len(users) - 1, 0))
+    known = (users[at] == days[1]) if len(users) else np.zeros(len(days[1]), dtype=bool)
+    missing = np.unique(days[1][~known])
     if len(missing):
         # Only a hand edit can leave days without totals: keep the days, totals at zero.
         log.warning(

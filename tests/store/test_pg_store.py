@@ -339,3 +339,23 @@ async def test_logged_changes_follow_their_server_when_the_shard_count_changes(m
         everything = load_ledger(connection, Shards())  # a reader of every server
     assert everything.member_stats(GUILD, ANA).seconds == 60
     assert everything.member_stats(OTHER_GUILD, ANA).seconds == 30
+
+
+def test_a_day_row_without_totals_loads_with_zero_totals_and_a_warning(migrated, caplog):
+    with psycopg.connect(migrated, autocommit=True) as connection:
+        connection.execute(
+            "INSERT INTO member_totals (guild_id, user_id, seconds, sessions)"
+            " VALUES (%s, %s, 60, 1)",
+            (GUILD, BIA),
+        )
+        connection.execute(
+            "INSERT INTO member_days (guild_id, user_id, day, seconds, sessions)"
+            " VALUES (%s, %s, %s, 60, 1), (%s, %s, %s, 30, 0)",
+            (GUILD, BIA, date.fromordinal(SUNDAY), GUILD, ANA, date.fromordinal(MONDAY)),
+        )
+        ledger = load_ledger(connection, Shards())
+    assert ledger.member_stats(GUILD, BIA).seconds == 60
+    assert ledger.member_stats(GUILD, ANA).seconds == 0  # a hand edit: the day is kept
+    assert ledger.seconds_by_day(GUILD, ANA, DayRange(SUNDAY, MONDAY)) == {MONDAY: 30}
+    assert ledger.seconds_by_day(GUILD, BIA, DayRange(SUNDAY, MONDAY)) == {SUNDAY: 60}
+    assert "têm dias sem totais" in caplog.text
