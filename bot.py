@@ -28,6 +28,7 @@ from database import (
     open_store,
     store_location,
 )
+from notify import notify, watchdog_interval
 from tracking.sessions import SystemClock, VideoSessionManager
 from ui.names import MemberNames
 from utils import plural
@@ -90,6 +91,7 @@ class BatePonto(commands.Bot):
         self.names = MemberNames()
         self._store: RankingStore | None = None
         self._closing: asyncio.Future[None] | None = None
+        self._told_systemd_ready = False
 
     @staticmethod
     def _connection_options(settings: Settings) -> dict[str, Any]:
@@ -129,8 +131,15 @@ class BatePonto(commands.Bot):
             await self.load_extension(name)
 
     async def on_ready(self) -> None:
-        """Log who we are (READY can arrive more than once; nothing here piles up)."""
+        """Log who we are and, the first time, tell systemd the bot is up.
+
+        READY can arrive more than once; nothing here piles up. The store is open
+        by then (`setup_hook` runs before the connection).
+        """
         assert self.user is not None
+        if not self._told_systemd_ready:
+            self._told_systemd_ready = True
+            notify("READY=1")
         log.info(
             "Bot conectado como %s (ID %s) em %s",
             self.user,
@@ -312,14 +321,25 @@ async def start_until_closed(bot: BatePonto, token: str, closed: asyncio.Future[
         running.result()
 
 
+async def feed_watchdog(interval: float) -> None:
+    """`WATCHDOG=1` to systemd every `interval` seconds, while the event loop turns."""
+    while True:
+        notify("WATCHDOG=1")
+        await asyncio.sleep(interval)
+
+
 async def run_bot(bot: BatePonto, token: str) -> int:
     """Run until Discord or a signal stops the bot; the process exit code.
 
     SIGTERM (`systemctl stop`, `kill`) and SIGINT (Ctrl+C) close the bot the
     normal way: every camera session ends and is saved, then the exit code is 0.
-    Expected failures are logged as one line, never as a traceback.
+    Expected failures are logged as one line, never as a traceback. Under
+    systemd (`$NOTIFY_SOCKET`), `WATCHDOG=1` goes out every half `WATCHDOG_USEC`
+    from the start, and `STOPPING=1` when a stop begins.
     """
     loop = asyncio.get_running_loop()
+    interval = watchdog_interval()
+    watchdog = None if interval is None else loop.create_task(feed_watchdog(interval))
     closed: asyncio.Future[None] = loop.create_future()
     stopping: list[asyncio.Task[None]] = []
 
@@ -334,6 +354,7 @@ async def run_bot(bot: BatePonto, token: str) -> int:
             log.info("%s recebido: o bot já está sendo encerrado", name)
             return
         log.info("%s recebido: encerrando as sessões e salvando os dados", name)
+        notify("STOPPING=1")
         stopping.append(asyncio.create_task(stop(), name="graceful-stop"))
 
     signals = (signal.SIGTERM, signal.SIGINT)
@@ -359,6 +380,8 @@ async def run_bot(bot: BatePonto, token: str) -> int:
         for sig in signals:
             with contextlib.suppress(NotImplementedError):
                 loop.remove_signal_handler(sig)
+        if watchdog is not None:
+            watchdog.cancel()
     log.info("Bot encerrado; dados salvos em %s", store_location(bot.settings))
     return EXIT_OK
 

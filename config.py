@@ -19,6 +19,9 @@ ENV_FILE: Path | None = None
 """The `.env` file read after the environment; None: the one in `PROJECT_DIR` (tests point
 this at an empty file, so a developer's `.env` never reaches them)."""
 
+TOKEN_CREDENTIAL = "discord_token"
+"""The systemd credential (`LoadCredential=discord_token:...`) that holds the token."""
+
 CHECKPOINT_MIN_SECONDS = 5
 CHECKPOINT_MAX_SECONDS = 86400
 
@@ -61,6 +64,9 @@ class Settings:
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
     """Read settings from the environment, falling back to the `.env` file beside `bot.py`.
+
+    The token is the systemd credential `discord_token` when there is one
+    (`$CREDENTIALS_DIRECTORY/discord_token`): it wins over the environment and `.env`.
 
     Raises:
         SettingsError: when a value is present but unusable.
@@ -112,7 +118,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     shard_count, shard_ids = _shards(get("SHARD_COUNT", ""), get("SHARD_IDS", ""))
     prefix = get("COMMAND_PREFIX", "!") or "!"
     return Settings(
-        token=Secret(get("DISCORD_TOKEN", "")),
+        token=Secret(_credential(source, TOKEN_CREDENTIAL) or get("DISCORD_TOKEN", "")),
         command_prefix=prefix,
         data_file=data_file,
         log_level=level,
@@ -123,6 +129,31 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         shard_ids=shard_ids,
         database_url=Secret(get("DATABASE_URL", "")),
     )
+
+
+def _credential(source: dict[str, str], name: str) -> str | None:
+    """The systemd credential `name` (surrounding whitespace removed); None if there is none.
+
+    Raises:
+        SettingsError: when the credential file exists but cannot be read, or is empty.
+    """
+    folder = source.get("CREDENTIALS_DIRECTORY", "")
+    if not folder:
+        return None
+    path = Path(folder) / name
+    if not os.path.lexists(path):
+        return None
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = (error.strerror or str(error)) if isinstance(error, OSError) else "not UTF-8"
+        raise SettingsError(
+            f"não foi possível ler a credencial {name} / cannot read the credential {path}: "
+            f"{reason}"
+        ) from error
+    if not value:
+        raise SettingsError(f"a credencial {name} está vazia / the credential {path} is empty")
+    return value
 
 
 def _shards(raw_count: str, raw_ids: str) -> tuple[int | None, tuple[int, ...] | None]:

@@ -30,6 +30,13 @@ def no_developer_env_file(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def outside_systemd(monkeypatch):
+    """No systemd around the tests: no credential read, no notification sent to a real one."""
+    for name in ("CREDENTIALS_DIRECTORY", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def hourly_background_snapshots(monkeypatch):
     """Space the store's background snapshots an hour of virtual time apart.
 

@@ -201,3 +201,61 @@ def test_database_url_is_read_and_never_shown():
     settings = load_settings({"DATABASE_URL": "postgresql://u:segredo@h/db"}, PROJECT_DIR / "none")
     assert settings.database_url == "postgresql://u:segredo@h/db"
     assert "segredo" not in repr(settings)
+
+
+# ------------------------------------------------ the token as a systemd credential
+
+
+@pytest.fixture
+def credentials(tmp_path):
+    """A `$CREDENTIALS_DIRECTORY` as systemd makes it for `LoadCredential=`."""
+    folder = tmp_path / "credentials"
+    folder.mkdir()
+    return folder
+
+
+def test_the_token_credential_wins_over_the_environment_and_the_env_file(env_file, credentials):
+    (credentials / "discord_token").write_text("credencial.do.systemd\n")
+    env_file.write_text("DISCORD_TOKEN=do.arquivo.env\n")
+    environ = {"CREDENTIALS_DIRECTORY": str(credentials), "DISCORD_TOKEN": "do.ambiente"}
+    settings = load_settings(environ, env_file)
+    assert settings.token == "credencial.do.systemd"  # and the trailing newline is gone
+    assert "credencial" not in repr(settings)
+
+
+def test_without_the_credential_file_the_token_comes_from_the_environment(env_file, credentials):
+    environ = {"CREDENTIALS_DIRECTORY": str(credentials), "DISCORD_TOKEN": "do.ambiente"}
+    assert load_settings(environ, env_file).token == "do.ambiente"
+    env_file.write_text("DISCORD_TOKEN=do.arquivo.env\n")
+    assert load_settings({"CREDENTIALS_DIRECTORY": str(credentials)}, env_file).token == (
+        "do.arquivo.env"
+    )
+
+
+def test_without_credentials_directory_a_credential_file_is_not_looked_for(
+    env_file, credentials, monkeypatch
+):
+    (credentials / "discord_token").write_text("credencial.do.systemd")
+    monkeypatch.chdir(credentials)
+    assert load_settings({"DISCORD_TOKEN": "do.ambiente"}, env_file).token == "do.ambiente"
+
+
+@pytest.mark.parametrize(
+    ("make", "phrase"),
+    [
+        (lambda path: path.mkdir(), "Is a directory"),
+        (lambda path: path.write_bytes(b"\xff\xfe token"), "not UTF-8"),
+        (lambda path: path.write_text(" \n"), "is empty"),
+    ],
+    ids=["folder", "not-utf8", "empty"],
+)
+def test_a_credential_that_cannot_be_used_is_one_clear_settings_error(
+    env_file, credentials, make, phrase
+):
+    make(credentials / "discord_token")
+    environ = {"CREDENTIALS_DIRECTORY": str(credentials), "DISCORD_TOKEN": "do.ambiente"}
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ, env_file)
+    message = str(raised.value)
+    assert phrase in message and str(credentials / "discord_token") in message
+    assert "\n" not in message and " / " in message

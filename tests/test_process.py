@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import configparser
+import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +30,7 @@ import discord
 import pytest
 
 import bot
+import config
 from database import DataFileError, Store
 from store.pg.store import CLOSE_WAIT_SECONDS
 
@@ -49,6 +52,8 @@ SETTINGS = (
     "SHARD_IDS",
     "DATABASE_URL",
 )
+SYSTEMD = ("CREDENTIALS_DIRECTORY", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
+"""What systemd gives a service; a test that wants one sets it."""
 LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - [\w.-]+ - (DEBUG|INFO|WARNING|ERROR|CRITICAL) - \S.*$"
 )
@@ -65,7 +70,7 @@ def bot_environment(data_file: Path, **overrides: str) -> dict[str, str]:
     environ = {
         key: value
         for key, value in os.environ.items()
-        if key not in SETTINGS and not key.startswith(("STANDIN_", "PYTHON"))
+        if key not in SETTINGS + SYSTEMD and not key.startswith(("STANDIN_", "PYTHON"))
     }
     environ.update(
         PYTHONPATH=str(STANDIN),
@@ -522,6 +527,160 @@ def test_systemd_template_runs_one_shard_per_instance_with_its_own_data_file():
     # A stop during a database outage tries for CLOSE_WAIT_SECONDS, then keeps what is left.
     assert int(service["TimeoutStopSec"]) > CLOSE_WAIT_SECONDS
     assert template["Install"]["WantedBy"] == "multi-user.target"
+
+
+# -------------------------------------------------------------------- systemd
+
+SYSTEMD_UNITS = pytest.mark.parametrize("unit", [UNIT, SHARD_UNIT], ids=lambda path: path.name)
+CREDENTIAL_TOKEN = "MTQ1NjA3NDQ0Mzk4MDgwMDAwMg.GcredIn.from-the-systemd-credential-4b1e"
+
+
+def systemd_analyze(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """`systemd-analyze ARGUMENTS`; skipped where it is not installed, but never under CI."""
+    command = shutil.which("systemd-analyze")
+    if command is None:
+        if os.environ.get("CI"):
+            pytest.fail("systemd-analyze is required under CI to check the systemd units")
+        pytest.skip("systemd-analyze is not installed (systemd 252 or later checks the units)")
+    return subprocess.run(
+        [command, *arguments],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
+
+
+@SYSTEMD_UNITS
+def test_systemd_unit_hardening_scores_ok_in_systemd_analyze_security(unit):
+    result = systemd_analyze("security", "--offline=yes", "--no-pager", str(unit))
+    found = re.search(r"Overall exposure level for \S+: (\d+\.\d+) (\w+)", result.stdout)
+    assert found, result.stdout + result.stderr
+    assert float(found[1]) <= 2.0, result.stdout
+    assert found[2] == "OK"
+
+
+@SYSTEMD_UNITS
+def test_systemd_understands_every_line_of_the_unit(unit):
+    result = systemd_analyze("verify", "--no-pager", str(unit))
+    complaints = [
+        line
+        for line in result.stderr.splitlines()
+        if "is not executable" not in line  # /opt/bate-ponto is not installed here
+    ]
+    assert complaints == []
+
+
+@SYSTEMD_UNITS
+def test_systemd_unit_stops_a_crash_loop_before_it_spends_discords_identify_budget(unit):
+    parsed = read_unit(unit)
+    interval = int(parsed["Unit"]["StartLimitIntervalSec"])
+    burst = int(parsed["Unit"]["StartLimitBurst"])
+    assert "StartLimitInterval" not in parsed["Service"]  # the old spelling, in [Service]
+    restart_every = int(parsed["Service"]["RestartSec"])
+    assert burst * restart_every < interval  # a crash loop does reach the limit
+    assert 3 <= burst <= 20  # a brief outage at boot is tried again; a loop stops soon
+    # Even started again at every interval all day, a unit identifies well under the
+    # 1,000 a day a token may, so two shards' units together cannot exhaust it.
+    assert burst * 86400 / interval <= 1000 / 2
+
+
+@SYSTEMD_UNITS
+def test_systemd_unit_is_notify_with_a_watchdog_and_the_token_credential(unit):
+    service = read_unit(unit)["Service"]
+    assert (service["Type"], service["NotifyAccess"]) == ("notify", "main")
+    assert 10 <= int(service["WatchdogSec"]) <= 300
+    name, source = service["LoadCredential"].split(":")
+    assert (name, source) == (config.TOKEN_CREDENTIAL, "/etc/bate-ponto/discord_token")
+    # AF_UNIX: the notification socket (and PostgreSQL's local socket).
+    assert set(service["RestrictAddressFamilies"].split()) == {"AF_UNIX", "AF_INET", "AF_INET6"}
+    assert service["CapabilityBoundingSet"] == ""
+    assert service["ReadWritePaths"] == service["WorkingDirectory"] == "/opt/bate-ponto"
+
+
+@slow
+def test_the_token_credential_is_the_token_the_bot_logs_in_with(start_bot, discord_api, tmp_path):
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / config.TOKEN_CREDENTIAL).write_text(CREDENTIAL_TOKEN + "\n")
+    result = run_bot(
+        start_bot, CREDENTIALS_DIRECTORY=str(credentials), STANDIN_API_BASE=discord_api.base
+    )
+    assert discord_api.received == [("/users/@me", f"Bot {CREDENTIAL_TOKEN}")]
+    assert_one_clear_error(result, "invalid token")
+    assert CREDENTIAL_TOKEN not in result.output
+    assert result.process.returncode == bot.EXIT_CONFIG
+
+
+@slow
+def test_a_token_credential_that_cannot_be_read_exits_2_with_one_line(
+    start_bot, discord_api, tmp_path
+):
+    credentials = tmp_path / "credentials"
+    (credentials / config.TOKEN_CREDENTIAL).mkdir(parents=True)
+    result = run_bot(
+        start_bot, CREDENTIALS_DIRECTORY=str(credentials), STANDIN_API_BASE=discord_api.base
+    )
+    line = assert_one_clear_error(result, "discord_token", str(credentials))
+    assert result.lines == [line]
+    assert discord_api.received == []
+    assert result.process.returncode == bot.EXIT_CONFIG
+
+
+@pytest.fixture
+def notify_socket() -> Iterator[tuple[str, socket.socket]]:
+    """A datagram socket standing in for systemd's: its `NOTIFY_SOCKET` value, the socket."""
+    name = f"@bate-ponto-test-{os.getpid()}-{time.monotonic_ns()}"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as receiver:
+        receiver.bind("\0" + name[1:])
+        receiver.settimeout(0.05)
+        yield name, receiver
+
+
+def notifications(receiver: socket.socket, seconds: float) -> list[tuple[float, str]]:
+    """What arrives for `seconds`: (monotonic time, message)."""
+    received = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            message = receiver.recv(4096)
+        except TimeoutError:
+            continue
+        received.append((time.monotonic(), message.decode()))
+    return received
+
+
+@slow
+def test_the_bot_tells_systemd_it_is_ready_alive_and_stopping(start_bot, notify_socket):
+    address, receiver = notify_socket
+    running = start_bot(STANDIN_SIMCORD="1", NOTIFY_SOCKET=address, WATCHDOG_USEC="400000")
+    running.wait_for(READY)
+    early = notifications(receiver, 2.0)
+    running.process.send_signal(signal.SIGTERM)
+    assert running.wait() == 0, running.output
+    late = notifications(receiver, 0.3)
+    messages = [message for _, message in early + late]
+    assert messages.count("READY=1") == 1
+    assert messages[-1] == "STOPPING=1" and messages.count("STOPPING=1") == 1
+    assert set(messages) == {"READY=1", "WATCHDOG=1", "STOPPING=1"}
+    beats = [at for at, message in early if message == "WATCHDOG=1"]
+    gaps = sorted(later - earlier for earlier, later in itertools.pairwise(beats))
+    assert len(beats) >= 5  # every 0.2 s (half of WATCHDOG_USEC), over 2 s
+    assert 0.1 < gaps[len(gaps) // 2] < 0.4
+    assert gaps[-1] < 0.8  # never near WATCHDOG_USEC without one
+
+
+@slow
+def test_without_watchdog_usec_the_bot_only_says_ready_and_stopping(start_bot, notify_socket):
+    address, receiver = notify_socket
+    running = start_bot(STANDIN_SIMCORD="1", NOTIFY_SOCKET=address)
+    running.wait_for(READY)
+    early = notifications(receiver, 0.5)
+    running.process.send_signal(signal.SIGTERM)
+    assert running.wait() == 0, running.output
+    messages = [message for _, message in early + notifications(receiver, 0.3)]
+    assert messages == ["READY=1", "STOPPING=1"]
 
 
 # ---------------------------------------------------------- damaged data files
