@@ -25,6 +25,7 @@ from typing import NoReturn
 
 import psycopg
 
+import log_output
 from config import Settings, SettingsError, load_settings
 from database import (
     DatabaseUnavailableError,
@@ -40,9 +41,6 @@ from store.recovery import StorePaths
 from utils import plural
 
 log = logging.getLogger("bate-ponto.manage")
-
-LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
-LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -371,16 +369,24 @@ async def import_json(source: Path, database_url: str, *, replace: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python manage.py ...`: set up logging, then `run`; the exit code."""
-    logging.basicConfig(level="INFO", format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, force=True)
-    return run(argv)
+    log_output.configure("INFO")
+    return run(argv, reconfigure_logs=True)
 
 
-def run(argv: Sequence[str] | None = None) -> int:
-    """Parse, check the settings, run the tool; the exit code (logging is the caller's)."""
+def run(argv: Sequence[str] | None = None, *, reconfigure_logs: bool = False) -> int:
+    """Parse, check the settings, run the tool; the exit code.
+
+    Logging is the caller's; with `reconfigure_logs` (as `main` does), it is set up again
+    from the settings: `LOG_FORMAT`, and the token and database password masked.
+    """
     try:
         arguments = build_parser().parse_args(argv)
         settings = load_settings()
-        logging.getLogger().setLevel(settings.log_level)
+        if reconfigure_logs:
+            secrets = log_output.secrets_of(settings.token, settings.database_url)
+            log_output.configure(settings.log_level, settings.log_format, secrets)
+        else:
+            logging.getLogger().setLevel(settings.log_level)
         if arguments.command == "import-json":
             if not settings.database_url:
                 log.error("%s", NEEDS_DATABASE)

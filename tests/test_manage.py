@@ -198,6 +198,21 @@ async def test_export_totals_from_an_unreachable_database_is_one_line_without_th
     assert not (tmp_path / "totals.json").exists()
 
 
+async def test_json_logs_are_json_lines_without_the_database_password(tmp_path):
+    result = manage(
+        tmp_path / "video_ranking.json",
+        "export-totals",
+        str(tmp_path / "totals.json"),
+        DATABASE_URL="postgresql://bate:senha-secreta@127.0.0.1:1/bate_ponto",
+        LOG_FORMAT="json",
+    )
+    assert result.returncode == 1
+    (line,) = [json.loads(line) for line in result.stderr.strip().splitlines()]
+    assert (line["level"], line["logger"]) == ("ERROR", "bate-ponto.manage")
+    assert "PostgreSQL" in line["message"]
+    assert "senha-secreta" not in result.stderr
+
+
 @pytest.mark.parametrize("kind", ["folder", "missing folder", "inside a file", "no PATH"])
 async def test_bad_path_exits_2_with_one_line_and_touches_nothing(tmp_path, kind):
     data_file = tmp_path / "data" / "video_ranking.json"
