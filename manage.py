@@ -3,6 +3,8 @@
 - `export-totals PATH` — write the totals in `DATA_FILE`'s format to PATH, from
   the store the bot is configured with (`DATA_FILE`, or `DATABASE_URL`; `.env`), journal
   or change log included. From PostgreSQL it reads one snapshot, so bots may keep running.
+- `verify` — read every file of the JSON store (`store.verify`) and print a short report;
+  exit 0 when sound, 1 when something is damaged. Read-only, it runs beside the bot.
 - `import-json [PATH] [--replace]` — move the JSON store at PATH (default: `DATA_FILE`)
   into the PostgreSQL database of `DATABASE_URL`, in one transaction; the JSON files are
   left as they are. The rules for data already in the database: `store.pg.importer`.
@@ -38,6 +40,7 @@ from store.pg import importer
 from store.pg.importer import ImportConflictError, ImportSummary
 from store.pg.migrate import MigrationError, migrate
 from store.recovery import StorePaths
+from store.verify import verify_json_store
 from utils import plural
 
 log = logging.getLogger("bate-ponto.manage")
@@ -112,6 +115,12 @@ UNREADABLE_AUDIT = (
     "Linhas do registro de auditoria {path} que não puderam ser importadas (ilegíveis ou "
     "incompletas): {count} / audit lines that could not be imported"
 )
+VERIFY_SOUND = "Verificação concluída: os dados estão íntegros ({notes})"
+VERIFY_DAMAGED = "Verificação concluída: {damage} nos dados ({notes})"
+VERIFY_PG_UNSUPPORTED = (
+    "verify ainda não verifica o PostgreSQL (DATABASE_URL); nada foi lido / verify does not "
+    "check the PostgreSQL store yet"
+)
 PROGRESS_SECONDS = 2.0
 """Shortest pause between two progress lines of one table."""
 
@@ -176,6 +185,17 @@ def build_parser() -> argparse.ArgumentParser:
             "substitui os dados que o PostgreSQL já tem desses servidores (e os totais sem "
             "servidor desses membros) pelos do JSON; outros servidores ficam como estão / "
             "replace what the database holds for these servers with the JSON store's figures"
+        ),
+    )
+    tools.add_parser(
+        "verify",
+        help="verifica os dados do store JSON / check the JSON store's data",
+        description=(
+            "Lê todos os arquivos do store JSON configurado (DATA_FILE, .env) sem alterá-los, "
+            "mesmo com o bot rodando, e diz se estão íntegros: saída 0 se sim, 1 se há danos. "
+            "Diferenças documentadas (totais do formato original, edições à mão adotadas) são "
+            "notas, não danos / read every file of the JSON store without changing it and "
+            "report; exit 0 when sound, 1 on damage"
         ),
     )
     return parser
@@ -367,6 +387,27 @@ async def import_json(source: Path, database_url: str, *, replace: bool) -> int:
     return EXIT_OK
 
 
+def verify(settings: Settings) -> int:
+    """`verify`: check the configured store, print a short report; 0 sound, 1 damage."""
+    if settings.database_url:
+        log.error("%s", VERIFY_PG_UNSUPPORTED)
+        return EXIT_USAGE
+    report = verify_json_store(StorePaths(settings.data_file))
+    for line in report.checked:
+        log.info("Lido: %s", line)
+    for line in report.notes:
+        log.info("Nota: %s", line)
+    for line in report.damage:
+        log.error("Dano: %s", line)
+    notes = plural(len(report.notes), "nota", "notas")
+    if report.sound:
+        log.info("%s", VERIFY_SOUND.format(notes=notes))
+        return EXIT_OK
+    damage = plural(len(report.damage), "problema", "problemas")
+    log.error("%s", VERIFY_DAMAGED.format(damage=damage, notes=notes))
+    return EXIT_FAILURE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python manage.py ...`: set up logging, then `run`; the exit code."""
     log_output.configure("INFO")
@@ -395,6 +436,8 @@ def run(argv: Sequence[str] | None = None, *, reconfigure_logs: bool = False) ->
             return asyncio.run(
                 import_json(source, settings.database_url, replace=arguments.replace)
             )
+        if arguments.command == "verify":
+            return verify(settings)
         target = check_target(arguments.path)
         if settings.database_url:
             return export_database(settings.database_url, target)

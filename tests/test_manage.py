@@ -290,3 +290,46 @@ def test_import_json_without_database_url_exits_2(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "DATABASE_URL" in lines[0], lines
+
+
+async def test_verify_a_sound_store_exits_0_with_a_short_report(tmp_path):
+    data_file = tmp_path / "video_ranking.json"
+    await build_store(data_file)
+    before = folder_contents(tmp_path)
+    result = manage(data_file, "verify")
+    assert result.returncode == 0, result.stderr
+    assert "Verificação concluída: os dados estão íntegros (0 notas)" in result.stderr
+    assert " - ERROR - " not in result.stderr
+    assert folder_contents(tmp_path) == before  # read-only
+
+
+async def test_verify_reports_damage_and_exits_1(tmp_path):
+    data_file = tmp_path / "video_ranking.json"
+    await build_store(data_file)
+    journal = tmp_path / "video_ranking.journal.jsonl"
+    journal.write_bytes(journal.read_bytes() + b'{"seq": 99, "op": "credit"}\n')
+    result = manage(data_file, "verify")
+    assert result.returncode == 1, result.stderr
+    assert "Dano: " in result.stderr and "linha" in result.stderr
+    assert "Verificação concluída: 1 problema nos dados (0 notas)" in result.stderr
+
+
+async def test_verify_runs_beside_the_bot_holding_the_lock(tmp_path):
+    data_file = tmp_path / "video_ranking.json"
+    await build_store(data_file)
+    store = Store.open(data_file)  # holds the lock, as a running bot does
+    try:
+        result = await asyncio.to_thread(manage, data_file, "verify")
+    finally:
+        await store.close()
+    assert result.returncode == 0, result.stderr
+
+
+def test_verify_of_the_postgresql_store_says_it_is_not_supported_yet(tmp_path):
+    result = manage(
+        tmp_path / "video_ranking.json",
+        "verify",
+        DATABASE_URL="postgresql://bate:senha-secreta@127.0.0.1:1/bate_ponto",
+    )
+    assert result.returncode == 2
+    assert "PostgreSQL" in result.stderr and "senha-secreta" not in result.stderr
