@@ -3,7 +3,8 @@
 - `export-totals PATH` — write the totals in `DATA_FILE`'s format to PATH, from
   the store the bot is configured with (`DATA_FILE`, or `DATABASE_URL`; `.env`), journal
   or change log included. From PostgreSQL it reads one snapshot, so bots may keep running.
-- `verify` — read every file of the JSON store (`store.verify`) and print a short report;
+- `verify` — read every file of the JSON store (`store.verify`), or the PostgreSQL
+  database (`store.pg.verify`), and print a short report;
   exit 0 when sound, 1 when something is damaged. Read-only, it runs beside the bot.
 - `import-json [PATH] [--replace]` — move the JSON store at PATH (default: `DATA_FILE`)
   into the PostgreSQL database of `DATABASE_URL`, in one transaction; the JSON files are
@@ -39,6 +40,7 @@ from database import (
 from store.pg import importer
 from store.pg.importer import ImportConflictError, ImportSummary
 from store.pg.migrate import MigrationError, migrate
+from store.pg.verify import verify_database
 from store.recovery import StorePaths
 from store.verify import verify_json_store
 from utils import plural
@@ -117,9 +119,9 @@ UNREADABLE_AUDIT = (
 )
 VERIFY_SOUND = "Verificação concluída: os dados estão íntegros ({notes})"
 VERIFY_DAMAGED = "Verificação concluída: {damage} nos dados ({notes})"
-VERIFY_PG_UNSUPPORTED = (
-    "verify ainda não verifica o PostgreSQL (DATABASE_URL); nada foi lido / verify does not "
-    "check the PostgreSQL store yet"
+VERIFY_DATABASE_ERROR = (
+    "Não foi possível ler o PostgreSQL de DATABASE_URL ({error}); nada foi verificado / "
+    "cannot read the PostgreSQL database, nothing was checked"
 )
 PROGRESS_SECONDS = 2.0
 """Shortest pause between two progress lines of one table."""
@@ -189,10 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tools.add_parser(
         "verify",
-        help="verifica os dados do store JSON / check the JSON store's data",
+        help="verifica os dados do store / check the store's data",
         description=(
-            "Lê todos os arquivos do store JSON configurado (DATA_FILE, .env) sem alterá-los, "
-            "mesmo com o bot rodando, e diz se estão íntegros: saída 0 se sim, 1 se há danos. "
+            "Lê todos os arquivos do store JSON configurado (DATA_FILE, .env), ou o PostgreSQL "
+            "de DATABASE_URL, sem alterá-los, mesmo com o bot rodando, e diz se estão "
+            "íntegros: saída 0 se sim, 1 se há danos. "
             "Diferenças documentadas (totais do formato original, edições à mão adotadas) são "
             "notas, não danos / read every file of the JSON store without changing it and "
             "report; exit 0 when sound, 1 on damage"
@@ -390,9 +393,13 @@ async def import_json(source: Path, database_url: str, *, replace: bool) -> int:
 def verify(settings: Settings) -> int:
     """`verify`: check the configured store, print a short report; 0 sound, 1 damage."""
     if settings.database_url:
-        log.error("%s", VERIFY_PG_UNSUPPORTED)
-        return EXIT_USAGE
-    report = verify_json_store(StorePaths(settings.data_file))
+        try:
+            report = verify_database(settings.database_url)
+        except psycopg.OperationalError as error:
+            log.error("%s", VERIFY_DATABASE_ERROR.format(error=" ".join(str(error).split())))
+            return EXIT_FAILURE
+    else:
+        report = verify_json_store(StorePaths(settings.data_file))
     for line in report.checked:
         log.info("Lido: %s", line)
     for line in report.notes:

@@ -325,11 +325,60 @@ async def test_verify_runs_beside_the_bot_holding_the_lock(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def test_verify_of_the_postgresql_store_says_it_is_not_supported_yet(tmp_path):
+def test_verify_of_an_unreachable_database_is_one_line_without_the_password(tmp_path):
     result = manage(
         tmp_path / "video_ranking.json",
         "verify",
         DATABASE_URL="postgresql://bate:senha-secreta@127.0.0.1:1/bate_ponto",
     )
-    assert result.returncode == 2
-    assert "PostgreSQL" in result.stderr and "senha-secreta" not in result.stderr
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "PostgreSQL" in lines[0], lines
+    assert "senha-secreta" not in result.stderr
+
+
+async def pg_store_with_days(pg_url: str) -> None:
+    store = await asyncio.to_thread(PgStore.open, pg_url, Shards())
+    try:
+        await store.commit([credit(GUILDS[0], USERS[0], 90), credit(GUILDS[1], USERS[1], 30)])
+    finally:
+        await store.close()
+
+
+async def test_verify_a_sound_postgresql_store_exits_0(tmp_path, pg_url):
+    await pg_store_with_days(pg_url)
+    result = manage(tmp_path / "video_ranking.json", "verify", DATABASE_URL=pg_url)
+    assert result.returncode == 0, result.stderr
+    assert "íntegros (0 notas)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        ("UPDATE member_weeks SET seconds = seconds + 1", "2 linhas de semanas"),
+        ("UPDATE member_months SET sessions = sessions + 1", "2 linhas de meses"),
+        ("UPDATE member_days SET seconds = 90000 WHERE seconds = 90", "mais de 24 h"),
+        (
+            "INSERT INTO change_log (batch_id, item, guild_id, change) VALUES "
+            '(gen_random_uuid(), 0, 1, \'{"op": "credit"}\')',
+            "change_log, posição",
+        ),
+    ],
+    ids=["week", "month", "day", "change log"],
+)
+async def test_verify_finds_each_kind_of_postgresql_damage(tmp_path, pg_url, damage, said):
+    await pg_store_with_days(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute(damage)
+    result = manage(tmp_path / "video_ranking.json", "verify", DATABASE_URL=pg_url)
+    assert result.returncode == 1, result.stderr
+    assert said in result.stderr
+
+
+async def test_verify_notes_postgresql_totals_that_differ_from_their_days(tmp_path, pg_url):
+    await pg_store_with_days(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute("UPDATE member_totals SET seconds = seconds + 500")
+    result = manage(tmp_path / "video_ranking.json", "verify", DATABASE_URL=pg_url)
+    assert result.returncode == 0, result.stderr
+    assert "2 membros têm totais diferentes da soma dos dias" in result.stderr
