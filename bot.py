@@ -14,6 +14,7 @@ import discord
 import yarl
 from discord.ext import commands
 
+import log_output
 from config import (
     Settings,
     SettingsError,
@@ -35,9 +36,6 @@ from utils import plural
 
 log = logging.getLogger("bate-ponto")
 
-LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
-LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
-
 
 def build_intents() -> discord.Intents:
     """The gateway intents the bot needs; `members` is optional and left off."""
@@ -50,9 +48,13 @@ def build_intents() -> discord.Intents:
     return intents
 
 
-def setup_logging(level: str) -> None:
-    """Configure logging once, for the process, in the design's format."""
-    logging.basicConfig(level=level, format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, force=True)
+def setup_logging(level: str, settings: Settings | None = None) -> None:
+    """Configure logging for the process: `LOG_FORMAT`'s format, the settings' secrets masked."""
+    if settings is None:
+        log_output.configure(level)
+    else:
+        secrets = log_output.secrets_of(settings.token, settings.database_url)
+        log_output.configure(level, settings.log_format, secrets)
     logging.getLogger("discord.http").setLevel(logging.WARNING)
 
 
@@ -394,7 +396,7 @@ def main() -> int:
     except SettingsError as error:
         log.error("%s", BAD_SETTINGS.format(error=error))
         return EXIT_CONFIG
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings)
     if not settings.token:
         log.error(NO_TOKEN)
         return EXIT_CONFIG

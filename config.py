@@ -24,6 +24,7 @@ TOKEN_CREDENTIAL = "discord_token"
 
 CHECKPOINT_MIN_SECONDS = 5
 CHECKPOINT_MAX_SECONDS = 86400
+LOG_FORMATS = ("text", "json")
 
 _PLACEHOLDER_TOKEN = re.compile(
     r"<.*>|[A-Za-z_\- ]*(?i:token|here|aqui|change_?me)[A-Za-z_\- ]*|[xX*.]+"
@@ -60,6 +61,8 @@ class Settings:
     """The shards this process owns; None: all of them."""
     database_url: Secret = field(default=Secret(""), repr=True)
     """`DATABASE_URL` (it may hold a password: never shown); empty for the JSON store."""
+    log_format: str = "text"
+    """`LOG_FORMAT`: `text` (one readable line per record) or `json` (one JSON object)."""
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -109,6 +112,12 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
     if not isinstance(logging.getLevelName(level), int):
         raise SettingsError(f"LOG_LEVEL inválido / invalid LOG_LEVEL: {level!r}")
 
+    log_format = get("LOG_FORMAT", "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(
+            f"LOG_FORMAT deve ser text ou json / must be text or json: {log_format!r}"
+        )
+
     legacy = get("LEGACY_GUILD_ID", "")
     if legacy and not (legacy.isdigit() and 17 <= len(legacy) <= 20):
         raise SettingsError(
@@ -128,6 +137,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         shard_count=shard_count,
         shard_ids=shard_ids,
         database_url=Secret(get("DATABASE_URL", "")),
+        log_format=log_format,
     )
 
 

@@ -112,6 +112,19 @@ class VoiceTracker(commands.Cog):
             await asyncio.sleep(self.bot.settings.checkpoint_seconds)
             self._commit(self.sessions.checkpoint())
 
+    def _context(
+        self, event: str, guild_id: int | None = None, user_id: int | None = None
+    ) -> dict[str, object]:
+        """What a log line passes as `extra=`: the JSON log format shows it (the text one not)."""
+        context: dict[str, object] = {"event": event}
+        if guild_id is not None:
+            context["server"] = guild_id
+            if self.sharded:
+                context["shard"] = self.sessions.shard_of(guild_id)
+        if user_id is not None:
+            context["member"] = user_id
+        return context
+
     def _owns(self, guild_id: int) -> bool:
         """Whether the server is on a shard this process owns (always, unsharded)."""
         return self._owns_shard(self.sessions.shard_of(guild_id))
@@ -131,10 +144,14 @@ class VoiceTracker(commands.Cog):
                 self.sessions.identify(guild_id, user_id)
             return
         if saved is None:
-            log.info("📹 %s ligou a câmera (servidor %s)", name, guild_id)
+            context = self._context("camera_on", guild_id, user_id)
+            log.info("📹 %s ligou a câmera (servidor %s)", name, guild_id, extra=context)
         else:
             log.info(
-                "📹 %s continua com a câmera ligada (sessão retomada, servidor %s)", name, guild_id
+                "📹 %s continua com a câmera ligada (sessão retomada, servidor %s)",
+                name,
+                guild_id,
+                extra=self._context("camera_resumed", guild_id, user_id),
             )
 
     def _camera_off(self, guild_id: int, user_id: int, name: str) -> None:
@@ -148,6 +165,7 @@ class VoiceTracker(commands.Cog):
             name,
             record.credited,
             guild_id,
+            extra=self._context("camera_off", guild_id, user_id),
         )
 
     # ------------------------------------------------------------ listeners
@@ -182,7 +200,8 @@ class VoiceTracker(commands.Cog):
             return
         if self.sessions.connection_lost():
             log.warning(
-                "Conexão com o Discord perdida; o tempo de câmera fica em espera até ela voltar"
+                "Conexão com o Discord perdida; o tempo de câmera fica em espera até ela voltar",
+                extra=self._context("connection_lost"),
             )
 
     @commands.Cog.listener()
@@ -195,6 +214,7 @@ class VoiceTracker(commands.Cog):
                 "Conexão do shard %s com o Discord perdida; o tempo de câmera nos servidores "
                 "dele fica em espera até ela voltar",
                 shard_id,
+                extra={"event": "connection_lost", "shard": shard_id},
             )
 
     @commands.Cog.listener()
@@ -432,6 +452,7 @@ class VoiceTracker(commands.Cog):
                         "📹 %s identificado (servidor %s): todo o tempo de câmera da sessão conta",
                         member.display_name,
                         guild_id,
+                        extra=self._context("member_identified", guild_id, user_id),
                     )
         finally:
             self._lookups.pop((guild_id, user_id), None)

@@ -3,6 +3,9 @@
 - `export-totals PATH` — write the totals in `DATA_FILE`'s format to PATH, from
   the store the bot is configured with (`DATA_FILE`, or `DATABASE_URL`; `.env`), journal
   or change log included. From PostgreSQL it reads one snapshot, so bots may keep running.
+- `verify` — read every file of the JSON store (`store.verify`), or the PostgreSQL
+  database (`store.pg.verify`), and print a short report;
+  exit 0 when sound, 1 when something is damaged. Read-only, it runs beside the bot.
 - `import-json [PATH] [--replace]` — move the JSON store at PATH (default: `DATA_FILE`)
   into the PostgreSQL database of `DATABASE_URL`, in one transaction; the JSON files are
   left as they are. The rules for data already in the database: `store.pg.importer`.
@@ -25,6 +28,7 @@ from typing import NoReturn
 
 import psycopg
 
+import log_output
 from config import Settings, SettingsError, load_settings
 from database import (
     DatabaseUnavailableError,
@@ -36,13 +40,12 @@ from database import (
 from store.pg import importer
 from store.pg.importer import ImportConflictError, ImportSummary
 from store.pg.migrate import MigrationError, migrate
+from store.pg.verify import verify_database
 from store.recovery import StorePaths
+from store.verify import verify_json_store
 from utils import plural
 
 log = logging.getLogger("bate-ponto.manage")
-
-LOG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
-LOG_DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -114,6 +117,12 @@ UNREADABLE_AUDIT = (
     "Linhas do registro de auditoria {path} que não puderam ser importadas (ilegíveis ou "
     "incompletas): {count} / audit lines that could not be imported"
 )
+VERIFY_SOUND = "Verificação concluída: os dados estão íntegros ({notes})"
+VERIFY_DAMAGED = "Verificação concluída: {damage} nos dados ({notes})"
+VERIFY_DATABASE_ERROR = (
+    "Não foi possível ler o PostgreSQL de DATABASE_URL ({error}); nada foi verificado / "
+    "cannot read the PostgreSQL database, nothing was checked"
+)
 PROGRESS_SECONDS = 2.0
 """Shortest pause between two progress lines of one table."""
 
@@ -178,6 +187,18 @@ def build_parser() -> argparse.ArgumentParser:
             "substitui os dados que o PostgreSQL já tem desses servidores (e os totais sem "
             "servidor desses membros) pelos do JSON; outros servidores ficam como estão / "
             "replace what the database holds for these servers with the JSON store's figures"
+        ),
+    )
+    tools.add_parser(
+        "verify",
+        help="verifica os dados do store / check the store's data",
+        description=(
+            "Lê todos os arquivos do store JSON configurado (DATA_FILE, .env), ou o PostgreSQL "
+            "de DATABASE_URL, sem alterá-los, mesmo com o bot rodando, e diz se estão "
+            "íntegros: saída 0 se sim, 1 se há danos. "
+            "Diferenças documentadas (totais do formato original, edições à mão adotadas) são "
+            "notas, não danos / read every file of the JSON store without changing it and "
+            "report; exit 0 when sound, 1 on damage"
         ),
     )
     return parser
@@ -369,18 +390,51 @@ async def import_json(source: Path, database_url: str, *, replace: bool) -> int:
     return EXIT_OK
 
 
+def verify(settings: Settings) -> int:
+    """`verify`: check the configured store, print a short report; 0 sound, 1 damage."""
+    if settings.database_url:
+        try:
+            report = verify_database(settings.database_url)
+        except psycopg.OperationalError as error:
+            log.error("%s", VERIFY_DATABASE_ERROR.format(error=" ".join(str(error).split())))
+            return EXIT_FAILURE
+    else:
+        report = verify_json_store(StorePaths(settings.data_file))
+    for line in report.checked:
+        log.info("Lido: %s", line)
+    for line in report.notes:
+        log.info("Nota: %s", line)
+    for line in report.damage:
+        log.error("Dano: %s", line)
+    notes = plural(len(report.notes), "nota", "notas")
+    if report.sound:
+        log.info("%s", VERIFY_SOUND.format(notes=notes))
+        return EXIT_OK
+    damage = plural(len(report.damage), "problema", "problemas")
+    log.error("%s", VERIFY_DAMAGED.format(damage=damage, notes=notes))
+    return EXIT_FAILURE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python manage.py ...`: set up logging, then `run`; the exit code."""
-    logging.basicConfig(level="INFO", format=LOG_FORMAT, datefmt=LOG_DATE_FORMAT, force=True)
-    return run(argv)
+    log_output.configure("INFO")
+    return run(argv, reconfigure_logs=True)
 
 
-def run(argv: Sequence[str] | None = None) -> int:
-    """Parse, check the settings, run the tool; the exit code (logging is the caller's)."""
+def run(argv: Sequence[str] | None = None, *, reconfigure_logs: bool = False) -> int:
+    """Parse, check the settings, run the tool; the exit code.
+
+    Logging is the caller's; with `reconfigure_logs` (as `main` does), it is set up again
+    from the settings: `LOG_FORMAT`, and the token and database password masked.
+    """
     try:
         arguments = build_parser().parse_args(argv)
         settings = load_settings()
-        logging.getLogger().setLevel(settings.log_level)
+        if reconfigure_logs:
+            secrets = log_output.secrets_of(settings.token, settings.database_url)
+            log_output.configure(settings.log_level, settings.log_format, secrets)
+        else:
+            logging.getLogger().setLevel(settings.log_level)
         if arguments.command == "import-json":
             if not settings.database_url:
                 log.error("%s", NEEDS_DATABASE)
@@ -389,6 +443,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(
                 import_json(source, settings.database_url, replace=arguments.replace)
             )
+        if arguments.command == "verify":
+            return verify(settings)
         target = check_target(arguments.path)
         if settings.database_url:
             return export_database(settings.database_url, target)

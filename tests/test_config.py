@@ -24,6 +24,7 @@ def test_defaults_are_the_documented_ones(env_file):
     assert settings.command_prefix == "!"
     assert settings.data_file == PROJECT_DIR / "video_ranking.json"
     assert settings.log_level == "INFO"
+    assert settings.log_format == "text"
     assert settings.timezone == ZoneInfo("America/Sao_Paulo")
     assert settings.checkpoint_seconds == 60
     assert settings.token == ""
@@ -67,12 +68,20 @@ def test_the_token_never_shows_in_repr(env_file):
         ("CHECKPOINT_SECONDS", "4.9"),
         ("CHECKPOINT_SECONDS", "86401"),
         ("LOG_LEVEL", "VERBOSO"),
+        ("LOG_FORMAT", "xml"),
         ("LEGACY_GUILD_ID", "123"),
     ],
 )
 def test_an_unusable_value_is_refused_naming_the_setting(env_file, name, value):
     with pytest.raises(SettingsError, match=name):
         load_settings({name: value}, env_file)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("json", "json"), ("JSON", "json"), ("text", "text")]
+)
+def test_log_format_is_text_or_json(env_file, value, expected):
+    assert load_settings({"LOG_FORMAT": value}, env_file).log_format == expected
 
 
 def test_create_bot_reads_the_settings_when_called(monkeypatch, tmp_path):

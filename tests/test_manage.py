@@ -198,6 +198,21 @@ async def test_export_totals_from_an_unreachable_database_is_one_line_without_th
     assert not (tmp_path / "totals.json").exists()
 
 
+async def test_json_logs_are_json_lines_without_the_database_password(tmp_path):
+    result = manage(
+        tmp_path / "video_ranking.json",
+        "export-totals",
+        str(tmp_path / "totals.json"),
+        DATABASE_URL="postgresql://bate:senha-secreta@127.0.0.1:1/bate_ponto",
+        LOG_FORMAT="json",
+    )
+    assert result.returncode == 1
+    (line,) = [json.loads(line) for line in result.stderr.strip().splitlines()]
+    assert (line["level"], line["logger"]) == ("ERROR", "bate-ponto.manage")
+    assert "PostgreSQL" in line["message"]
+    assert "senha-secreta" not in result.stderr
+
+
 @pytest.mark.parametrize("kind", ["folder", "missing folder", "inside a file", "no PATH"])
 async def test_bad_path_exits_2_with_one_line_and_touches_nothing(tmp_path, kind):
     data_file = tmp_path / "data" / "video_ranking.json"
@@ -275,3 +290,95 @@ def test_import_json_without_database_url_exits_2(tmp_path):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "DATABASE_URL" in lines[0], lines
+
+
+async def test_verify_a_sound_store_exits_0_with_a_short_report(tmp_path):
+    data_file = tmp_path / "video_ranking.json"
+    await build_store(data_file)
+    before = folder_contents(tmp_path)
+    result = manage(data_file, "verify")
+    assert result.returncode == 0, result.stderr
+    assert "Verificação concluída: os dados estão íntegros (0 notas)" in result.stderr
+    assert " - ERROR - " not in result.stderr
+    assert folder_contents(tmp_path) == before  # read-only
+
+
+async def test_verify_reports_damage_and_exits_1(tmp_path):
+    data_file = tmp_path / "video_ranking.json"
+    await build_store(data_file)
+    journal = tmp_path / "video_ranking.journal.jsonl"
+    journal.write_bytes(journal.read_bytes() + b'{"seq": 99, "op": "credit"}\n')
+    result = manage(data_file, "verify")
+    assert result.returncode == 1, result.stderr
+    assert "Dano: " in result.stderr and "linha" in result.stderr
+    assert "Verificação concluída: 1 problema nos dados (0 notas)" in result.stderr
+
+
+async def test_verify_runs_beside_the_bot_holding_the_lock(tmp_path):
+    data_file = tmp_path / "video_ranking.json"
+    await build_store(data_file)
+    store = Store.open(data_file)  # holds the lock, as a running bot does
+    try:
+        result = await asyncio.to_thread(manage, data_file, "verify")
+    finally:
+        await store.close()
+    assert result.returncode == 0, result.stderr
+
+
+def test_verify_of_an_unreachable_database_is_one_line_without_the_password(tmp_path):
+    result = manage(
+        tmp_path / "video_ranking.json",
+        "verify",
+        DATABASE_URL="postgresql://bate:senha-secreta@127.0.0.1:1/bate_ponto",
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "PostgreSQL" in lines[0], lines
+    assert "senha-secreta" not in result.stderr
+
+
+async def pg_store_with_days(pg_url: str) -> None:
+    store = await asyncio.to_thread(PgStore.open, pg_url, Shards())
+    try:
+        await store.commit([credit(GUILDS[0], USERS[0], 90), credit(GUILDS[1], USERS[1], 30)])
+    finally:
+        await store.close()
+
+
+async def test_verify_a_sound_postgresql_store_exits_0(tmp_path, pg_url):
+    await pg_store_with_days(pg_url)
+    result = manage(tmp_path / "video_ranking.json", "verify", DATABASE_URL=pg_url)
+    assert result.returncode == 0, result.stderr
+    assert "íntegros (0 notas)" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        ("UPDATE member_weeks SET seconds = seconds + 1", "2 linhas de semanas"),
+        ("UPDATE member_months SET sessions = sessions + 1", "2 linhas de meses"),
+        ("UPDATE member_days SET seconds = 90000 WHERE seconds = 90", "mais de 24 h"),
+        (
+            "INSERT INTO change_log (batch_id, item, guild_id, change) VALUES "
+            '(gen_random_uuid(), 0, 1, \'{"op": "credit"}\')',
+            "change_log, posição",
+        ),
+    ],
+    ids=["week", "month", "day", "change log"],
+)
+async def test_verify_finds_each_kind_of_postgresql_damage(tmp_path, pg_url, damage, said):
+    await pg_store_with_days(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute(damage)
+    result = manage(tmp_path / "video_ranking.json", "verify", DATABASE_URL=pg_url)
+    assert result.returncode == 1, result.stderr
+    assert said in result.stderr
+
+
+async def test_verify_notes_postgresql_totals_that_differ_from_their_days(tmp_path, pg_url):
+    await pg_store_with_days(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        connection.execute("UPDATE member_totals SET seconds = seconds + 500")
+    result = manage(tmp_path / "video_ranking.json", "verify", DATABASE_URL=pg_url)
+    assert result.returncode == 0, result.stderr
+    assert "2 membros têm totais diferentes da soma dos dias" in result.stderr

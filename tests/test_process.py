@@ -45,6 +45,7 @@ SETTINGS = (
     "COMMAND_PREFIX",
     "DATA_FILE",
     "LOG_LEVEL",
+    "LOG_FORMAT",
     "TIMEZONE",
     "CHECKPOINT_SECONDS",
     "LEGACY_GUILD_ID",
@@ -305,6 +306,7 @@ def test_unreachable_discord_exits_with_one_line(start_bot, closed_port):
         ("CHECKPOINT_SECONDS", "abc"),
         ("CHECKPOINT_SECONDS", "nan"),
         ("SHARD_COUNT", "zero"),
+        ("LOG_FORMAT", "xml"),
     ],
 )
 def test_bad_setting_exits_with_one_line_naming_it(start_bot, name, value):
@@ -472,6 +474,41 @@ def test_discord_http_logs_only_warnings_even_at_debug_level(start_bot, discord_
     assert discord_api.received, "discord.http made its request (and logs it at DEBUG)"
     assert " - DEBUG - " in result.output
     assert [line for line in result.lines if " - discord.http - " in line] == []
+
+
+@slow
+def test_json_logs_are_one_object_per_line_with_the_camera_events_context(start_bot, tmp_path):
+    running = start_bot(STANDIN_SIMCORD="125", LOG_FORMAT="json")
+    ready = running.wait_for(READY)
+    ids = dict(pair.split("=") for pair in ready.split()[2:])
+    running.process.send_signal(signal.SIGTERM)
+    assert running.wait() == 0, running.output
+    lines = [json.loads(line) for line in running.lines if not line.startswith(READY)]
+    assert len(lines) >= 3
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    camera_on = [line for line in lines if line.get("event") == "camera_on"]
+    assert len(camera_on) == 1, lines
+    assert camera_on[0]["logger"] == "events"
+    assert (camera_on[0]["server"], camera_on[0]["member"]) == (
+        int(ids["guild"]),
+        int(ids["member"]),
+    )
+    assert "shard" not in camera_on[0]  # one connection: no shard to name
+    assert "event" not in lines[0]  # context only where it is known
+
+
+@slow
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_token_in_an_unexpected_traceback_is_masked(start_bot, log_format):
+    result = run_bot(start_bot, STANDIN_LEAK_TOKEN="1", LOG_FORMAT=log_format)
+    assert result.process.returncode == bot.EXIT_FAILURE
+    assert "login failed for token ********" in result.output
+    assert TOKEN not in result.output
+    if log_format == "json":
+        (line,) = [line for line in map(json.loads, result.lines) if line["level"] == "ERROR"]
+        assert "RuntimeError: login failed for token ********" in line["exception"]
+    else:
+        assert "Traceback" in result.output
 
 
 async def test_presence_is_watching_cameras_on(simcord_env):

@@ -25,6 +25,10 @@ start-up, before `bot.py` runs. Nothing changes unless these variables ask:
   moves the virtual clock on by `<seconds>`, then `STANDIN ADVANCED <total>`
   (virtual seconds since the start) goes to stderr.
 
+- `STANDIN_LEAK_TOKEN=1`: `Client.start` fails with an unexpected error whose
+  message holds the token, as a careless library might (the bot logs it with
+  its traceback; the token must come out masked).
+
 Bot errors simcord captured are printed to stderr as tracebacks.
 """
 
@@ -130,6 +134,15 @@ def _connected_shards(bot) -> list[int]:
     return list(bot.shard_ids) if bot.shard_ids is not None else list(range(bot.shard_count))
 
 
+def _leak_token() -> None:
+    import discord
+
+    async def start(bot: discord.Client, token: str, *, reconnect: bool = True) -> None:
+        raise RuntimeError(f"login failed for token {token}")
+
+    discord.Client.start = start
+
+
 if os.environ.get("STANDIN_IGNORE_DOTENV"):
     _ignore_dotenv()
 if os.environ.get("STANDIN_API_BASE"):
@@ -140,3 +153,5 @@ if os.environ.get("STANDIN_RECONNECT_DELAY"):
     _fix_reconnect_delay(float(os.environ["STANDIN_RECONNECT_DELAY"]))
 if os.environ.get("STANDIN_SIMCORD"):
     _attach_simcord(float(os.environ["STANDIN_SIMCORD"]))
+if os.environ.get("STANDIN_LEAK_TOKEN"):
+    _leak_token()
