@@ -29,6 +29,8 @@ from database import (
     open_store,
     store_location,
 )
+from monitoring.metrics import Metrics
+from monitoring.server import MonitoringServer, Shard
 from notify import notify, watchdog_interval
 from tracking.sessions import SystemClock, VideoSessionManager
 from ui.names import MemberNames
@@ -94,6 +96,11 @@ class BatePonto(commands.Bot):
         self._store: RankingStore | None = None
         self._closing: asyncio.Future[None] | None = None
         self._told_systemd_ready = False
+        self.metrics = Metrics()
+        self.metrics.watch(lambda: len(self.sessions.keys()), self._latencies)
+        self._monitoring: MonitoringServer | None = None
+        self.add_listener(self._command_ok, "on_command_completion")
+        self.add_listener(self._command_failed, "on_command_error")
 
     @staticmethod
     def _connection_options(settings: Settings) -> dict[str, Any]:
@@ -122,15 +129,59 @@ class BatePonto(commands.Bot):
             await store.close()
             return
         self._store = store
+        store.hooks = self.metrics.store_hooks()
         log.info("Dados em %s", store_location(self.settings))
 
     async def setup_hook(self) -> None:
-        """Open the store (if `open_store` was not called first), then load the extensions."""
+        """Open the store (if not open yet), load the extensions, serve health and metrics.
+
+        Health and metrics are served only when `METRICS_PORT` is set.
+        """
         await self.open_store()
         if self._closing is not None:
             return
         for name in EXTENSIONS:
             await self.load_extension(name)
+        await self._start_monitoring()
+
+    # ------------------------------------------------------------- monitoring
+
+    async def _start_monitoring(self) -> None:
+        port = self.settings.metrics_port
+        if port is None or self._monitoring is not None:
+            return
+        self.metrics.start()
+        server = MonitoringServer(
+            self.metrics,
+            self.shard_states,
+            lambda: len(self.sessions.keys()),
+            lambda: self.store.health(),
+        )
+        await server.start(self.settings.metrics_host, port)
+        self._monitoring = server
+
+    async def _stop_monitoring(self) -> None:
+        server, self._monitoring = self._monitoring, None
+        if server is not None:
+            await server.stop()
+        await self.metrics.stop()
+
+    def shard_states(self) -> list[Shard]:
+        """The one gateway connection (shard 0): whether it is open, and its latency."""
+        ws = self.ws
+        connected = ws is not None and ws.open and not self.is_closed()
+        return [Shard(0, connected, self.latency)]
+
+    def _latencies(self) -> list[tuple[int, float]]:
+        return [(shard.shard_id, shard.latency) for shard in self.shard_states()]
+
+    async def _command_ok(self, ctx: commands.Context[Any]) -> None:
+        del ctx
+        self.metrics.command(ok=True)
+
+    async def _command_failed(self, ctx: commands.Context[Any], error: Exception) -> None:
+        del ctx, error
+        self.metrics.command(ok=False)
 
     async def on_ready(self) -> None:
         """Log who we are and, the first time, tell systemd the bot is up.
@@ -156,6 +207,7 @@ class BatePonto(commands.Bot):
             try:
                 await self._persist_and_close_store()
             finally:
+                await self._stop_monitoring()
                 self._closing.set_result(None)
                 await super().close()
         else:
@@ -225,6 +277,13 @@ class ShardedBatePonto(BatePonto, commands.AutoShardedBot):
                 plural(count, "shard", "shards"),
             )
         await super().launch_shard(gateway, shard_id, initial=initial)
+
+    def shard_states(self) -> list[Shard]:
+        """Each shard this process connects: whether it is open, and its latency."""
+        return [
+            Shard(shard_id, not info.is_closed(), info.latency)
+            for shard_id, info in sorted(self.shards.items())
+        ]
 
 
 def build_bot(settings: Settings) -> BatePonto:

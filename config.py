@@ -63,6 +63,10 @@ class Settings:
     """`DATABASE_URL` (it may hold a password: never shown); empty for the JSON store."""
     log_format: str = "text"
     """`LOG_FORMAT`: `text` (one readable line per record) or `json` (one JSON object)."""
+    metrics_port: int | None = None
+    """`METRICS_PORT`: where `/healthz` and `/metrics` are served; None: not served."""
+    metrics_host: str = "127.0.0.1"
+    """`METRICS_HOST`: the address that port is bound to."""
 
 
 def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -125,6 +129,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         )
 
     shard_count, shard_ids = _shards(get("SHARD_COUNT", ""), get("SHARD_IDS", ""))
+    metrics_port = _port(get("METRICS_PORT", ""))
     prefix = get("COMMAND_PREFIX", "!") or "!"
     return Settings(
         token=Secret(_credential(source, TOKEN_CREDENTIAL) or get("DISCORD_TOKEN", "")),
@@ -138,7 +143,25 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         shard_ids=shard_ids,
         database_url=Secret(get("DATABASE_URL", "")),
         log_format=log_format,
+        metrics_port=metrics_port,
+        metrics_host=get("METRICS_HOST", "127.0.0.1") or "127.0.0.1",
     )
+
+
+def _port(raw: str) -> int | None:
+    """`METRICS_PORT`: a TCP port from 1 to 65535, or empty (no health or metrics server).
+
+    Raises:
+        SettingsError: naming the setting and its value, in one line.
+    """
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 65535):
+        raise SettingsError(
+            f"METRICS_PORT deve ser uma porta de 1 a 65535 / must be a port from 1 to 65535: "
+            f"{raw!r}"
+        )
+    return int(raw)
 
 
 def _credential(source: dict[str, str], name: str) -> str | None:

@@ -67,6 +67,7 @@ from database_lock import (
     write_synced,
 )
 from store.audit import AuditEntry, AuditLog, AuditPage
+from store.health import StoreHealth, StoreHooks
 from store.journal import Journal, encode
 from store.pg.load import load_ledger
 from store.pg.shards import Shards
@@ -95,6 +96,8 @@ __all__ = [
     "RankingStore",
     "Store",
     "StoreClosedError",
+    "StoreHealth",
+    "StoreHooks",
     "StoreLockedError",
     "export_database_totals",
     "open_store",
@@ -212,6 +215,13 @@ class RankingStore(StoredFigures, Protocol):
         """Make everything committed durable and let go of the data."""
         ...
 
+    hooks: StoreHooks
+    """Called after each durable write (the monitoring layer sets them)."""
+
+    def health(self) -> StoreHealth:
+        """Whether the store can write now, and when it last did."""
+        ...
+
 
 # ------------------------------------------------------------------------ store
 
@@ -244,6 +254,19 @@ class Store(LedgerReads):
         self._closed = False
         self._opened_seq = ledger.seq
         self.snapshot_failing = False
+        self.last_snapshot: float | None = None
+        """When (`time.monotonic()`) the last good snapshot was written; None: not yet."""
+        self.hooks = StoreHooks()
+        journal.on_write = lambda seconds: self.hooks.wrote(seconds)
+
+    def health(self) -> StoreHealth:
+        """Failing while snapshots or journal appends fail; the last write and snapshot."""
+        failing = None
+        if self.journal.failing_since is not None:
+            failing = "journal writes are failing"
+        elif self.snapshot_failing:
+            failing = "snapshots are failing"
+        return StoreHealth(failing, self.journal.last_write, self.last_snapshot)
 
     # ------------------------------------------------------------------ opening
 
@@ -304,6 +327,8 @@ class Store(LedgerReads):
         except OSError as error:
             self._dirty = True
             self._snapshot_failed(error)
+        else:
+            self.last_snapshot = time.monotonic()
 
     # ------------------------------------------------------------------ changes
 
@@ -420,6 +445,8 @@ class Store(LedgerReads):
                 log.warning("Os snapshots de %s voltaram a funcionar", self.paths.data)
             self.snapshot_failing = False
             self._snapshot_cost = time.perf_counter() - started
+            self.last_snapshot = time.monotonic()
+            self.hooks.snapshot(self._snapshot_cost)
             return True
         self._dirty = True
         if not isinstance(error, OSError):

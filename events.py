@@ -110,7 +110,9 @@ class VoiceTracker(commands.Cog):
     async def _checkpoint_loop(self) -> None:
         while True:
             await asyncio.sleep(self.bot.settings.checkpoint_seconds)
-            self._commit(self.sessions.checkpoint())
+            records = self.sessions.checkpoint()
+            self.bot.metrics.camera_event("credit", len(records))
+            self._commit(records)
 
     def _context(
         self, event: str, guild_id: int | None = None, user_id: int | None = None
@@ -143,6 +145,7 @@ class VoiceTracker(commands.Cog):
             if identified:
                 self.sessions.identify(guild_id, user_id)
             return
+        self.bot.metrics.camera_event("start")
         if saved is None:
             context = self._context("camera_on", guild_id, user_id)
             log.info("📹 %s ligou a câmera (servidor %s)", name, guild_id, extra=context)
@@ -159,6 +162,7 @@ class VoiceTracker(commands.Cog):
         record = self.sessions.end_session(guild_id, user_id)
         if record is None:
             return
+        self.bot.metrics.camera_event("close")
         self._commit([record])
         log.info(
             "📹 %s desligou a câmera - sessão de %ss (servidor %s)",
@@ -333,9 +337,10 @@ class VoiceTracker(commands.Cog):
                     return False
                 return shard_id is None or self.sessions.shard_of(guild_id) == shard_id
 
-            for guild_id, user_id in self.sessions.keys():
-                if gone(guild_id):
-                    self._camera_off(guild_id, user_id, str(user_id))
+            gone_sessions = {key for key in self.sessions.keys() if gone(key[0])}
+            for guild_id, user_id in gone_sessions:
+                self._camera_off(guild_id, user_id, str(user_id))
+            self.bot.metrics.reconciled(gone_sessions, set())
             self._close_saved_sessions(gone)
             if shard_id is None:
                 self.sessions.connection_restored()
@@ -350,6 +355,7 @@ class VoiceTracker(commands.Cog):
         at once, unidentified: its time accrues from now and is credited once a
         retried lookup shows a person (a bot's session is dropped).
         """
+        before = set(self.sessions.keys_in(guild.id))
         afk = guild.afk_channel.id if guild.afk_channel else None
         on_camera: dict[int, str] = {}
         unknown: set[int] = set()
@@ -372,6 +378,7 @@ class VoiceTracker(commands.Cog):
             self._camera_on(guild.id, user_id, str(user_id), identified=False)
             if not self.sessions.is_identified(guild.id, user_id):
                 self._identify_later(guild.id, user_id)
+        self.bot.metrics.reconciled(before, set(self.sessions.keys_in(guild.id)))
         self._close_saved_sessions(lambda guild_id: guild_id == guild.id)
         self.sessions.guild_verified(guild.id)
 

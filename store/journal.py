@@ -17,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,6 +168,10 @@ class Journal:
         self._closing = False
         self._closed = False
         self.failing_since: float | None = None
+        self.last_write: float | None = None
+        """When (`time.monotonic()`) the last batch was fsync'd; None: not yet."""
+        self.on_write: Callable[[float], None] | None = None
+        """Called on the event loop with each batch's write + fsync duration (seconds)."""
         self._rejected_seen: set[bytes] = set()
 
     def load(self) -> JournalContents:
@@ -269,7 +273,7 @@ class Journal:
             batch, waiters = self._pending, self._waiters
             self._pending, self._waiters = [], []
             try:
-                await asyncio.to_thread(self._write, b"".join(batch))
+                duration = await asyncio.to_thread(self._write, b"".join(batch))
             except JournalClosedError:
                 return  # closed under us (the process is going away)
             except OSError as error:
@@ -287,6 +291,9 @@ class Journal:
                 )
                 self.failing_since = None
             delay = RETRY_FIRST_SECONDS
+            self.last_write = time.monotonic()
+            if self.on_write is not None:
+                self.on_write(duration)
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
@@ -309,7 +316,8 @@ class Journal:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), seconds)
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes) -> float:
+        """Append `data` and fsync it (blocking); how long that took, in seconds."""
         with self._io:
             if self._closed:
                 raise JournalClosedError(f"{self.path} is closed")
@@ -317,6 +325,7 @@ class Journal:
                 self._open()
             assert self._fd is not None
             start = os.lseek(self._fd, 0, os.SEEK_END)
+            started = time.perf_counter()
             try:
                 _write_all(self._fd, data)
                 os.fsync(self._fd)
@@ -327,6 +336,7 @@ class Journal:
                 except OSError:
                     self._drop_fd()
                 raise
+            return time.perf_counter() - started
 
     def _drop_fd(self) -> None:
         if self._fd is not None:

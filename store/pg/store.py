@@ -26,6 +26,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from psycopg.rows import TupleRow
 
 from database_lock import atomic_write_json
 from store.audit import AuditEntry, AuditPage
+from store.health import StoreHealth, StoreHooks
 from store.journal import encode
 from store.pg.ids import action_id
 from store.pg.load import load_ledger
@@ -224,6 +226,9 @@ class PgStore(LedgerReads):
         self._unfolded = 0
         self._folded_at = 0.0
         self.unavailable = False
+        self.last_write: float | None = None
+        """When (`time.monotonic()`) a batch last reached the change log; None: not yet."""
+        self.hooks = StoreHooks()
         """True from a failed write until the next one succeeds (logged once each way)."""
 
     # ------------------------------------------------------------------ opening
@@ -364,6 +369,7 @@ class PgStore(LedgerReads):
                     return
                 self._writing, self._queue = self._queue, _Batch()
             batch = self._writing
+            started = time.perf_counter()
             try:
                 await self._write(batch)
             except (*TRANSIENT_ERRORS, ShardsInUseError) as error:
@@ -391,6 +397,8 @@ class PgStore(LedgerReads):
                         "PostgreSQL voltou: as alterações guardadas na memória foram gravadas"
                     )
                 self.unavailable = False
+                self.last_write = time.monotonic()
+                self.hooks.wrote(time.perf_counter() - started)
                 delay = RETRY_FIRST_SECONDS
                 for future in batch.futures:
                     if not future.done():
@@ -484,6 +492,11 @@ class PgStore(LedgerReads):
                 pass
 
     # ---------------------------------------------------------------- state
+
+    def health(self) -> StoreHealth:
+        """Failing while PostgreSQL is unavailable; when a batch last reached it."""
+        failing = "PostgreSQL is unavailable" if self.unavailable else None
+        return StoreHealth(failing, self.last_write, unavailable=self.unavailable)
 
     @property
     def pending(self) -> int:
