@@ -268,3 +268,19 @@ def test_a_credential_that_cannot_be_used_is_one_clear_settings_error(
     message = str(raised.value)
     assert phrase in message and str(credentials / "discord_token") in message
     assert "\n" not in message and " / " in message
+
+
+def test_health_and_metrics_are_off_by_default_and_bound_to_localhost(env_file):
+    settings = load_settings({}, env_file)
+    assert (settings.metrics_port, settings.metrics_host) == (None, "127.0.0.1")
+
+
+def test_metrics_port_and_host_are_read(env_file):
+    settings = load_settings({"METRICS_PORT": "9108", "METRICS_HOST": "0.0.0.0"}, env_file)
+    assert (settings.metrics_port, settings.metrics_host) == (9108, "0.0.0.0")
+
+
+@pytest.mark.parametrize("value", ["0", "65536", "abc", "-1", "9108.5", "٩١٠٨"])
+def test_an_unusable_metrics_port_is_refused_naming_it(env_file, value):
+    with pytest.raises(SettingsError, match=f"METRICS_PORT .*{value!r}"):
+        load_settings({"METRICS_PORT": value}, env_file)

@@ -52,6 +52,8 @@ SETTINGS = (
     "SHARD_COUNT",
     "SHARD_IDS",
     "DATABASE_URL",
+    "METRICS_PORT",
+    "METRICS_HOST",
 )
 SYSTEMD = ("CREDENTIALS_DIRECTORY", "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID")
 """What systemd gives a service; a test that wants one sets it."""
@@ -307,6 +309,7 @@ def test_unreachable_discord_exits_with_one_line(start_bot, closed_port):
         ("CHECKPOINT_SECONDS", "nan"),
         ("SHARD_COUNT", "zero"),
         ("LOG_FORMAT", "xml"),
+        ("METRICS_PORT", "70000"),
     ],
 )
 def test_bad_setting_exits_with_one_line_naming_it(start_bot, name, value):
