@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from pathlib import Path
 
 from prometheus_client import REGISTRY
 
@@ -84,3 +86,12 @@ async def test_commands_and_camera_events_are_counted_on_the_real_bot(simcord_en
     assert value(metrics, "bateponto_open_sessions") == 0
     text = metrics.exposition().decode()
     assert str(server.guild.id) not in text and str(server.ana.id) not in text
+
+
+def test_the_readme_lists_every_metric_family():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^ *\| `(bateponto_\w+)", readme, re.MULTILINE))
+    metrics = Metrics()
+    metrics.watch(lambda: 0, lambda: [(0, 0.05)])
+    types = dict(re.findall(r"^# TYPE (\w+) (\w+)$", metrics.exposition().decode(), re.M))
+    assert listed == {name for name in types if not name.endswith("_created")}
