@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = ("tracking", "store", "ui", "cogs", "tools")
+PACKAGES = ("tracking", "store", "ui", "cogs", "monitoring", "tools")
 
 
 @pytest.fixture

@@ -87,6 +87,7 @@ def test_the_json_store_offers_everything_the_interface_names():
         "close",
         "commit",
         "has_unattributed",
+        "health",
         "member_stats",
         "open_session",
         "open_sessions",
