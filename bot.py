@@ -157,7 +157,15 @@ class BatePonto(commands.Bot):
             lambda: len(self.sessions.keys()),
             lambda: self.store.health(),
         )
-        await server.start(self.settings.metrics_host, port)
+        host = self.settings.metrics_host
+        try:
+            await server.start(host, port)
+        except OSError as error:
+            await self.metrics.stop()
+            raise SettingsError(
+                f"METRICS_PORT {port} não pôde ser aberta em {host} (já em uso?) / cannot "
+                f"listen on {host}:{port}: {error.strerror or error}"
+            ) from error
         self._monitoring = server
 
     async def _stop_monitoring(self) -> None:

@@ -11,7 +11,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.test_process import READY, slow, start_bot  # noqa: F401 (a fixture)
+import bot
+from tests.test_process import (  # noqa: F401 (a fixture)
+    READY,
+    assert_one_clear_error,
+    run_bot,
+    slow,
+    start_bot,
+)
 
 FAMILIES = (
     "bateponto_camera_events_total",
@@ -101,3 +108,14 @@ def test_without_metrics_port_the_bot_listens_on_no_port(start_bot):  # noqa: F8
     assert listening_ports(running.process.pid) == set()
     running.process.send_signal(signal.SIGTERM)
     assert running.wait() == 0, running.output
+
+
+@slow
+def test_a_metrics_port_in_use_exits_2_with_one_line_naming_it(start_bot):  # noqa: F811
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_bot(start_bot, STANDIN_SIMCORD="1", METRICS_PORT=str(port))
+    assert_one_clear_error(result, "METRICS_PORT", f"127.0.0.1:{port}")
+    assert result.process.returncode == bot.EXIT_CONFIG
