@@ -23,9 +23,9 @@ from simcord.gateway import ShardRouter
 
 from bot import create_bot
 from database import PgStore, Store
+from store.pg.actions import latest_actions
 from store.pg.load import load_ledger
 from store.pg.shards import Shards
-from store.pg.store import _latest_actions
 from store.snapshot import copy_ledger, encode_export
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
@@ -239,7 +239,7 @@ def audit_lines(data_file: Path) -> list[dict]:
     if url:
         with psycopg.connect(url, autocommit=True) as connection:
             rows = connection.execute("SELECT DISTINCT guild_id FROM admin_actions").fetchall()
-            entries = [e for (g,) in rows for e in _latest_actions(connection, g, 10**6)]
+            entries = [e for (g,) in rows for e in latest_actions(connection, g, 10**6)]
         return [entry.to_json() for entry in reversed(entries)]
     path = data_file.with_name(f"{data_file.stem}.audit.jsonl")
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -42,6 +42,7 @@ from psycopg.rows import TupleRow
 
 from store.audit import AuditEntry
 from store.pg import ids
+from store.pg.actions import ACTION_COLUMNS, ActionRow, action_row
 from tracking.ledger import SECONDS, SESSIONS, Ledger
 
 log = logging.getLogger(__name__)
@@ -235,19 +236,6 @@ def _unattributed(ledger: Ledger) -> _Chunk:
 
 
 SessionRow = tuple[uuid.UUID, int, int, datetime, int]
-ActionRow = tuple[
-    uuid.UUID,
-    datetime,
-    int,
-    int,
-    str,
-    str,
-    int | None,
-    str | None,
-    int | None,
-    int | None,
-    str | None,
-]
 
 
 def _sessions(ledger: Ledger) -> list[SessionRow]:
@@ -281,23 +269,8 @@ def _actions(entries: Sequence[AuditEntry]) -> list[ActionRow]:
     """`admin_actions` rows, one per distinct entry (an entry's id is its content)."""
     rows: dict[uuid.UUID, ActionRow] = {}
     for entry in entries:
-        action_id = ids.action_id(entry.to_json())
-        rows.setdefault(
-            action_id,
-            (
-                action_id,
-                datetime.fromisoformat(entry.at),
-                entry.guild_id,
-                entry.admin_id,
-                entry.admin_name,
-                entry.action,
-                entry.user_id,
-                entry.user_name,
-                entry.seconds,
-                entry.applied,
-                entry.reason,
-            ),
-        )
+        row = action_row(entry)
+        rows.setdefault(row[0], row)
     return list(rows.values())
 
 
@@ -596,10 +569,7 @@ def _write_sessions(connection: psycopg.Connection[TupleRow], sessions: list[Ses
 
 def _write_actions(connection: psycopg.Connection[TupleRow], actions: list[ActionRow]) -> int:
     """The audit entries not in the database yet; how many were added."""
-    columns = (
-        "action_id, at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds, "
-        "applied, reason"
-    )
+    columns = ACTION_COLUMNS
     connection.execute(
         "CREATE TEMPORARY TABLE import_actions ON COMMIT DROP AS"
         f" SELECT 0::bigint AS line, {columns} FROM admin_actions WITH NO DATA"

@@ -30,7 +30,6 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +41,7 @@ from database_lock import atomic_write_json
 from store.audit import AuditEntry, AuditPage
 from store.health import StoreHealth, StoreHooks
 from store.journal import encode
-from store.pg.ids import action_id
+from store.pg.actions import insert_action, latest_actions
 from store.pg.load import load_ledger
 from store.pg.migrate import migrate
 from store.pg.shards import Shards
@@ -532,7 +531,7 @@ class PgStore(LedgerReads):
             DatabaseUnavailableError: PostgreSQL did not take it (an `OSError`; logged here).
         """
         try:
-            await asyncio.to_thread(self._on_side, _insert_action, entry)
+            await asyncio.to_thread(self._on_side, insert_action, entry)
         except DatabaseUnavailableError as error:
             log.error(
                 "Não foi possível gravar a auditoria no PostgreSQL (%s); alteração recusada",
@@ -548,7 +547,7 @@ class PgStore(LedgerReads):
         """
         try:
             entries: list[AuditEntry] = await asyncio.to_thread(
-                self._on_side, _latest_actions, guild_id, count
+                self._on_side, latest_actions, guild_id, count
             )
         except DatabaseUnavailableError as error:
             log.error("Não foi possível ler a auditoria no PostgreSQL (%s)", error)
@@ -627,51 +626,3 @@ class PgStore(LedgerReads):
             self._writer_connection.pgconn.finish()  # its socket, closed at once
             self._writer_connection = None
         self._disconnect()
-
-
-def _insert_action(connection: psycopg.Connection[TupleRow], entry: AuditEntry) -> None:
-    connection.execute(
-        "INSERT INTO admin_actions (action_id, at, guild_id, admin_id, admin_name, action,"
-        " user_id, user_name, seconds, applied, reason)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (action_id) DO NOTHING",
-        (
-            action_id(entry.to_json()),
-            datetime.fromisoformat(entry.at),
-            entry.guild_id,
-            entry.admin_id,
-            entry.admin_name,
-            entry.action,
-            entry.user_id,
-            entry.user_name,
-            entry.seconds,
-            entry.applied,
-            entry.reason,
-        ),
-    )
-
-
-def _latest_actions(
-    connection: psycopg.Connection[TupleRow], guild_id: int, count: int
-) -> list[AuditEntry]:
-    rows = connection.execute(
-        "SELECT at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds,"
-        " applied, reason FROM admin_actions WHERE guild_id = %s"
-        " ORDER BY at DESC, written DESC LIMIT %s",
-        (guild_id, count),
-    ).fetchall()
-    return [
-        AuditEntry(
-            at=at.astimezone(UTC).isoformat(),
-            guild_id=int(guild),
-            admin_id=int(admin),
-            admin_name=name if name is not None else str(admin),
-            action=action,
-            user_id=user,
-            user_name=user_name,
-            seconds=asked,
-            applied=applied,
-            reason=reason,
-        )
-        for at, guild, admin, name, action, user, user_name, asked, applied, reason in rows
-    ]

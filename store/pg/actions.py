@@ -1,0 +1,93 @@
+"""The audit log in PostgreSQL: `admin_actions` rows to and from `store.audit.AuditEntry`.
+
+One row shape serves the store (an entry written before its change) and `import-json` (a
+JSON store's whole audit log). An entry's id is its content (`store.pg.ids.action_id`), so
+the same entry written twice lands once.
+
+Blocking I/O (psycopg's sync API): call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from store.audit import AuditEntry
+from store.pg.ids import action_id
+
+ActionRow = tuple[
+    uuid.UUID,
+    datetime,
+    int,
+    int,
+    str,
+    str,
+    int | None,
+    str | None,
+    int | None,
+    int | None,
+    str | None,
+]
+"""An `admin_actions` row in the order of `ACTION_COLUMNS`."""
+
+ACTION_COLUMNS = (
+    "action_id, at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds, "
+    "applied, reason"
+)
+
+
+def action_row(entry: AuditEntry) -> ActionRow:
+    """An audit entry as an `admin_actions` row, under its content id."""
+    return (
+        action_id(entry.to_json()),
+        datetime.fromisoformat(entry.at),
+        entry.guild_id,
+        entry.admin_id,
+        entry.admin_name,
+        entry.action,
+        entry.user_id,
+        entry.user_name,
+        entry.seconds,
+        entry.applied,
+        entry.reason,
+    )
+
+
+def insert_action(connection: psycopg.Connection[TupleRow], entry: AuditEntry) -> None:
+    """Write one entry (nothing when an entry with the same content is there)."""
+    connection.execute(
+        f"INSERT INTO admin_actions ({ACTION_COLUMNS})"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (action_id) DO NOTHING",
+        action_row(entry),
+    )
+
+
+def latest_actions(
+    connection: psycopg.Connection[TupleRow], guild_id: int, count: int
+) -> list[AuditEntry]:
+    """The newest `count` entries of a server, newest first (ties: the later written)."""
+    rows = connection.execute(
+        "SELECT at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds,"
+        " applied, reason FROM admin_actions WHERE guild_id = %s"
+        " ORDER BY at DESC, written DESC LIMIT %s",
+        (guild_id, count),
+    ).fetchall()
+    return [
+        AuditEntry(
+            at=at.astimezone(UTC).isoformat(),
+            guild_id=int(guild),
+            admin_id=int(admin),
+            admin_name=name if name is not None else str(admin),
+            action=action,
+            user_id=user,
+            user_name=user_name,
+            seconds=asked,
+            applied=applied,
+            reason=reason,
+        )
+        for at, guild, admin, name, action, user, user_name, asked, applied, reason in rows
+    ]
