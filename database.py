@@ -71,7 +71,7 @@ from store.health import StoreHealth, StoreHooks
 from store.journal import Journal, encode
 from store.pg.load import load_ledger
 from store.pg.shards import Shards
-from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError
+from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError, UnsavedFileError
 from store.reads import LedgerReads
 from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover
 from store.snapshot import (
@@ -571,6 +571,8 @@ def open_store(settings: Settings) -> RankingStore:
         return PgStore.open(str(settings.database_url), store_shards(settings), unsaved=unsaved)
     except ShardsInUseError as error:
         raise StoreLockedError(str(error)) from error
+    except UnsavedFileError as error:
+        raise DataFileError(str(error)) from error
     except psycopg.OperationalError as error:
         reason = " ".join(str(error).split())  # libpq's message spans lines: keep one
         raise DatabaseUnavailableError(

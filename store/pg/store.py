@@ -86,6 +86,34 @@ class ShardsInUseError(RuntimeError):
     """Another process of the bot owns one of this process's shards in the database."""
 
 
+class UnsavedFileError(ValueError):
+    """The file of changes kept during an outage cannot be read; nothing of it was written."""
+
+
+def _read_unsaved(path: Path) -> list[tuple[uuid.UUID, list[Change]]]:
+    """The batches in the file a stop during an outage left (batch id, its changes).
+
+    Raises:
+        UnsavedFileError: a line is not a batch the bot wrote (names the file and line).
+    """
+    batches = []
+    for number, line in enumerate(path.read_bytes().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            saved = _unsaved_decoder.decode(line)
+            batches.append(
+                (uuid.UUID(saved.batch), [decode_change(raw.encode()) for raw in saved.records])
+            )
+        except (msgspec.DecodeError, ValueError) as error:
+            raise UnsavedFileError(
+                f"{path}, linha {number}, não é uma alteração guardada pelo bot ({error}); nada "
+                f"dele foi gravado: corrija ou mova o arquivo e inicie de novo / line {number} "
+                f"is not a change the bot kept; nothing of it was written"
+            ) from error
+    return batches
+
+
 class DatabaseUnavailableError(OSError):
     """PostgreSQL could not be reached or refused the operation (its message says why)."""
 
@@ -272,16 +300,12 @@ class PgStore(LedgerReads):
             return
         connection = self._connection
         assert connection is not None
+        batches = _read_unsaved(path)  # all of it is read before anything is written
         written = skipped = 0
-        for line in path.read_bytes().splitlines():
-            if not line.strip():
-                continue
-            saved = _unsaved_decoder.decode(line)
-            batch_id = uuid.UUID(saved.batch)
+        for batch_id, records in batches:
             if is_written(connection, batch_id):  # it did reach the database before the close
-                skipped += len(saved.records)
+                skipped += len(records)
                 continue
-            records = [decode_change(raw.encode()) for raw in saved.records]
             append_batch(connection, batch_id, [self._logged(record) for record in records])
             written += len(records)
         while fold(connection, self.shards, owner=self.owner):

@@ -13,7 +13,7 @@ import pytest
 from store.pg.load import load_ledger
 from store.pg.migrate import migrate
 from store.pg.shards import Shards
-from store.pg.store import PgStore, ShardsInUseError
+from store.pg.store import PgStore, ShardsInUseError, UnsavedFileError
 from store.pg.writes import LoggedChange, append_batch, fold, is_written
 from tracking.periods import DayRange
 from tracking.records import Adjust, Credit, Reset
@@ -359,3 +359,15 @@ def test_a_day_row_without_totals_loads_with_zero_totals_and_a_warning(migrated,
     assert ledger.seconds_by_day(GUILD, ANA, DayRange(SUNDAY, MONDAY)) == {MONDAY: 30}
     assert ledger.seconds_by_day(GUILD, BIA, DayRange(SUNDAY, MONDAY)) == {SUNDAY: 60}
     assert "têm dias sem totais" in caplog.text
+
+
+async def test_a_damaged_file_of_unsaved_changes_stops_the_start_and_is_kept(migrated, tmp_path):
+    unsaved = tmp_path / "video_ranking.pg-unsaved.jsonl"
+    good = b'{"batch":"' + str(uuid.uuid4()).encode() + b'","records":[]}\n'
+    unsaved.write_bytes(good + b'{"batch": "not a batch"\n')
+    with pytest.raises(UnsavedFileError, match="linha 2"):
+        await asyncio.to_thread(PgStore.open, migrated, Shards(), unsaved=unsaved)
+    assert unsaved.read_bytes() == good + b'{"batch": "not a batch"\n'  # kept as it was
+    assert rows(migrated, "SELECT count(*) FROM change_log") == [(0,)]
+    again = await open_store(migrated)  # the shard was let go: a fixed start can take it
+    await again.close()
