@@ -9,6 +9,12 @@
 - `import-json [PATH] [--replace]` — move the JSON store at PATH (default: `DATA_FILE`)
   into the PostgreSQL database of `DATABASE_URL`, in one transaction; the JSON files are
   left as they are. The rules for data already in the database: `store.pg.importer`.
+- `backup DIR` — a consistent copy of the JSON store's files into the new or empty folder
+  DIR, with a manifest (`store.backup`), while the bot runs. With `DATABASE_URL` it prints
+  the `pg_dump` command to use instead and changes nothing.
+- `restore DIR` — place a backup as the configured store: refused while the bot runs or
+  when the backup does not match its manifest; every file it replaces is kept aside as
+  `<name>.before-restore-<UTC>`. With `DATABASE_URL`, the `pg_restore` command instead.
 
 The tools read the same settings as the bot. While the bot runs it holds the JSON
 store's lock, and the tools refuse to touch its files: stop the bot first.
@@ -36,6 +42,16 @@ from database import (
     Store,
     StoreLockedError,
     export_database_totals,
+    refuse_unusable_files,
+)
+from database_lock import FileLockError, acquire_file_lock
+from store.backup import (
+    BackupError,
+    DamagedBackupError,
+    Manifest,
+    backup_json_store,
+    read_manifest,
+    restore_json_store,
 )
 from store.pg import importer
 from store.pg.importer import ImportConflictError, ImportSummary
@@ -123,6 +139,32 @@ VERIFY_DATABASE_ERROR = (
     "Não foi possível ler o PostgreSQL de DATABASE_URL ({error}); nada foi verificado / "
     "cannot read the PostgreSQL database, nothing was checked"
 )
+BOT_RUNNING_RESTORE = (
+    "O bot está usando {data_file}; pare-o antes de restaurar, nada foi alterado / the bot is "
+    "using {data_file}; stop it before restoring, nothing was changed"
+)
+BACKUP_DONE = (
+    "Backup de {source} gravado em {folder}: {files}, seq {seq}, {servers}, {members}, "
+    "{seconds} s de câmera, {sessions} / backup written"
+)
+RESTORED = (
+    "Backup de {folder} restaurado em {data_file}: {files}, seq {seq}, {servers}, {members}, "
+    "{seconds} s de câmera, {sessions} / backup restored"
+)
+KEPT_ASIDE = "Arquivo substituído guardado / replaced file kept: {path} -> {kept}"
+NOT_A_FOLDER = "{path} não é uma pasta de backup / is not a backup folder"
+PG_BACKUP = (
+    "Com DATABASE_URL o backup é do PostgreSQL, com pg_dump (nada foi copiado por esta "
+    "ferramenta); pode rodar com os bots no ar, pois pg_dump lê um snapshot consistente / "
+    "with DATABASE_URL, back up with pg_dump (this tool copied nothing):"
+)
+PG_RESTORE = (
+    "Com DATABASE_URL a restauração é do PostgreSQL, com pg_restore (nada foi alterado por "
+    "esta ferramenta); pare todos os processos do bot antes / with DATABASE_URL, restore "
+    "with pg_restore after stopping every bot process (this tool changed nothing):"
+)
+PG_COMMAND = "    {command}"
+PROGRESS_COPY = "Copiando {what}: {done} de {total} bytes ({percent}%)"
 PROGRESS_SECONDS = 2.0
 """Shortest pause between two progress lines of one table."""
 
@@ -201,6 +243,33 @@ def build_parser() -> argparse.ArgumentParser:
             "report; exit 0 when sound, 1 on damage"
         ),
     )
+    save = tools.add_parser(
+        "backup",
+        help="copia o store de forma consistente / copy the store consistently",
+        description=(
+            "Copia todos os arquivos do store JSON configurado (DATA_FILE, .env) para a pasta "
+            "DIR (nova ou vazia; modo 0700, arquivos 0600), com um manifest.json (hora, "
+            "arquivos, SHA-256, seq e totais), mesmo com o bot rodando: a cópia é conferida "
+            "carregando-a e refeita se um snapshot correu ao mesmo tempo. Com DATABASE_URL, "
+            "mostra o comando pg_dump a usar e não faz nada / copy the JSON store's files "
+            "into DIR with a manifest, safely while the bot runs; with DATABASE_URL, print "
+            "the pg_dump command"
+        ),
+    )
+    save.add_argument("folder", metavar="DIR", type=Path, help="pasta do backup / backup folder")
+    back = tools.add_parser(
+        "restore",
+        help="restaura um backup / restore a backup",
+        description=(
+            "Confere o backup em DIR contra o manifest.json e o coloca como o store de "
+            "DATA_FILE. Recusa se o bot estiver rodando ou se o backup estiver danificado "
+            "(nada é alterado). Cada arquivo do store que existia é guardado como "
+            "<nome>.before-restore-<UTC>, nunca apagado. Com DATABASE_URL, mostra o comando "
+            "pg_restore a usar / verify the backup in DIR and place it as DATA_FILE's store; "
+            "refused while the bot runs; replaced files are kept aside"
+        ),
+    )
+    back.add_argument("folder", metavar="DIR", type=Path, help="pasta do backup / backup folder")
     return parser
 
 
@@ -273,11 +342,14 @@ def check_store(path: Path | None, settings: Settings) -> Path:
 
 
 class ProgressLog:
-    """Logs an import's progress: each table's end, and every `PROGRESS_SECONDS` before it."""
+    """Logs long work's progress: every `PROGRESS_SECONDS`, and (`ends`) each table's end."""
 
-    def __init__(self) -> None:
-        """Nothing reported yet."""
+    def __init__(
+        self, sized: str = PROGRESS, unsized: str = PROGRESS_UNSIZED, *, ends: bool = True
+    ) -> None:
+        """Nothing reported yet; the templates get `what`, `done`, `total` and `percent`."""
         self._last: dict[str, float] = {}
+        self._sized, self._unsized, self._ends = sized, unsized, ends
 
     def __call__(self, what: str, done: int, total: int) -> None:
         """Log a line at the end of a table, or if the last one is `PROGRESS_SECONDS` old.
@@ -286,13 +358,15 @@ class ProgressLog:
         """
         now = time.monotonic()
         last = self._last.setdefault(what, now)
-        if done == 0 or (done != total and now - last < PROGRESS_SECONDS):
+        end = done == total
+        if done == 0 or (end and not self._ends) or (not end and now - last < PROGRESS_SECONDS):
             return
         self._last[what] = now
         if total:
-            line = PROGRESS.format(what=what, done=done, total=total, percent=100 * done // total)
+            percent = 100 * done // total
+            line = self._sized.format(what=what, done=done, total=total, percent=percent)
         else:
-            line = PROGRESS_UNSIZED.format(what=what, done=done)
+            line = self._unsized.format(what=what, done=done)
         log.info("%s", line)
 
 
@@ -415,6 +489,86 @@ def verify(settings: Settings) -> int:
     return EXIT_FAILURE
 
 
+PG_DUMP = 'pg_dump --format=custom --file="{folder}/bate-ponto.dump" "$DATABASE_URL"'
+PG_RESTORE_COMMAND = (
+    'pg_restore --clean --if-exists --single-transaction --no-owner --dbname="$DATABASE_URL" '
+    '"{folder}/bate-ponto.dump"'
+)
+
+
+def _summary(manifest: Manifest) -> dict[str, str]:
+    """A manifest's figures as Portuguese phrases."""
+    totals = manifest.totals
+    return {
+        "files": plural(len(manifest.files), "arquivo", "arquivos"),
+        "seq": str(manifest.seq),
+        "servers": plural(totals.servers, "servidor", "servidores"),
+        "members": plural(totals.members, "membro", "membros"),
+        "seconds": str(totals.seconds),
+        "sessions": plural(totals.sessions, "sessão", "sessões"),
+    }
+
+
+def backup(settings: Settings, folder: Path) -> int:
+    """`backup DIR`: copy the JSON store consistently; with PostgreSQL, pg_dump guidance."""
+    if settings.database_url:
+        log.info("%s", PG_BACKUP)
+        log.info("%s", PG_COMMAND.format(command=PG_DUMP.format(folder=folder)))
+        log.info("%s", PG_COMMAND.format(command=f"pg_restore --list {folder}/bate-ponto.dump"))
+        return EXIT_OK
+    paths = StorePaths(settings.data_file.absolute())
+    refuse_unusable_files(paths)
+    progress = ProgressLog(PROGRESS_COPY, PROGRESS_COPY, ends=False)
+    try:
+        manifest = backup_json_store(paths, folder, progress=progress)
+    except BackupError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    log.info(
+        "%s",
+        BACKUP_DONE.format(source=paths.data, folder=folder.absolute(), **_summary(manifest)),
+    )
+    return EXIT_OK
+
+
+def restore(settings: Settings, folder: Path) -> int:
+    """`restore DIR`: verify the backup, then place it (refused while the bot runs)."""
+    if settings.database_url:
+        log.info("%s", PG_RESTORE)
+        log.info("%s", PG_COMMAND.format(command=PG_RESTORE_COMMAND.format(folder=folder)))
+        return EXIT_OK
+    folder = folder.expanduser().absolute()
+    if not folder.is_dir():
+        raise UsageError(NOT_A_FOLDER.format(path=folder))
+    paths = StorePaths(settings.data_file.absolute())
+    refuse_unusable_files(paths)
+    try:
+        manifest = read_manifest(folder)
+    except DamagedBackupError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    paths.data.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = acquire_file_lock(paths.lock)
+    except FileLockError:
+        log.error("%s", BOT_RUNNING_RESTORE.format(data_file=paths.data))
+        return EXIT_FAILURE
+    try:
+        progress = ProgressLog(PROGRESS_COPY, PROGRESS_COPY, ends=False)
+        restored = restore_json_store(folder, manifest, paths, progress=progress)
+    except DamagedBackupError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    finally:
+        lock.release()
+    for path, kept in restored.kept:
+        log.info("%s", KEPT_ASIDE.format(path=path, kept=kept))
+    log.info(
+        "%s", RESTORED.format(folder=folder, data_file=paths.data, **_summary(restored.manifest))
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python manage.py ...`: set up logging, then `run`; the exit code."""
     log_output.configure("INFO")
@@ -445,6 +599,10 @@ def run(argv: Sequence[str] | None = None, *, reconfigure_logs: bool = False) ->
             )
         if arguments.command == "verify":
             return verify(settings)
+        if arguments.command == "backup":
+            return backup(settings, arguments.folder)
+        if arguments.command == "restore":
+            return restore(settings, arguments.folder)
         target = check_target(arguments.path)
         if settings.database_url:
             return export_database(settings.database_url, target)
