@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg.rows import TupleRow
 
-from store.legacy import PROGRESS_EVERY, Progress, Totals
+from store import legacy
+from store.legacy import Progress, Totals
 from store.pg.shards import Shards
 from store.pg.store import connect, take_shards
 from store.pg.writes import AttributeUnattributed, apply_write
@@ -84,7 +85,7 @@ def import_legacy(
                     sorted(totals.items()), start=1
                 ):
                     copy.write_row((user_id, seconds, sessions))
-                    if done % PROGRESS_EVERY == 0 or done == len(totals):
+                    if done % legacy.PROGRESS_EVERY == 0 or done == len(totals):
                         progress("membros do arquivo", done, len(totals))
             rows = connection.execute(
                 "SELECT user_id FROM member_totals JOIN import_legacy USING (user_id)"
