@@ -172,6 +172,10 @@ PG_RESTORE = (
     "esta ferramenta); pare todos os processos do bot antes / with DATABASE_URL, restore "
     "with pg_restore after stopping every bot process (this tool changed nothing):"
 )
+PG_RESTORE_LATER = (
+    "Para restaurar depois, com todos os processos do bot parados / to restore later, with "
+    "every bot process stopped:"
+)
 PG_COMMAND = "    {command}"
 BAD_SERVER = (
     "deve ser o ID de um servidor (17 a 20 dígitos) / must be a server id (17 to 20 digits): "
@@ -718,7 +722,8 @@ def backup(settings: Settings, folder: Path) -> int:
     if settings.database_url:
         log.info("%s", PG_BACKUP)
         log.info("%s", PG_COMMAND.format(command=PG_DUMP.format(folder=folder)))
-        log.info("%s", PG_COMMAND.format(command=f"pg_restore --list {folder}/bate-ponto.dump"))
+        log.info("%s", PG_RESTORE_LATER)
+        log.info("%s", PG_COMMAND.format(command=PG_RESTORE_COMMAND.format(folder=folder)))
         return EXIT_OK
     paths = StorePaths(settings.data_file.absolute())
     refuse_unusable_files(paths)

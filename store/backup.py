@@ -274,9 +274,9 @@ def backup_json_store(
             gave a consistent copy (the folder is left empty).
         OSError: a file could not be read or written.
     """
-    folder = prepare_folder(folder)
     if not any(path.exists() for path in copied_files(paths)):
         raise BackupError(f"{paths.data} não existe: nada para copiar / nothing to back up")
+    folder = prepare_folder(folder)
     staging = folder / STAGING
     reason = ""
     try:

@@ -11,7 +11,7 @@ import pytest
 
 import database
 from database import Store
-from store.backup import MANIFEST, backup_json_store
+from store.backup import MANIFEST, Totals, backup_json_store
 from store.recovery import StorePaths
 from store.snapshot import copy_ledger, encode_export
 from tests.helpers import camera
@@ -130,6 +130,7 @@ async def test_a_snapshot_during_the_copy_is_noticed_and_the_copy_taken_again(tm
     await store.close()
     assert raced == ["video_ranking.state.json"]
     assert manifest.seq == 3
+    assert manifest.totals == Totals(servers=2, members=2, seconds=123, sessions=3)
     restored = tmp_path / "restored" / "video_ranking.json"
     assert manage(restored, "restore", str(folder)).returncode == 0
     assert exported(restored, tmp_path) == expected
@@ -189,6 +190,22 @@ async def test_backup_into_a_folder_that_is_not_empty_is_refused(tmp_path):
     assert [p.name for p in folder.iterdir()] == ["something.txt"]
 
 
+def test_backup_of_a_store_without_files_is_refused_and_creates_nothing(tmp_path):
+    folder = tmp_path / "backup"
+    result = manage(tmp_path / "none" / "video_ranking.json", "backup", str(folder))
+    assert result.returncode == 1
+    assert "nada para copiar" in result.stderr
+    assert not folder.exists()
+
+
+async def test_restore_from_a_path_that_is_not_a_folder_exits_2(tmp_path, backup):
+    data_file = tmp_path / "live" / "video_ranking.json"
+    result = manage(data_file, "restore", str(backup / MANIFEST))
+    assert result.returncode == 2
+    assert "não é uma pasta de backup" in result.stderr
+    assert not data_file.parent.exists()
+
+
 async def test_backup_on_postgresql_prints_pg_dump_guidance_and_changes_nothing(tmp_path):
     data_file = tmp_path / "video_ranking.json"
     folder = tmp_path / "backup"
@@ -198,6 +215,7 @@ async def test_backup_on_postgresql_prints_pg_dump_guidance_and_changes_nothing(
     assert f'pg_dump --format=custom --file="{folder}/bate-ponto.dump" "$DATABASE_URL"' in (
         result.stderr
     )
+    assert "pg_restore --clean --if-exists --single-transaction --no-owner" in result.stderr
     assert "secret" not in result.stderr
     assert not folder.exists()
     assert list(tmp_path.iterdir()) == []
