@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from database import PgStore, Store
+from store.pg.load import load_ledger
+from store.pg.migrate import migrate
 from store.pg.shards import Shards
+from store.pg.writes import LoggedChange, append_batch
+from store.snapshot import copy_ledger, encode_export
 from tests.helpers import stored
 from tests.store_worker import credit
 from tests.test_manage import ALICE, BOB, GUILD, OTHER, manage
@@ -162,3 +167,25 @@ async def test_import_legacy_refuses_while_the_store_holds_totals_without_a_serv
     assert result.returncode == 1
     assert "ainda sem servidor (1 membro)" in result.stderr
     assert str(ALICE) not in stored(data_file)
+
+
+async def test_import_legacy_on_postgresql_refuses_a_server_with_changes_not_folded_yet(
+    tmp_path, pg_url, legacy_file
+):
+    migrate(pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        # What a bot stopped during an outage leaves: its changes logged, not yet folded.
+        append_batch(connection, uuid.uuid4(), [LoggedChange(credit(GUILD, BOB, 7))])
+    data_file = tmp_path / "video_ranking.json"
+    result = manage(
+        data_file, "import-legacy", str(legacy_file), "--guild", str(GUILD), DATABASE_URL=pg_url
+    )
+    assert result.returncode == 1
+    assert "1 alteração ainda não incorporada no change_log" in result.stderr
+    assert stored_in(pg_url) == {str(BOB): entry(7, 1)}
+
+
+def stored_in(url: str) -> dict:
+    with psycopg.connect(url, autocommit=True) as connection:
+        ledger = load_ledger(connection, Shards.every(1))
+    return json.loads(b"".join(encode_export(copy_ledger(ledger))))
