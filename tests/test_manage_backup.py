@@ -299,3 +299,13 @@ async def test_restore_refuses_a_damaged_backup_and_changes_nothing(tmp_path, ba
     assert result.returncode == 1
     assert "nada foi alterado" in result.stderr or "não é um backup inteiro" in result.stderr
     assert folder_contents(data_file.parent) == before
+
+
+async def test_restore_names_the_files_after_the_configured_data_file(tmp_path, backup):
+    data_file = tmp_path / "elsewhere" / "ranking.json"
+    result = manage(data_file, "restore", str(backup))
+    assert result.returncode == 0, result.stderr
+    names = {path.name for path in data_file.parent.iterdir()}
+    assert {"ranking.json", "ranking.state.json", "ranking.journal.jsonl"} <= names
+    assert not [name for name in names if name.startswith("video_ranking")]
+    assert exported(data_file, tmp_path)[str(ALICE)]["total_seconds"] == 120
