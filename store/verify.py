@@ -60,18 +60,20 @@ class Report:
         return not self.damage
 
 
-class _Progress:
+class Progress:
     """Says how far a long check got, at most every `PROGRESS_SECONDS`."""
 
-    def __init__(self, total: int, say: Callable[[str], None]) -> None:
-        self.total, self.say = total, say
+    def __init__(self, total: int, say: Callable[[str], None], what: str) -> None:
+        """`total` things called `what` (a Portuguese plural, masculine or feminine)."""
+        self.total, self.say, self.what = total, say, what
         self.last = time.monotonic()
 
-    def step(self, done: int) -> None:
+    def step(self, done: int, checked: str = "verificados") -> None:
+        """`done` of them are checked now: say so if the last line is old enough."""
         now = time.monotonic()
         if now - self.last >= PROGRESS_SECONDS:
             self.last = now
-            self.say(f"verificados {done} de {self.total} servidores...")
+            self.say(f"{checked} {done} de {self.total} {self.what}...")
 
 
 def verify_json_store(paths: StorePaths, say: Callable[[str], None] | None = None) -> Report:
@@ -139,7 +141,7 @@ def verify_json_store(paths: StorePaths, say: Callable[[str], None] | None = Non
     except (RecordError, ValueError, IndexError, KeyError) as error:
         report.damage.append(f"{paths.journal}: um registro não pôde ser reaplicado ({error})")
 
-    progress = _Progress(len(ledger.guilds), progress_line)
+    progress = Progress(len(ledger.guilds), progress_line, "servidores")
     for done, (guild_id, guild) in enumerate(sorted(ledger.guilds.items()), start=1):
         _check_guild(report, guild_id, guild)
         progress.step(done)

@@ -17,7 +17,7 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from store.pg.migrate import applied_versions, load_migrations
-from store.verify import DAY_SECONDS, Report
+from store.verify import DAY_SECONDS, Progress, Report
 from tracking.records import RecordError, decode_record
 from tracking.server_settings import SettingsRecordError, member_settings_from, server_settings_from
 from utils import plural
@@ -163,6 +163,7 @@ def _check_change_log(
             f"{pending} às tabelas (change_log: um bot rodando, ou parado numa queda)"
         )
     after, done = -1, 0
+    progress = Progress(total, say, "alterações do change_log")
     while True:
         rows = connection.execute(
             "SELECT position, change FROM change_log WHERE position > %s "
@@ -177,5 +178,4 @@ def _check_change_log(
             except RecordError as error:
                 report.damage.append(f"change_log, posição {position}: registro inválido ({error})")
         after, done = int(rows[-1][0]), done + len(rows)
-        if total > CHANGE_BLOCK:
-            say(f"verificadas {done} de {total} alterações do change_log...")
+        progress.step(done, "verificadas")
