@@ -7,6 +7,7 @@ saved through the store: if either refuses, the admin is told and nothing change
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -18,8 +19,9 @@ from cogs.hybrid import hybrid_group, subcommand
 from database import AuditEntry
 from tracking.server_settings import ServerSettings
 from tracking.standings import now
+from tracking.zones import calendar_for, zone_change
 from ui import texts
-from ui.converters import Length
+from ui.converters import Length, ZoneArgument
 from ui.server_settings import settings_embed
 from utils import format_seconds_to_time
 
@@ -34,6 +36,8 @@ MAX_STREAK_MINIMUM = 24 * 3600
 """A day cannot need more than the whole day for a streak."""
 
 STREAK_MINIMUM: int = commands.parameter(converter=Length(limit=MAX_STREAK_MINIMUM))
+
+ZONE: str = commands.parameter(converter=ZoneArgument())
 
 
 class ServerSettingsCog(commands.Cog, name="Configuração"):
@@ -94,6 +98,8 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         assert ctx.guild is not None
         embed = settings_embed(
             self.current(ctx.guild.id),
+            default_zone=self.bot.sessions.default_zone,
+            moment=now(self.bot.sessions),
             guild_name=ctx.guild.name,
             prefix=self.bot.settings.command_prefix,
         )
@@ -121,6 +127,65 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         changed = msgspec.structs.replace(settings, streak_minimum=duracao)
         if await self.change(ctx, changed, setting="sequencia", before=before, after=after):
             await ctx.send(texts.SETTINGS_STREAK_SET.format(value=after, before=before))
+
+    # ------------------------------------------------------------ time zone
+
+    @subcommand(
+        configvideo,
+        name="fuso",
+        usage=texts.USAGE_SETTINGS_ZONE,
+        description=texts.DESCRIPTION_SETTINGS_ZONE,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_ZONE)
+    async def configvideo_fuso(self, ctx: Context, zona: str = ZONE) -> None:
+        """Muda o fuso horário do servidor a partir do próximo dia local."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        default = self.bot.sessions.default_zone
+        moment = now(self.bot.sessions)
+        calendar = calendar_for(settings.zones, default)
+        current = calendar.zone_at(moment).key
+        pending = calendar.pending(moment)
+        zones = zone_change(settings.zones, default, moment, zona)
+        if zones == settings.zones:
+            if pending is None:
+                await ctx.send(
+                    texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_ZONE_NAME, value=zona)
+                )
+            else:
+                day = shown_day(calendar.day_of(datetime.fromisoformat(pending.since)))
+                await ctx.send(texts.SETTINGS_ZONE_ALREADY.format(zone=zona, day=day))
+            return
+        changed = msgspec.structs.replace(settings, zones=zones)
+        after_calendar = calendar_for(zones, default)
+        new = after_calendar.pending(moment)
+        before = current
+        if pending is not None:
+            before = texts.SETTINGS_ZONE_AUDIT_FROM.format(
+                zone=pending.zone,
+                day=shown_day(calendar.day_of(datetime.fromisoformat(pending.since))),
+            )
+        if new is None:  # back to the zone in force: the pending switch is dropped
+            assert pending is not None
+            if await self.change(ctx, changed, setting="fuso", before=before, after=current):
+                await ctx.send(
+                    texts.SETTINGS_ZONE_KEPT.format(
+                        day=shown_day(calendar.day_of(datetime.fromisoformat(pending.since))),
+                        pending=pending.zone,
+                        zone=current,
+                    )
+                )
+            return
+        day = shown_day(after_calendar.day_of(datetime.fromisoformat(new.since)))
+        after = texts.SETTINGS_ZONE_AUDIT_FROM.format(zone=zona, day=day)
+        if await self.change(ctx, changed, setting="fuso", before=before, after=after):
+            await ctx.send(texts.SETTINGS_ZONE_SET.format(day=day, zone=zona, before=current))
+
+
+def shown_day(day: int) -> str:
+    """A local day as admins read it: `03/12/2026`."""
+    return date.fromordinal(day).strftime("%d/%m/%Y")
 
 
 async def setup(bot: BatePonto) -> None:

@@ -246,7 +246,30 @@ SETTINGS_STREAK_SET = (
 )
 SETTINGS_STREAK_NAME = "o mínimo da sequência"
 AUDIT_SETTING = "<t:{ts}:f> — **{admin}** mudou {setting}: {change}"
+USAGE_SETTINGS_ZONE = "<zona>"
+DESCRIPTION_SETTINGS_ZONE = "Fuso horário dos dias, semanas e meses deste servidor"
+DESCRIBE_SETTINGS_ZONE = {
+    "zona": "Nome IANA, ex.: America/Sao_Paulo, America/Manaus, Europe/Lisbon"
+}
+ZONE_UNKNOWN = (
+    "Não conheço o fuso horário “{argument}”: use um nome da lista IANA, como em `{example}`."
+)
+ZONE_EXAMPLE = "America/Manaus"
+SETTINGS_FIELD_ZONE = "Fuso horário"
+SETTINGS_ZONE_PENDING = "{zone}\n→ {pending} a partir de {day}"
+SETTINGS_ZONE_NAME = "o fuso horário"
+SETTINGS_ZONE_SET = (
+    "✅ A partir de **{day}** (o próximo dia local), os dias, semanas e meses deste servidor "
+    "seguem o fuso **{zone}** (até lá: {before}). Hoje e os dias anteriores ficam como estavam."
+)
+SETTINGS_ZONE_KEPT = (
+    "✅ A troca de fuso marcada para {day} ({pending}) foi cancelada: o fuso continua "
+    "**{zone}**. Os dias já contados ficam como estavam."
+)
+SETTINGS_ZONE_ALREADY = "Nada mudou: o fuso já passa a ser {zone} a partir de {day}."
+SETTINGS_ZONE_AUDIT_FROM = "{zone} a partir de {day}"
 SETTING_NAMES = {
     "sequencia": SETTINGS_STREAK_NAME,
+    "fuso": SETTINGS_ZONE_NAME,
 }
 """How `!auditoriavideo` names each setting (by its `!configvideo` subcommand)."""
