@@ -90,7 +90,11 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         description=texts.DESCRIPTION_SETTINGS,
         brief=texts.BRIEF_SETTINGS,
         invoke_without_command=True,
-        extras={"example": texts.EXAMPLE_SETTINGS, "section": texts.HELP_SECTION_ADMINS},
+        extras={
+            "example": texts.EXAMPLE_SETTINGS,
+            "section": texts.HELP_SECTION_ADMINS,
+            "list_subcommands": True,  # `!ajuda` lists each setting with its usage
+        },
     )
     @for_admins()
     async def configvideo(self, ctx: Context) -> None:

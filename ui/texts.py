@@ -161,6 +161,8 @@ HELP_SECTION_MEMBERS = "Para todos"
 HELP_SECTION_ADMINS = "Para administradores (Gerenciar Servidor)"
 HELP_SECTION_OWNER = "Para o dono do bot"
 HELP_ENTRY = "`{usage}`\n{description}\nEx.: `{example}`"
+HELP_SUBCOMMANDS = "Ajustes: {subcommands}"
+HELP_SUBCOMMAND_SEPARATOR = " · "
 HELP_FOOTER = "Prefixo dos comandos neste bot: {prefix}"
 
 SYNC_DONE = "✅ Comandos de barra registrados no Discord: {count}."

@@ -232,3 +232,10 @@ async def test_a_chart_ends_on_the_servers_own_day(simcord_env, server):
     assert message.content == texts.CHART_DONE.format(
         who="Estudos", span=texts.CHART_SPAN_TODAY, total="10min"
     )
+
+
+async def test_help_lists_the_zone_setting_with_its_usage(server):
+    message = await say(server.ana, server.text, "!ajuda")
+    shown = "\n".join(field.value for field in message.embeds[0].fields)
+    (listed,) = [line for line in shown.splitlines() if line.startswith("Ajustes:")]
+    assert "`fuso <zona>`" in listed.split(" · ")[-1]
