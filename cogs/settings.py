@@ -7,7 +7,6 @@ saved through the store: if either refuses, the admin is told and nothing change
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -19,10 +18,10 @@ from cogs.hybrid import hybrid_group, subcommand
 from database import AuditEntry
 from tracking.server_settings import ServerSettings
 from tracking.standings import now
-from tracking.zones import calendar_for, zone_change
+from tracking.zones import ZoneSpan, calendar_for, zone_change
 from ui import texts
 from ui.converters import Length, ZoneArgument
-from ui.server_settings import settings_embed
+from ui.server_settings import settings_embed, shown_day
 from utils import format_seconds_to_time
 
 if TYPE_CHECKING:
@@ -154,42 +153,36 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         zones = zone_change(settings.zones, default, moment, zona)
         if zones == settings.zones:
             if pending is None:
-                await ctx.send(
-                    texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_ZONE_NAME, value=zona)
+                reply = texts.SETTINGS_UNCHANGED.format(
+                    setting=texts.SETTINGS_ZONE_NAME, value=zona
                 )
             else:
-                day = shown_day(calendar.day_of(datetime.fromisoformat(pending.since)))
-                await ctx.send(texts.SETTINGS_ZONE_ALREADY.format(zone=zona, day=day))
-            return
-        changed = msgspec.structs.replace(settings, zones=zones)
-        after_calendar = calendar_for(zones, default)
-        new = after_calendar.pending(moment)
-        before = current
-        if pending is not None:
-            before = texts.SETTINGS_ZONE_AUDIT_FROM.format(
-                zone=pending.zone,
-                day=shown_day(calendar.day_of(datetime.fromisoformat(pending.since))),
-            )
-        if new is None:  # back to the zone in force: the pending switch is dropped
-            assert pending is not None
-            if await self.change(ctx, changed, setting="fuso", before=before, after=current):
-                await ctx.send(
-                    texts.SETTINGS_ZONE_KEPT.format(
-                        day=shown_day(calendar.day_of(datetime.fromisoformat(pending.since))),
-                        pending=pending.zone,
-                        zone=current,
-                    )
+                reply = texts.SETTINGS_ZONE_ALREADY.format(
+                    zone=zona, day=shown_day(pending.first_day)
                 )
+            await ctx.send(reply)
             return
-        day = shown_day(after_calendar.day_of(datetime.fromisoformat(new.since)))
-        after = texts.SETTINGS_ZONE_AUDIT_FROM.format(zone=zona, day=day)
-        if await self.change(ctx, changed, setting="fuso", before=before, after=after):
-            await ctx.send(texts.SETTINGS_ZONE_SET.format(day=day, zone=zona, before=current))
+        scheduled = calendar_for(zones, default).pending(moment)
+        before = current if pending is None else switch_text(pending)
+        after = current if scheduled is None else switch_text(scheduled)
+        changed = msgspec.structs.replace(settings, zones=zones)
+        if not await self.change(ctx, changed, setting="fuso", before=before, after=after):
+            return
+        if scheduled is None:  # back to the zone in force: the pending switch is dropped
+            assert pending is not None
+            reply = texts.SETTINGS_ZONE_KEPT.format(
+                day=shown_day(pending.first_day), pending=pending.zone.key, zone=current
+            )
+        else:
+            reply = texts.SETTINGS_ZONE_SET.format(
+                day=shown_day(scheduled.first_day), zone=zona, before=current
+            )
+        await ctx.send(reply)
 
 
-def shown_day(day: int) -> str:
-    """A local day as admins read it: `03/12/2026`."""
-    return date.fromordinal(day).strftime("%d/%m/%Y")
+def switch_text(span: ZoneSpan) -> str:
+    """A zone switch as the audit log names it: `America/Manaus a partir de 03/12/2026`."""
+    return texts.SETTINGS_ZONE_AUDIT_FROM.format(zone=span.zone.key, day=shown_day(span.first_day))
 
 
 async def setup(bot: BatePonto) -> None:

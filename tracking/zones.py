@@ -111,12 +111,12 @@ class ServerCalendar:
                     parts.append((day, seconds))
         return parts
 
-    def pending(self, moment: datetime) -> ZoneSince | None:
-        """The switch set for later than `moment`, if any (at most one is ever kept)."""
+    def pending(self, moment: datetime) -> ZoneSpan | None:
+        """The switch set for later than `moment`, if any (`zone_change` keeps at most one)."""
         for span in self.spans[1:]:
             assert span.since is not None
             if span.since > moment:
-                return ZoneSince(span.since.isoformat(), span.zone.key)
+                return span
         return None
 
 

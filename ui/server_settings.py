@@ -29,10 +29,18 @@ def zone_field(settings: ServerSettings, default_zone: ZoneInfo, moment: datetim
     pending = calendar.pending(moment)
     if pending is None:
         return zone
-    day = date.fromordinal(calendar.day_of(datetime.fromisoformat(pending.since)))
     return texts.SETTINGS_ZONE_PENDING.format(
-        zone=zone, pending=pending.zone, day=day.strftime("%d/%m/%Y")
+        zone=zone, pending=pending.zone.key, day=shown_day(pending.first_day)
     )
+
+
+def shown_day(day: int) -> str:
+    """A local day as admins read it.
+
+    >>> shown_day(date(2026, 12, 3).toordinal())
+    '03/12/2026'
+    """
+    return date.fromordinal(day).strftime("%d/%m/%Y")
 
 
 def settings_fields(
