@@ -19,6 +19,7 @@ from psycopg.rows import TupleRow
 from store.pg.migrate import applied_versions, load_migrations
 from store.verify import DAY_SECONDS, Report
 from tracking.records import RecordError, decode_record
+from tracking.server_settings import SettingsRecordError, member_settings_from, server_settings_from
 from utils import plural
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def verify_database(url: str, say: Callable[[str], None] | None = None) -> Repor
                 return report
             report.checked.append("PostgreSQL de DATABASE_URL")
             _check_tables(connection, report)
+            _check_settings(connection, report)
             _check_change_log(connection, report, progress)
     return report
 
@@ -128,6 +130,26 @@ def _check_tables(connection: psycopg.Connection[TupleRow], report: Report) -> N
             f"{plural(unattributed, 'membro tem', 'membros têm')} totais do formato original "
             "ainda sem servidor (LEGACY_GUILD_ID), sem histórico por dia"
         )
+
+
+def _check_settings(connection: psycopg.Connection[TupleRow], report: Report) -> None:
+    """Every settings row decodes (a bad one is skipped at start: that server's defaults)."""
+    rows = connection.execute("SELECT guild_id, settings FROM server_settings").fetchall()
+    for guild_id, document in rows:
+        try:
+            server_settings_from(document)
+        except SettingsRecordError as error:
+            report.damage.append(
+                f"configurações do servidor {guild_id} inválidas ({error}): o bot usa os padrões"
+            )
+    rows = connection.execute("SELECT guild_id, user_id, settings FROM member_settings").fetchall()
+    for guild_id, user_id, document in rows:
+        try:
+            member_settings_from(document)
+        except SettingsRecordError as error:
+            report.damage.append(
+                f"escolhas do membro {user_id} no servidor {guild_id} inválidas ({error})"
+            )
 
 
 def _check_change_log(
