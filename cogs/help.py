@@ -67,7 +67,7 @@ def help_entry(command: AnyCommand) -> HelpEntry:
         section=command.extras.get("section", texts.HELP_SECTION_MEMBERS),
         subcommands=tuple(
             f"{sub.name} {sub.signature}".strip()
-            for sub in getattr(command, "commands", ())
+            for sub in dict.fromkeys(getattr(command, "all_commands", {}).values())
             if not sub.hidden and command.extras.get("list_subcommands")
         ),
     )
