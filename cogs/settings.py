@@ -141,7 +141,7 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
     )
     @for_admins(slash_default=False)
     @app_commands.describe(**texts.DESCRIBE_SETTINGS_ZONE)
-    async def configvideo_fuso(self, ctx: Context, zona: str = ZONE) -> None:
+    async def configvideo_fuso(self, ctx: Context, *, zona: str = ZONE) -> None:
         """Muda o fuso horário do servidor a partir do próximo dia local."""
         assert ctx.guild is not None
         settings = self.current(ctx.guild.id)

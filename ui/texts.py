@@ -29,6 +29,7 @@ ARGUMENT_NAMES = {
     "pagina": "a página",
     "dias": "o número de dias",
     "duracao": "a duração",
+    "zona": "o fuso horário",
 }
 """How each command parameter is named when it is missing or unreadable."""
 ARGUMENTS_FALLBACK = "os argumentos"

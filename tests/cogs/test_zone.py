@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from discord.ext import commands
 
 from tests.helpers import (
     SIMCORD,
@@ -107,6 +108,22 @@ async def test_an_unknown_zone_gets_the_usage_line_with_an_example(simcord_env, 
     assert reply == texts.USAGE_LINE.format(problem=problem, usage="!configvideo fuso <zona>")
     assert [type(e) for e in simcord_env.errors] == [UsageError]
     assert zones(server) == ()
+
+
+async def test_a_zone_name_may_have_spaces_for_underscores(server):
+    await set_zone(server, "America/Sao Paulo")
+    assert zones(server) == ()  # the zone in force: nothing to change
+    await set_zone(server, "america/campo grande")
+    assert zones(server)[-1].zone == "America/Campo_Grande"
+
+
+async def test_a_missing_zone_gets_the_usage_line(simcord_env, server):
+    reply = await set_zone(server, "")
+    assert reply == texts.USAGE_LINE.format(
+        problem=texts.MISSING_ARGUMENT.format(what="o fuso horário"),
+        usage="!configvideo fuso <zona>",
+    )
+    assert [type(e) for e in simcord_env.errors] == [commands.MissingRequiredArgument]
 
 
 async def test_a_zone_change_goes_to_the_audit_log(server, data_file):
