@@ -110,6 +110,18 @@ async def test_an_unknown_zone_gets_the_usage_line_with_an_example(simcord_env, 
     assert zones(server) == ()
 
 
+async def test_an_unknown_zone_by_slash_gets_the_usage_line_with_a_slash_example(
+    simcord_env, server
+):
+    result = await server.admin.slash(server.text, "configvideo fuso", zona="Marte")
+    example = "/configvideo fuso America/Manaus"
+    assert result.response.content.startswith(
+        texts.ZONE_UNKNOWN.format(argument="Marte", example=example)
+    )
+    assert [type(e) for e in simcord_env.errors] == [UsageError]
+    assert zones(server) == ()
+
+
 async def test_a_zone_name_may_have_spaces_for_underscores(server):
     await set_zone(server, "America/Sao Paulo")
     assert zones(server) == ()  # the zone in force: nothing to change
