@@ -337,7 +337,7 @@ class ZoneArgument(commands.Converter[str], app_commands.Transformer):
         return zone
 
     async def convert(self, ctx: Context, argument: str) -> str:
-        """A prefix zone name (one word)."""
+        """A prefix zone name (the rest of the line: spaces stand for underscores)."""
         command = ctx.command.qualified_name if ctx.command else ""
         return self.name(argument, f"{ctx.clean_prefix}{command} {texts.ZONE_EXAMPLE}")
 
