@@ -8,6 +8,7 @@ the time it sees.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -16,11 +17,21 @@ from zoneinfo import ZoneInfo
 import discord.utils
 
 from tracking.ledger import OpenSession
-from tracking.periods import local_day, split_by_local_day
 from tracking.records import Credit
+from tracking.server_settings import ZoneSince
+from tracking.zones import ServerCalendar, calendar_for
 
 SessionKey = tuple[int, int]
 """(guild id, member id)."""
+
+ZonesOf = Callable[[int], tuple[ZoneSince, ...]]
+"""A server's own time zones (`ServerSettings.zones`), by guild id."""
+
+
+def no_zones(guild_id: int) -> tuple[ZoneSince, ...]:
+    """Every server in the default zone (no settings)."""
+    del guild_id
+    return ()
 
 
 class Clock(Protocol):
@@ -101,10 +112,22 @@ class VideoSessionManager:
     `connection_restored` are that shard's loss and return.
     """
 
-    def __init__(self, clock: Clock, zone: ZoneInfo, shard_count: int = 1) -> None:
-        """Track sessions with `clock`, days split in `zone`, servers on `shard_count` shards."""
+    def __init__(
+        self,
+        clock: Clock,
+        zone: ZoneInfo,
+        shard_count: int = 1,
+        *,
+        zones_of: ZonesOf = no_zones,
+    ) -> None:
+        """Track sessions with `clock`, servers on `shard_count` shards.
+
+        Local days are those of each server's zones (`zones_of`, e.g. the store's
+        settings), in `zone` (`TIMEZONE`) before and without any.
+        """
         self.clock = clock
-        self.zone = zone
+        self.default_zone = zone
+        self.zones_of = zones_of
         self.shard_count = shard_count
         """How many shards the servers are spread over (Discord's formula, see `shard_of`)."""
         self.sessions: dict[SessionKey, Session] = {}
@@ -114,6 +137,20 @@ class VideoSessionManager:
         """Servers lost on their own (unavailable), and when."""
         self._verified: set[int] = set()
         """Servers on a lost shard whose voice states were read again since the loss."""
+
+    # ------------------------------------------------------------- calendar
+
+    def calendar(self, guild_id: int) -> ServerCalendar:
+        """A server's local days: its zones over time (see `tracking.zones`)."""
+        return calendar_for(self.zones_of(guild_id), self.default_zone)
+
+    def zone_of(self, guild_id: int, moment: datetime | None = None) -> ZoneInfo:
+        """A server's time zone at an aware instant (now by default)."""
+        return self.calendar(guild_id).zone_at(self.clock.now() if moment is None else moment)
+
+    def day_of(self, guild_id: int, moment: datetime | None = None) -> int:
+        """A server's local day (`date.toordinal()`) at an aware instant (now by default)."""
+        return self.calendar(guild_id).day_of(self.clock.now() if moment is None else moment)
 
     # ------------------------------------------------------------ connection
 
@@ -283,12 +320,13 @@ class VideoSessionManager:
         latest instant the bot can vouch for. Unidentified sessions are left out.
         """
         at = self.vouched_until(guild_id)
+        calendar = self.calendar(guild_id)
         result: dict[int, Pending] = {}
         for session in self.sessions.values():
             if session.guild_id != guild_id or not session.identified:
                 continue
-            _total, _delta, days = self._uncredited(session, at)
-            session_day = None if session.counted else local_day(session.started_at, self.zone)
+            _total, _delta, days = self._uncredited(session, at, calendar)
+            session_day = None if session.counted else calendar.day_of(session.started_at)
             result[session.user_id] = Pending(tuple(days), session_day)
         return result
 
@@ -314,15 +352,18 @@ class VideoSessionManager:
         """Keys of every running session."""
         return list(self.sessions)
 
-    def _uncredited(self, session: Session, at: float) -> tuple[int, int, list[tuple[int, int]]]:
+    def _uncredited(
+        self, session: Session, at: float, calendar: ServerCalendar
+    ) -> tuple[int, int, list[tuple[int, int]]]:
         """(whole seconds at `at`, seconds not yet credited, those split by local day)."""
         total = max(session.credited, int(session.elapsed(at)))
         delta = total - session.credited
         until = self.clock.now() - timedelta(seconds=max(0.0, self.clock.monotonic() - at))
-        return total, delta, split_by_local_day(until, -delta, 0, self.zone)
+        return total, delta, calendar.split(until, -delta, 0)
 
     def _record(self, session: Session, at: float, *, closing: bool) -> Credit | None:
-        total, delta, days = self._uncredited(session, at)
+        calendar = self.calendar(session.guild_id)
+        total, delta, days = self._uncredited(session, at, calendar)
         if not closing and delta == 0 and session.counted:
             return None
         record = Credit(
@@ -331,7 +372,7 @@ class VideoSessionManager:
             s=delta,
             n=0 if session.counted else 1,
             days=days,
-            day=local_day(session.started_at, self.zone),
+            day=calendar.day_of(session.started_at),
             long=total,
             open=not closing,
             start=session.started_at.isoformat(),
