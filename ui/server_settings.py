@@ -6,6 +6,7 @@ import discord
 
 from tracking.server_settings import ServerSettings
 from ui import texts
+from ui.posts import post_setting
 from ui.style import EMBED_COLOR
 from utils import escape_name, format_seconds_to_time
 
@@ -13,11 +14,12 @@ from utils import escape_name, format_seconds_to_time
 def settings_fields(settings: ServerSettings) -> list[tuple[str, str]]:
     """(name, value) of every setting, in the order `!configvideo` lists them.
 
-    >>> settings_fields(ServerSettings(streak_minimum=1800))
-    [('Sequência (mínimo por dia)', '30min')]
+    >>> settings_fields(ServerSettings(streak_minimum=1800))[0]
+    ('Sequência (mínimo por dia)', '30min')
     """
     return [
         (texts.SETTINGS_FIELD_STREAK, format_seconds_to_time(settings.streak_minimum)),
+        (texts.SETTINGS_FIELD_POST, post_setting(settings.post_channel, settings.post_every)),
     ]
 
 
