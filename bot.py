@@ -110,6 +110,11 @@ class BatePonto(commands.Bot):
         del settings
         return {}
 
+    def owns(self, guild_id: int) -> bool:
+        """Whether the server is on a shard this process owns (always, on one connection)."""
+        del guild_id
+        return True
+
     @property
     def store(self) -> RankingStore:
         """The ranking store (available once `open_store` ran)."""
@@ -287,6 +292,10 @@ class ShardedBatePonto(BatePonto, commands.AutoShardedBot):
                 plural(count, "shard", "shards"),
             )
         await super().launch_shard(gateway, shard_id, initial=initial)
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether the server is on one of the shards this process owns (`SHARD_IDS`)."""
+        return self.shard_ids is None or self.sessions.shard_of(guild_id) in self.shard_ids
 
     def shard_states(self) -> list[Shard]:
         """Each shard this process connects: whether it is open, and its latency."""

@@ -147,7 +147,7 @@ class RankingPosts(commands.Cog, name="Postagens"):
             if settings.post_every is None:
                 continue
             guild = self.bot.get_guild(guild_id)
-            if guild is None:  # not on this process's shards, or the bot left it
+            if guild is None or not self.bot.owns(guild_id):  # another process posts it
                 continue
             zone = self.zone(guild_id)
             period = due(settings, at, zone)
