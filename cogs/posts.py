@@ -151,13 +151,21 @@ class RankingPosts(commands.Cog, name="Postagens"):
                 continue
             zone = self.zone(guild_id)
             period = due(settings, at, zone)
-            if period is not None and (guild.unavailable or not await self.post(guild, period)):
+            if period is not None and (guild.unavailable or not await self._try(guild, period)):
                 pause = min(pause, RETRY_SECONDS)
             until = (next_end(settings.post_every, at, zone) - at).total_seconds()
             pause = min(pause, until)
         return max(MIN_PAUSE_SECONDS, pause)
 
     # ------------------------------------------------------------- one post
+
+    async def _try(self, guild: discord.Guild, period: FinishedPeriod) -> bool:
+        """`post`, with anything unforeseen logged and retried: other servers still post."""
+        try:
+            return await self.post(guild, period)
+        except Exception:
+            log.exception("Falha ao postar o ranking %s no servidor %s", period.key, guild.id)
+            return False
 
     async def post(self, guild: discord.Guild, period: FinishedPeriod) -> bool:
         """Post a server's ranking of `period`, once; False when it must be tried again."""

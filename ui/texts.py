@@ -162,6 +162,7 @@ HELP_SECTION_ADMINS = "Para administradores (Gerenciar Servidor)"
 HELP_SECTION_OWNER = "Para o dono do bot"
 HELP_ENTRY = "`{usage}`\n{description}\nEx.: `{example}`"
 HELP_FOOTER = "Prefixo dos comandos neste bot: {prefix}"
+HELP_SUBCOMMANDS = "Ajustes: {subcommands}"
 
 SYNC_DONE = "✅ Comandos de barra registrados no Discord: {count}."
 
