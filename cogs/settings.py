@@ -22,7 +22,7 @@ from tracking.server_settings import ServerSettings
 from tracking.standings import now
 from ui import texts
 from ui.converters import Length, PostChannel, PostChoice, PostFrequency, UsageError
-from ui.posts import post_setting
+from ui.posts import missing_permissions_reply, post_setting
 from ui.server_settings import settings_embed
 from utils import format_seconds_to_time
 
@@ -163,10 +163,7 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         else:
             missing = missing_permissions(canal)
             if missing:
-                names = ", ".join(f"**{texts.POST_PERMISSION_NAMES[name]}**" for name in missing)
-                await ctx.send(
-                    texts.POST_MISSING_PERMISSIONS.format(channel=canal.mention, permissions=names)
-                )
+                await ctx.send(missing_permissions_reply(canal.mention, missing))
                 return
             changed = msgspec.structs.replace(
                 settings,

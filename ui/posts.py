@@ -68,3 +68,20 @@ def post_setting(channel_id: int | None, every: PostEvery | None) -> str:
     return texts.POST_SETTING_VALUE.format(
         every=texts.POST_EVERY_NAMES[every], channel=f"<#{channel_id}>"
     )
+
+
+def missing_permissions_reply(channel: str, missing: list[str]) -> str:
+    """What an admin is told when the bot lacks permissions (by name) in the chosen channel.
+
+    >>> missing_permissions_reply("#a", ["embed_links"])[:60]
+    '⚠️ Não consigo postar em #a: me falta a permissão **Inserir '
+    >>> "**Enviar mensagens** e **Inserir links**" in missing_permissions_reply(
+    ...     "#a", ["send_messages", "embed_links"]
+    ... )
+    True
+    """
+    names = [f"**{texts.POST_PERMISSION_NAMES[name]}**" for name in missing]
+    if len(names) == 1:
+        return texts.POST_MISSING_PERMISSION.format(channel=channel, permissions=names[0])
+    listed = f"{', '.join(names[:-1])} e {names[-1]}"
+    return texts.POST_MISSING_PERMISSIONS.format(channel=channel, permissions=listed)

@@ -279,9 +279,13 @@ SETTINGS_POST_SET_MONTHLY = (
     "(antes: {before})."
 )
 SETTINGS_POST_OFF = "✅ Postagem automática do ranking desligada (antes: {before})."
-POST_MISSING_PERMISSIONS = (
-    "⚠️ Não consigo postar em {channel}: me falta {permissions} nesse canal. "
+POST_MISSING_PERMISSION = (
+    "⚠️ Não consigo postar em {channel}: me falta a permissão {permissions} nesse canal. "
     "Dê essa permissão ao bot (ou escolha outro canal) e tente de novo; nada foi mudado."
+)
+POST_MISSING_PERMISSIONS = (
+    "⚠️ Não consigo postar em {channel}: me faltam as permissões {permissions} nesse canal. "
+    "Dê essas permissões ao bot (ou escolha outro canal) e tente de novo; nada foi mudado."
 )
 POST_PERMISSION_NAMES = {
     "view_channel": "Ver canal",
@@ -306,4 +310,4 @@ POST_MONTHS = (
 POST_WEEK_TITLE = "🏆 Ranking de câmera — semana de {first} a {last}"
 POST_MONTH_TITLE = "🏆 Ranking de câmera — {month} de {year}"
 POST_EMPTY = "Ninguém ligou a câmera neste período. Que tal começar o próximo com tudo? 📹"
-POST_FOOTER = "Top 10 • {members} no ranking • veja mais com {prefix}rankingvideo"
+POST_FOOTER = "{members} no ranking • o ranking de agora: {prefix}rankingvideo"

@@ -282,6 +282,19 @@ async def test_desligada_alone_stops_the_posts(simcord_env, server):
     assert settings(simcord_env, server).post_channel is None
 
 
+async def test_the_same_setting_again_changes_nothing_and_is_not_audited(
+    simcord_env, server, data_file
+):
+    await turn_on(server, "semanal")
+    since = settings(simcord_env, server).post_since
+    reply = await turn_on(server, "semanal")
+    assert reply.content == texts.SETTINGS_UNCHANGED.format(
+        setting=texts.SETTINGS_POST_NAME, value=f"semanal em {server.text.mention}"
+    )
+    assert settings(simcord_env, server).post_since == since
+    assert len(audit_lines(data_file)) == 1
+
+
 async def test_the_setting_survives_a_crash(simcord_env, server):
     await turn_on(server, "semanal")
     await crash_and_restart(simcord_env)
@@ -299,7 +312,7 @@ async def test_a_channel_the_bot_cannot_post_in_is_refused_plainly(simcord_env, 
     await simcord_env.settle()
     reply = await turn_on(server, "semanal", closed)
     assert reply.content == texts.POST_MISSING_PERMISSIONS.format(
-        channel=closed.mention, permissions="**Enviar mensagens**, **Inserir links**"
+        channel=closed.mention, permissions="**Enviar mensagens** e **Inserir links**"
     )
     assert settings(simcord_env, server).post_every is None
 
