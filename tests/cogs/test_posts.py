@@ -345,3 +345,20 @@ async def test_bad_arguments_get_the_usage_line(simcord_env, server, arguments, 
     assert all(isinstance(e, commands.UserInputError) for e in simcord_env.errors)
     assert len(simcord_env.errors) == 1
     assert settings(simcord_env, server).post_every is None
+
+
+async def test_by_slash_a_frequency_without_a_channel_gets_the_usage_line(simcord_env, server):
+    result = await server.admin.slash(server.text, "configvideo postagem", frequencia="semanal")
+    assert result.response.content == f"{texts.POST_CHANNEL_MISSING} {USAGE.replace('!', '/')}"
+    assert result.response.ephemeral
+    assert len(simcord_env.errors) == 1
+    assert settings(simcord_env, server).post_every is None
+
+
+async def test_by_slash_desligada_alone_stops_the_posts(simcord_env, server):
+    await turn_on(server, "mensal")
+    result = await server.admin.slash(server.text, "configvideo postagem", frequencia="desligada")
+    assert result.response.content == texts.SETTINGS_POST_OFF.format(
+        before=f"mensal em {server.text.mention}"
+    )
+    assert settings(simcord_env, server).post_every is None
