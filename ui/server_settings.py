@@ -10,6 +10,7 @@ import discord
 from tracking.server_settings import ServerSettings
 from tracking.zones import calendar_for
 from ui import texts
+from ui.posts import post_setting
 from ui.style import EMBED_COLOR
 from utils import escape_name, format_seconds_to_time
 
@@ -49,12 +50,13 @@ def settings_fields(
     """(name, value) of every setting at `moment`, in the order `!configvideo` lists them.
 
     >>> settings_fields(ServerSettings(streak_minimum=1800), default_zone=ZoneInfo("UTC"),
-    ...     moment=datetime.fromisoformat("2026-03-01T12:00:00+00:00"))
+    ...     moment=datetime.fromisoformat("2026-03-01T12:00:00+00:00"))[:2]
     [('Fuso horário', 'UTC'), ('Sequência (mínimo por dia)', '30min')]
     """
     return [
         (texts.SETTINGS_FIELD_ZONE, zone_field(settings, default_zone, moment)),
         (texts.SETTINGS_FIELD_STREAK, format_seconds_to_time(settings.streak_minimum)),
+        (texts.SETTINGS_FIELD_POST, post_setting(settings.post_channel, settings.post_every)),
     ]
 
 
