@@ -165,7 +165,6 @@ HELP_ENTRY = "`{usage}`\n{description}\nEx.: `{example}`"
 HELP_SUBCOMMANDS = "Ajustes: {subcommands}"
 HELP_SUBCOMMAND_SEPARATOR = " · "
 HELP_FOOTER = "Prefixo dos comandos neste bot: {prefix}"
-HELP_SUBCOMMANDS = "Ajustes: {subcommands}"
 
 SYNC_DONE = "✅ Comandos de barra registrados no Discord: {count}."
 
