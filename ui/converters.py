@@ -18,7 +18,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.ext.commands.view import StringView
 
-from tracking.periods import Period
+from tracking.periods import TIME_PERIODS, Period
 from ui import texts
 from utils import escape_name, format_seconds_to_time, truncate_string, validate_user_id
 
@@ -89,23 +89,26 @@ def looks_like_number(word: str) -> bool:
 class PeriodArgument(commands.Converter[Period]):
     """`hoje`, `semana`, `mes` or `total` (accents and a few synonyms accepted).
 
-    With `before_number`, a prefix argument that is a number is left for the
-    next parameter (`!rankingvideo 2` is page 2 of the total ranking).
+    With `streak`, `sequencia` too (the ranking of current streaks). With
+    `before_number`, a prefix argument that is a number is left for the next
+    parameter (`!rankingvideo 2` is page 2 of the total ranking).
     """
 
-    def __init__(self, *, before_number: bool = False) -> None:
-        """Read a period; with `before_number`, leave numbers to the next parameter."""
+    def __init__(self, *, before_number: bool = False, streak: bool = False) -> None:
+        """Read a period; see the class for the options."""
         self.before_number = before_number
+        self.streak = streak
 
     async def convert(self, ctx: Context, argument: str) -> Period:
         """The period named by `argument`."""
         period = Period.parse(argument)
-        if period is not None:
+        if period is not None and (self.streak or period in TIME_PERIODS):
             return period
         if self.before_number and ctx.interaction is None and looks_like_number(argument):
             ctx.view.undo()
             return Period.TOTAL
-        raise not_understood(texts.PERIOD_WHAT, argument)
+        what = texts.PERIOD_STREAK_WHAT if self.streak else texts.PERIOD_WHAT
+        raise not_understood(what, argument)
 
 
 # ------------------------------------------------------------------ people

@@ -15,11 +15,12 @@ from tracking.standings import (
     member_figures,
     period_standings,
     seconds_by_day,
+    server_streaks,
 )
 from ui import texts
 from ui.ranking import Placing, position_of
 from ui.style import EMBED_COLOR
-from utils import escape_name, format_seconds_to_time
+from utils import escape_name, format_seconds_to_time, plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,9 @@ class MemberTime:
     live_seconds: int = 0
     adjusted: int = 0
     """Net seconds added (or, when negative, removed) by hand."""
+    streak: int = 0
+    """Consecutive local days with the server's streak minimum, up to today (or yesterday)."""
+    best_streak: int = 0
 
     @property
     def average(self) -> int:
@@ -76,6 +80,7 @@ def member_time(
     figures = member_figures(store, manager, guild_id, user_id)
     current = manager.current(guild_id, user_id)
     standings = period_standings(store, manager, guild_id, None)
+    streak, best_streak = server_streaks(store, manager, guild_id).of(user_id)
     return MemberTime(
         total=figures.seconds,
         sessions=figures.sessions,
@@ -88,6 +93,8 @@ def member_time(
         live_since=current[0] if current else None,
         live_seconds=current[1] if current else 0,
         adjusted=figures.adjusted,
+        streak=streak,
+        best_streak=best_streak,
     )
 
 
@@ -109,6 +116,8 @@ def member_time_embed(
         (texts.MEUTEMPO_TODAY, format_seconds_to_time(figures.today)),
         (texts.MEUTEMPO_WEEK, format_seconds_to_time(figures.week)),
         (texts.MEUTEMPO_MONTH, format_seconds_to_time(figures.month)),
+        (texts.MEUTEMPO_STREAK, plural(figures.streak, *texts.DAYS)),
+        (texts.MEUTEMPO_BEST_STREAK, plural(figures.best_streak, *texts.DAYS)),
         (
             texts.MEUTEMPO_POSITION,
             texts.MEUTEMPO_POSITION_VALUE.format(

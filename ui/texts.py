@@ -8,6 +8,7 @@ GUILD_ONLY = "Este comando só funciona dentro de um servidor. 🙂"
 PAGES = ("página", "páginas")
 MEMBERS = ("membro", "membros")
 SESSIONS = ("sessão", "sessões")
+DAYS = ("dia", "dias")
 RECENT_ACTIONS = ("ação mais recente", "ações mais recentes")
 
 # --- arguments a command could not use: one problem, then the usage line ---
@@ -32,6 +33,7 @@ ARGUMENT_NAMES = {
 """How each command parameter is named when it is missing or unreadable."""
 ARGUMENTS_FALLBACK = "os argumentos"
 PERIOD_WHAT = "o período (hoje, semana, mes ou total)"
+PERIOD_STREAK_WHAT = "o período (hoje, semana, mes, total ou sequencia)"
 
 # --- each command, as members meet it ---
 # Each command takes these from its decorators, so every line exists once:
@@ -43,11 +45,17 @@ PERIOD_WHAT = "o período (hoje, semana, mes ou total)"
 DESCRIBE_PERIOD = "hoje, semana, mes ou total (padrão: total)"
 DESCRIBE_REASON = "Por que (vai para a auditoria)"
 
-USAGE_RANKING = "[hoje|semana|mes|total] [página]"
+USAGE_RANKING = "[hoje|semana|mes|total|sequencia] [página]"
 DESCRIPTION_RANKING = "Ranking de tempo com a câmera ligada neste servidor"
-BRIEF_RANKING = "Ranking de tempo de câmera do servidor, 10 por página."
+BRIEF_RANKING = (
+    "Ranking de tempo de câmera do servidor, 10 por página; `sequencia` mostra quem está há "
+    "mais dias seguidos com a câmera ligada."
+)
 EXAMPLE_RANKING = "semana 2"
-DESCRIBE_RANKING = {"periodo": DESCRIBE_PERIOD, "pagina": "Página do ranking"}
+DESCRIBE_RANKING = {
+    "periodo": "hoje, semana, mes, total ou sequencia (padrão: total)",
+    "pagina": "Página do ranking",
+}
 
 USAGE_MEUTEMPO = "[@membro]"
 DESCRIPTION_MEUTEMPO = "Seu tempo de câmera neste servidor (ou o de outro membro)"
@@ -126,6 +134,15 @@ RANKING_FOOTER = "Página {page}/{pages} • {members} no ranking"
 RANKING_LIVE_NOTE = "🔴 inclui sessões em andamento"
 RANKING_YOUR_POSITION = "Sua posição: #{position} — {time}"
 RANKING_NOT_RANKED = "Você ainda não aparece neste ranking."
+RANKING_STREAK_LINE = "**{position}.** {name} — {days} (melhor: {best})"
+RANKING_STREAK_RULE = (
+    "Dias seguidos com pelo menos {minimum} de câmera; hoje entra na conta quando chegar lá."
+)
+RANKING_STREAK_YOUR_POSITION = "Sua posição: #{position} — {days}"
+RANKING_STREAK_EMPTY = (
+    "Ninguém deste servidor está numa sequência agora. Uma sequência são dias seguidos com "
+    "pelo menos {minimum} de câmera: liguem as câmeras e ela começa hoje! 🔥"
+)
 RANKING_PREVIOUS = "◀"
 RANKING_NEXT = "▶"
 UNKNOWN_MEMBER = "Membro {user_id}"
@@ -144,6 +161,8 @@ MEUTEMPO_TODAY = "Hoje"
 MEUTEMPO_WEEK = "Esta semana"
 MEUTEMPO_MONTH = "Este mês"
 MEUTEMPO_POSITION = "Posição no servidor"
+MEUTEMPO_STREAK = "Sequência atual"
+MEUTEMPO_BEST_STREAK = "Melhor sequência"
 MEUTEMPO_POSITION_VALUE = "#{position} de {members}"
 MEUTEMPO_NOT_RANKED = "—"
 MEUTEMPO_NOW = "Agora"
