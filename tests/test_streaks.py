@@ -185,6 +185,19 @@ async def test_a_planned_restart_keeps_current_and_best_streaks(world):
     assert await streak_of(env, ana, text) == ("2 dias", "2 dias")
 
 
+async def test_a_time_zone_change_keeps_the_days_already_counted(world, monkeypatch):
+    env, guild, voice, text = world
+    ana = guild.add_member(env.create_user("ana"))
+    await day_on_camera(env, guild, voice, ana, 1, MINIMUM)
+    await day_on_camera(env, guild, voice, ana, 2, MINIMUM)
+    await stop_bot(env)
+    monkeypatch.setenv("TIMEZONE", "Asia/Tokyo")  # 12 hours ahead of Sao Paulo
+    await env.restart_bot(create_bot())
+    await advance_to_local(env, 2026, 1, 2, 12, 30)  # 00:30 on January 3rd in Tokyo
+    await on_camera_for(env, guild, ana, voice, MINIMUM)
+    assert await streak_of(env, ana, text) == ("3 dias", "3 dias")
+
+
 # ------------------------------------------------------------------ the ranking
 
 
