@@ -14,7 +14,12 @@ def audit_line(entry: AuditEntry) -> str:
     stamp = int(datetime.fromisoformat(entry.at).timestamp())
     admin = escape_name(entry.admin_name)
     target = escape_name(entry.user_name or str(entry.user_id))
-    if entry.action == "adjust":
+    if entry.action == "config":
+        setting = texts.SETTING_NAMES.get(entry.setting or "", entry.setting or "?")
+        line = texts.AUDIT_SETTING.format(
+            ts=stamp, admin=admin, setting=setting, change=escape_name(entry.change or "")
+        )
+    elif entry.action == "adjust":
         applied = entry.applied if entry.applied is not None else entry.seconds or 0
         sign = "+" if applied >= 0 else "-"
         line = texts.AUDIT_ADJUST.format(
