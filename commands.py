@@ -11,7 +11,7 @@ from discord.ext import commands
 from cogs.cooldowns import member_cooldown
 from cogs.hybrid import hybrid_command
 from tracking.periods import PERIOD_LABELS, Period
-from tracking.standings import days_of, period_standings, streak_minimum, streak_standings
+from tracking.standings import days_of, period_standings, streak_standings
 from ui import texts
 from ui.converters import PeriodArgument, Person
 from ui.personal import member_time, member_time_embed
@@ -130,8 +130,9 @@ class Ranking(commands.Cog):
         store, sessions = self.bot.store, self.bot.sessions
         note = None
         if period is Period.STREAK:
-            standings = streak_standings(store, sessions, guild.id)
-            note = texts.RANKING_STREAK_RULE.format(minimum=self._streak_minimum(guild.id))
+            minimum = store.server_settings(guild.id).streak_minimum
+            standings = streak_standings(store, sessions, guild.id, minimum)
+            note = texts.RANKING_STREAK_RULE.format(minimum=format_seconds_to_time(minimum))
         else:
             standings = period_standings(store, sessions, guild.id, days_of(sessions, period))
         departed = self.bot.names.departed(guild.id)
@@ -150,10 +151,6 @@ class Ranking(commands.Cog):
             note=note,
         )
         return ranking, embed
-
-    def _streak_minimum(self, guild_id: int) -> str:
-        """A server's streak minimum, as members read it."""
-        return format_seconds_to_time(streak_minimum(self.bot.store, guild_id))
 
     @hybrid_command(
         name="rankingvideo",
@@ -180,8 +177,9 @@ class Ranking(commands.Cog):
         ranking, embed = await self.render(ctx.guild, period, page, ctx.author.id)
         if embed is None:
             if page == 1 and period is Period.STREAK:
-                minimum = self._streak_minimum(ctx.guild.id)
-                await ctx.send(texts.RANKING_STREAK_EMPTY.format(minimum=minimum))
+                minimum = self.bot.store.server_settings(ctx.guild.id).streak_minimum
+                shown = format_seconds_to_time(minimum)
+                await ctx.send(texts.RANKING_STREAK_EMPTY.format(minimum=shown))
             elif page == 1:
                 await ctx.send(texts.RANKING_EMPTY.format(period=PERIOD_LABELS[period]))
             else:
@@ -223,6 +221,7 @@ class Ranking(commands.Cog):
             ctx.guild.id,
             target.id,
             self.bot.names.departed(ctx.guild.id),
+            settings=self.bot.store.server_settings(ctx.guild.id),
         )
         if figures.is_empty:
             if target.id == ctx.author.id:

@@ -198,6 +198,40 @@ async def test_a_time_zone_change_keeps_the_days_already_counted(world, monkeypa
     assert await streak_of(env, ana, text) == ("3 dias", "3 dias")
 
 
+# ------------------------------------------------------------------ the server's minimum
+
+
+async def test_a_higher_streak_minimum_applies_to_past_days_too(simcord_env):
+    env = simcord_env
+    server = Server(env)
+    for day in (1, 2, 3):
+        await day_on_camera(env, server.guild, server.voice, server.ana, day, 20 * 60)
+    assert await streak_of(env, server.ana, server.text) == ("3 dias", "3 dias")
+    await say(server.admin, server.text, "!configvideo sequencia 30min")
+    assert await streak_of(env, server.ana, server.text) == ("0 dias", "0 dias")
+
+
+async def test_a_lower_streak_minimum_counts_short_days(simcord_env):
+    env = simcord_env
+    server = Server(env)
+    for day in (1, 2):
+        await day_on_camera(env, server.guild, server.voice, server.ana, day, 5 * 60)
+    await say(server.admin, server.text, "!configvideo sequencia 5min")
+    assert await streak_of(env, server.ana, server.text) == ("2 dias", "2 dias")
+    message = await say(server.ana, server.text, "!rankingvideo sequencia")
+    assert description(message).splitlines()[0].startswith("Dias seguidos com pelo menos 5min")
+
+
+async def test_the_streak_minimum_is_kept_across_a_restart(simcord_env):
+    env = simcord_env
+    server = Server(env)
+    for day in (1, 2):
+        await day_on_camera(env, server.guild, server.voice, server.ana, day, 5 * 60)
+    await say(server.admin, server.text, "!configvideo sequencia 5min")
+    await crash_and_restart(env)
+    assert await streak_of(env, server.ana, server.text) == ("2 dias", "2 dias")
+
+
 # ------------------------------------------------------------------ the ranking
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from tracking.ledger import MemberStats, Standings
 from tracking.periods import DayRange, Period, local_day, period_days
 from tracking.sessions import VideoSessionManager
-from tracking.streaks import STREAK_MINIMUM_SECONDS, Streaks
+from tracking.streaks import Streaks
 
 
 class StoredFigures(Protocol):
@@ -160,27 +160,22 @@ def member_figures(
     )
 
 
-def streak_minimum(store: StoredFigures, guild_id: int) -> int:
-    """Camera seconds a local day needs in a server to count toward a streak."""
-    del store, guild_id
-    return STREAK_MINIMUM_SECONDS
-
-
-def server_streaks(store: StoredFigures, manager: VideoSessionManager, guild_id: int) -> Streaks:
+def server_streaks(
+    store: StoredFigures, manager: VideoSessionManager, guild_id: int, minimum: int
+) -> Streaks:
     """Every member's current and best streak now, running sessions included.
 
+    A day counts with `minimum` seconds (the server's `ServerSettings.streak_minimum`).
     The days a running session adds to are those `seconds_by_day` adds its time to,
     so a streak and the day's figures in every other view agree.
     """
     live = {user_id: pending.days for user_id, pending in manager.pending(guild_id).items()}
-    return store.streaks(
-        guild_id, streak_minimum(store, guild_id), today_of(manager, guild_id), live
-    )
+    return store.streaks(guild_id, minimum, today_of(manager, guild_id), live)
 
 
 def streak_standings(
-    store: StoredFigures, manager: VideoSessionManager, guild_id: int
+    store: StoredFigures, manager: VideoSessionManager, guild_id: int, minimum: int
 ) -> Standings:
     """A server's members ranked by current streak (days; best streak in the sessions column)."""
-    figures = server_streaks(store, manager, guild_id)
+    figures = server_streaks(store, manager, guild_id, minimum)
     return Standings(figures.user_ids, figures.current, figures.best)

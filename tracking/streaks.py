@@ -16,9 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STREAK_MINIMUM_SECONDS = 15 * 60
-"""Camera seconds a local day needs to count toward a streak, unless the server sets another."""
-
 NEVER = np.iinfo(np.int64).min // 2
 """The last qualifying day of a member who never had one (far from any real day)."""
 

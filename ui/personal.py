@@ -8,6 +8,7 @@ from datetime import datetime
 import discord
 
 from tracking.periods import Period
+from tracking.server_settings import ServerSettings
 from tracking.sessions import VideoSessionManager
 from tracking.standings import (
     StoredFigures,
@@ -69,8 +70,10 @@ def member_time(
     guild_id: int,
     user_id: int,
     known_departed: set[int],
+    *,
+    settings: ServerSettings,
 ) -> MemberTime:
-    """A member's figures now, the session running now included."""
+    """A member's figures now, the session running now included, under a server's `settings`."""
 
     def in_period(period: Period) -> int:
         days = days_of(manager, period)
@@ -80,7 +83,8 @@ def member_time(
     figures = member_figures(store, manager, guild_id, user_id)
     current = manager.current(guild_id, user_id)
     standings = period_standings(store, manager, guild_id, None)
-    streak, best_streak = server_streaks(store, manager, guild_id).of(user_id)
+    streaks = server_streaks(store, manager, guild_id, settings.streak_minimum)
+    streak, best_streak = streaks.of(user_id)
     return MemberTime(
         total=figures.seconds,
         sessions=figures.sessions,
