@@ -222,6 +222,11 @@ class Ranking(commands.Cog):
             target.id,
             self.bot.names.departed(ctx.guild.id),
             settings=self.bot.store.server_settings(ctx.guild.id),
+            choices=(
+                self.bot.store.member_settings(ctx.guild.id, target.id)
+                if target.id == ctx.author.id
+                else None
+            ),
         )
         if figures.is_empty:
             if target.id == ctx.author.id:

@@ -19,6 +19,7 @@ from discord.ext import commands
 from discord.ext.commands.view import StringView
 
 from tracking.periods import TIME_PERIODS, Period
+from tracking.server_settings import GoalPeriod
 from ui import texts
 from utils import escape_name, format_seconds_to_time, truncate_string, validate_user_id
 
@@ -300,3 +301,57 @@ class Length(commands.Converter[int], app_commands.Transformer):
         """A slash duration."""
         del interaction
         return self.seconds(value)
+
+
+# -------------------------------------------------------------------- goals
+
+REMOVE_GOAL = 0
+"""What `GoalLength` reads a none word (`nenhuma`) as: no goal."""
+
+
+class GoalLength(Length):
+    """A goal's duration (`2h`, `1h30`, `45min`), or `nenhuma` to remove it (`REMOVE_GOAL`).
+
+    One word in a prefix command (or one slash option); a goal of zero is refused.
+    """
+
+    def __init__(self, *, limit: int) -> None:
+        """Refuse goals over `limit` seconds."""
+        super().__init__(limit=limit, none_words=("nenhuma", "nenhum"))
+
+    def seconds(self, text: str) -> int:
+        """The goal's seconds (`REMOVE_GOAL` for a none word), or the usage error saying why not."""
+        seconds = super().seconds(text)
+        if seconds is None:
+            return REMOVE_GOAL
+        if seconds == 0:
+            raise UsageError(texts.GOAL_ZERO, text)
+        return seconds
+
+
+class GoalPeriodArgument(commands.Converter[GoalPeriod]):
+    """`dia` or `semana` (and `diaria`, `semanal`, accents accepted).
+
+    >>> GoalPeriodArgument.parse("Diária"), GoalPeriodArgument.parse("semanal")
+    ('dia', 'semana')
+    >>> GoalPeriodArgument.parse("mes") is None
+    True
+    """
+
+    @staticmethod
+    def parse(text: str) -> GoalPeriod | None:
+        """The goal period `text` names, None if it names none."""
+        key = text.strip().lower().replace("á", "a")
+        if key in ("dia", "diaria", "hoje"):
+            return "dia"
+        if key in ("semana", "semanal"):
+            return "semana"
+        return None
+
+    async def convert(self, ctx: Context, argument: str) -> GoalPeriod:
+        """The goal period named by `argument`."""
+        del ctx
+        period = self.parse(argument)
+        if period is None:
+            raise not_understood(texts.GOAL_PERIOD_WHAT, argument)
+        return period

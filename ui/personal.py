@@ -7,8 +7,9 @@ from datetime import datetime
 
 import discord
 
+from tracking.goals import GoalProgress, goal_progress
 from tracking.periods import Period
-from tracking.server_settings import ServerSettings
+from tracking.server_settings import MemberSettings, ServerSettings
 from tracking.sessions import VideoSessionManager
 from tracking.standings import (
     StoredFigures,
@@ -44,6 +45,8 @@ class MemberTime:
     streak: int = 0
     """Consecutive local days with the server's streak minimum, up to today (or yesterday)."""
     best_streak: int = 0
+    goal: GoalProgress | None = None
+    """The member's own goal and how far along it is (shown to the member only)."""
 
     @property
     def average(self) -> int:
@@ -72,8 +75,12 @@ def member_time(
     known_departed: set[int],
     *,
     settings: ServerSettings,
+    choices: MemberSettings | None = None,
 ) -> MemberTime:
-    """A member's figures now, the session running now included, under a server's `settings`."""
+    """A member's figures now, the session running now included, under a server's `settings`.
+
+    With the member's `choices`, their goal's progress too.
+    """
 
     def in_period(period: Period) -> int:
         days = days_of(manager, period)
@@ -99,7 +106,22 @@ def member_time(
         adjusted=figures.adjusted,
         streak=streak,
         best_streak=best_streak,
+        goal=goal_progress(store, manager, guild_id, user_id, choices) if choices else None,
     )
+
+
+def goal_line(progress: GoalProgress) -> str:
+    """How far along a goal is, in one line.
+
+    >>> goal_line(GoalProgress(7200, "dia", 4200))
+    '1h 10min de 2h hoje'
+    >>> goal_line(GoalProgress(36000, "semana", 36005))
+    '10h 5s de 10h nesta semana ✅'
+    """
+    line = texts.GOAL_PROGRESS[progress.period].format(
+        done=format_seconds_to_time(progress.done), goal=format_seconds_to_time(progress.goal)
+    )
+    return line + texts.GOAL_REACHED if progress.reached else line
 
 
 def member_time_embed(
@@ -137,6 +159,8 @@ def member_time_embed(
             change=f"{sign}{format_seconds_to_time(abs(figures.adjusted))}"
         )
         fields.insert(1, (texts.MEUTEMPO_ADJUSTED, adjusted))
+    if figures.goal is not None:
+        fields.append((texts.MEUTEMPO_GOAL, goal_line(figures.goal)))
     for label, value in fields:
         embed.add_field(name=label, value=value, inline=True)
     if figures.live_since is not None:

@@ -30,6 +30,7 @@ ARGUMENT_NAMES = {
     "pagina": "a página",
     "dias": "o número de dias",
     "duracao": "a duração",
+    "meta": "a meta",
 }
 """How each command parameter is named when it is missing or unreadable."""
 ARGUMENTS_FALLBACK = "os argumentos"
@@ -65,6 +66,36 @@ BRIEF_MEUTEMPO = (
 )
 EXAMPLE_MEUTEMPO = "@ana"
 DESCRIBE_MEUTEMPO = {"membro": "De quem mostrar o tempo (padrão: você)"}
+
+USAGE_GOAL = "[duração|nenhuma] [dia|semana]"
+DESCRIPTION_GOAL = "Define, mostra ou remove a sua meta de tempo de câmera (por dia ou semana)"
+BRIEF_GOAL = (
+    "Sua meta de câmera por dia (padrão) ou por semana; o `!meutempo` mostra o progresso. "
+    "Sem nada, mostra a meta; `nenhuma` remove."
+)
+EXAMPLE_GOAL = "2h"
+DESCRIBE_GOAL = {
+    "meta": "Ex.: 2h, 1h30, 45min; nenhuma remove a meta; vazio mostra a meta atual",
+    "periodo": "dia ou semana (padrão: dia)",
+}
+GOAL_PERIOD_WHAT = "o período da meta (dia ou semana)"
+GOAL_ZERO = "Uma meta de zero não é meta: use, por exemplo, 30min ou 2h (ou nenhuma para remover)."
+GOAL_DAY_TOO_LONG = "Uma meta por dia vai até 24h (você pediu “{argument}”); para mais, use semana."
+GOAL_SET = "🎯 Meta definida: {goal} {per}. Agora: {progress}."
+GOAL_UNCHANGED = "Nada mudou: sua meta já é {goal} {per}. Agora: {progress}."
+GOAL_SHOW = "🎯 Sua meta é {goal} {per}. Agora: {progress}."
+GOAL_NONE = (
+    "Você ainda não tem meta neste servidor. Defina uma com `{prefix}metavideo 2h` (por dia) "
+    "ou `{prefix}metavideo 10h semana`."
+)
+GOAL_REMOVED = "Meta removida: o `{prefix}meutempo` não mostra mais o progresso."
+GOAL_NOTHING_TO_REMOVE = "Você não tinha meta neste servidor: nada mudou."
+GOAL_SAVE_FAILED = (
+    "Não consegui salvar a sua meta agora, então nada mudou. 😕 Tente de novo em instantes."
+)
+GOAL_PER = {"dia": "por dia", "semana": "por semana"}
+GOAL_PROGRESS = {"dia": "{done} de {goal} hoje", "semana": "{done} de {goal} nesta semana"}
+GOAL_REACHED = " ✅"
 
 DESCRIPTION_HELP = "Lista todos os comandos do bot"
 BRIEF_HELP = "Mostra esta lista de comandos."
@@ -164,6 +195,7 @@ MEUTEMPO_MONTH = "Este mês"
 MEUTEMPO_POSITION = "Posição no servidor"
 MEUTEMPO_STREAK = "Sequência atual"
 MEUTEMPO_BEST_STREAK = "Melhor sequência"
+MEUTEMPO_GOAL = "Meta"
 MEUTEMPO_POSITION_VALUE = "#{position} de {members}"
 MEUTEMPO_NOT_RANKED = "—"
 MEUTEMPO_NOW = "Agora"
