@@ -24,7 +24,7 @@ from tests.helpers import (
 from ui import texts
 from ui.converters import UsageError
 
-pytestmark = [pytest.mark.both_stores, pytest.mark.usefixtures("virtual_snapshots")]
+pytestmark = pytest.mark.both_stores
 
 MINIMUM = 15 * 60
 """The default streak minimum."""
@@ -286,6 +286,21 @@ async def test_ranking_sequencia_has_pages(world):
         "**12.** m09 — 1 dia (melhor: 1 dia)",
     ]
     assert second.embeds[0].footer.text == "Página 2/2 • 12 membros no ranking"
+
+
+async def test_ranking_sequencia_buttons_turn_the_page(world):
+    env, guild, voice, text = world
+    members = [guild.add_member(env.create_user(f"m{i:02}")) for i in range(11)]
+    await advance_to_local(env, 2026, 1, 1, 10)
+    for member in members:
+        await camera(env, guild, member, voice)
+    await env.advance_time(MINIMUM)
+    for member in members:
+        await member.leave_voice()
+    await sync_commands(env)
+    result = await members[0].slash(text, "rankingvideo", periodo="sequencia")
+    await members[0].click(result.response, label="▶")
+    assert streak_lines(result.response) == ["**11.** m10 — 1 dia (melhor: 1 dia)"]
 
 
 async def test_ranking_sequencia_skips_members_who_left(world):

@@ -62,7 +62,8 @@ DESCRIBE_RANKING = {
 USAGE_MEUTEMPO = "[@membro]"
 DESCRIPTION_MEUTEMPO = "Seu tempo de câmera neste servidor (ou o de outro membro)"
 BRIEF_MEUTEMPO = (
-    "Seu tempo (ou o de outro membro): total, sessões, média, hoje, semana, mês e posição."
+    "Seu tempo (ou o de outro membro): total, sessões, média, hoje, semana, mês, sequência "
+    "de dias, posição e, para você, o progresso da sua meta."
 )
 EXAMPLE_MEUTEMPO = "@ana"
 DESCRIBE_MEUTEMPO = {"membro": "De quem mostrar o tempo (padrão: você)"}

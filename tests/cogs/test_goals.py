@@ -17,7 +17,7 @@ from tests.helpers import (
 from ui import texts
 from ui.converters import UsageError
 
-pytestmark = [pytest.mark.both_stores, pytest.mark.usefixtures("virtual_snapshots")]
+pytestmark = pytest.mark.both_stores
 
 USAGE = "Uso correto: `!metavideo [duração|nenhuma] [dia|semana]`"
 
@@ -51,7 +51,7 @@ async def meutempo(env, member, text, command="!meutempo"):
 
 async def test_a_daily_goal_shows_today_s_progress_in_meutempo(world):
     env, guild, voice, text, ana = world
-    await advance_to_local(env, 2026, 1, 7, 10)
+    await advance_to_local(env, 2026, 1, 1, 10)
     await on_camera_for(env, guild, ana, voice, 70 * 60)
     reply = await say(ana, text, "!metavideo 2h")
     assert reply.content == "🎯 Meta definida: 2h por dia. Agora: 1h 10min de 2h hoje."
@@ -60,9 +60,9 @@ async def test_a_daily_goal_shows_today_s_progress_in_meutempo(world):
 
 async def test_a_weekly_goal_counts_the_whole_week(world):
     env, guild, voice, text, ana = world
-    await advance_to_local(env, 2026, 1, 5, 10)  # Monday
+    await advance_to_local(env, 2026, 1, 1, 10)  # Thursday: the week began on Monday 29th
     await on_camera_for(env, guild, ana, voice, 2 * 3600)
-    await advance_to_local(env, 2026, 1, 7, 10)
+    await advance_to_local(env, 2026, 1, 2, 10)
     await on_camera_for(env, guild, ana, voice, 3600)
     await say(ana, text, "!metavideo 10h semana")
     assert (await meutempo(env, ana, text))["Meta"] == "3h de 10h nesta semana"
@@ -70,9 +70,9 @@ async def test_a_weekly_goal_counts_the_whole_week(world):
 
 async def test_a_daily_goal_counts_only_today(world):
     env, guild, voice, text, ana = world
-    await advance_to_local(env, 2026, 1, 6, 10)
+    await advance_to_local(env, 2026, 1, 1, 10)
     await on_camera_for(env, guild, ana, voice, 2 * 3600)
-    await advance_to_local(env, 2026, 1, 7, 10)
+    await advance_to_local(env, 2026, 1, 2, 10)
     await on_camera_for(env, guild, ana, voice, 30 * 60)
     await say(ana, text, "!metavideo 1h dia")
     assert (await meutempo(env, ana, text))["Meta"] == "30min de 1h hoje"
@@ -80,7 +80,7 @@ async def test_a_daily_goal_counts_only_today(world):
 
 async def test_the_progress_includes_the_session_running_now(no_checkpoints, world):
     env, guild, voice, text, ana = world
-    await advance_to_local(env, 2026, 1, 7, 10)
+    await advance_to_local(env, 2026, 1, 1, 10)
     await camera(env, guild, ana, voice)
     await env.advance_time(50 * 60)
     await say(ana, text, "!metavideo 1h")
