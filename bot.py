@@ -71,6 +71,7 @@ EXTENSIONS = (
     "cogs.charts",
     "cogs.settings",
     "cogs.posts",
+    "cogs.goals",
 )
 """Loaded by name: importing `commands` directly would shadow `discord.ext.commands`."""
 

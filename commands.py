@@ -11,7 +11,7 @@ from discord.ext import commands
 from cogs.cooldowns import member_cooldown
 from cogs.hybrid import hybrid_command
 from tracking.periods import PERIOD_LABELS, Period
-from tracking.standings import days_of, period_standings
+from tracking.standings import days_of, period_standings, streak_standings
 from ui import texts
 from ui.converters import PeriodArgument, Person
 from ui.personal import member_time, member_time_embed
@@ -24,7 +24,7 @@ from ui.ranking import (
 )
 from ui.style import RANKING_PAGE_SIZE
 from ui.views import OwnerOnlyView
-from utils import escape_name, plural
+from utils import escape_name, format_seconds_to_time, plural
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -38,7 +38,7 @@ OPTIONAL_MEMBER: discord.Member | None = commands.parameter(
 `Optional[Member]`, which would quietly fall back to the default when nobody matches."""
 
 RANKING_PERIOD: Period = commands.parameter(
-    converter=PeriodArgument(before_number=True), default=Period.TOTAL
+    converter=PeriodArgument(before_number=True, streak=True), default=Period.TOTAL
 )
 """The ranking's period; a number in its place is the page (`!rankingvideo 2`)."""
 
@@ -127,8 +127,15 @@ class Ranking(commands.Cog):
         self, guild: discord.Guild, period: Period, page: int, asker_id: int
     ) -> tuple[RankingPage, discord.Embed | None]:
         """A page of a period's ranking and its embed (None when the page is empty)."""
-        days = days_of(self.bot.sessions, guild.id, period)
-        standings = period_standings(self.bot.store, self.bot.sessions, guild.id, days)
+        store, sessions = self.bot.store, self.bot.sessions
+        note = None
+        if period is Period.STREAK:
+            minimum = store.server_settings(guild.id).streak_minimum
+            standings = streak_standings(store, sessions, guild.id, minimum)
+            note = texts.RANKING_STREAK_RULE.format(minimum=format_seconds_to_time(minimum))
+        else:
+            days = days_of(sessions, guild.id, period)
+            standings = period_standings(store, sessions, guild.id, days)
         departed = self.bot.names.departed(guild.id)
         ranking = await build_page(
             standings, page, RANKING_PAGE_SIZE, names_in(guild, self.bot.names), departed
@@ -142,6 +149,7 @@ class Ranking(commands.Cog):
             ranking=ranking,
             placing=position_of(standings, asker_id, departed),
             live=bool(self.bot.sessions.keys_in(guild.id)),
+            note=note,
         )
         return ranking, embed
 
@@ -163,13 +171,17 @@ class Ranking(commands.Cog):
         periodo: Period = RANKING_PERIOD,
         pagina: commands.Range[int, 1] = 1,
     ) -> None:
-        """Top 10 por tempo de câmera (hoje, semana, mes ou total), com páginas."""
+        """Top 10 por tempo de câmera (hoje, semana, mes ou total) ou por sequência de dias."""
         assert ctx.guild is not None
         period, page = periodo, pagina
         self.bot.names.seen(ctx.guild.id, ctx.author.id, ctx.author.display_name)
         ranking, embed = await self.render(ctx.guild, period, page, ctx.author.id)
         if embed is None:
-            if page == 1:
+            if page == 1 and period is Period.STREAK:
+                minimum = self.bot.store.server_settings(ctx.guild.id).streak_minimum
+                shown = format_seconds_to_time(minimum)
+                await ctx.send(texts.RANKING_STREAK_EMPTY.format(minimum=shown))
+            elif page == 1:
                 await ctx.send(texts.RANKING_EMPTY.format(period=PERIOD_LABELS[period]))
             else:
                 pages = plural(ranking.pages, *texts.PAGES)
@@ -210,6 +222,12 @@ class Ranking(commands.Cog):
             ctx.guild.id,
             target.id,
             self.bot.names.departed(ctx.guild.id),
+            settings=self.bot.store.server_settings(ctx.guild.id),
+            choices=(
+                self.bot.store.member_settings(ctx.guild.id, target.id)
+                if target.id == ctx.author.id
+                else None
+            ),
         )
         if figures.is_empty:
             if target.id == ctx.author.id:

@@ -177,7 +177,8 @@ class RankingStore(StoredFigures, Protocol):
     Reads answer at once from what was committed; running sessions are added by
     `tracking.standings`, the one rule for a period's figures. From
     `StoredFigures` come the figure reads: `standings(guild_id, days, live)`,
-    `member_stats(guild_id, user_id)` and `seconds_by_day(guild_id, user_id, days)`.
+    `member_stats(guild_id, user_id)`, `seconds_by_day(guild_id, user_id, days)` and
+    `streaks(guild_id, minimum, today, live)`.
     Must be used on the event loop that opened it.
     """
 

@@ -30,6 +30,7 @@ the first)."""
 ORDER = (
     "rankingvideo",
     "meutempo",
+    "metavideo",
     "ajuda",
     "graficovideo",
     "resetvideo",

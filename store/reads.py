@@ -7,13 +7,14 @@ changes durable its own way; what the layers above read is the same code for bot
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from store.snapshot import export_ledger
 from tracking.ledger import Ledger, MemberStats, OpenSession, Standings
 from tracking.periods import DayRange
 from tracking.sessions import SessionKey
+from tracking.streaks import Streaks
 
 
 class LedgerReads:
@@ -37,6 +38,16 @@ class LedgerReads:
     def seconds_by_day(self, guild_id: int, user_id: int | None, days: DayRange) -> dict[int, int]:
         """Seconds per local day of a server (or of one member) within `days`."""
         return self.ledger.seconds_by_day(guild_id, user_id, days)
+
+    def streaks(
+        self,
+        guild_id: int,
+        minimum: int,
+        today: int,
+        live: Mapping[int, Iterable[tuple[int, int]]] | None = None,
+    ) -> Streaks:
+        """Every member's current and best streak of local days with `minimum` seconds."""
+        return self.ledger.streaks(guild_id, minimum, today, live)
 
     def open_session(self, guild_id: int, user_id: int) -> OpenSession | None:
         """The session a member had running at its last durable record, if any."""

@@ -60,6 +60,8 @@ def test_embed_shows_every_figure():
         "Hoje": "10min",
         "Esta semana": "30min",
         "Este mês": "1h 30min",
+        "Sequência atual": "0 dias",
+        "Melhor sequência": "0 dias",
         "Posição no servidor": "#2 de 9",
         "Agora": "Câmera desligada",
     }

@@ -284,8 +284,8 @@ async def test_bad_period_gets_the_correct_usage(world):
     ana = guild.add_member(env.create_user("ana"))
     message = await say(ana, text, "!rankingvideo ontem")
     assert message.content == (
-        "Não entendi o período (hoje, semana, mes ou total): “ontem”. Uso correto: "
-        "`!rankingvideo [hoje|semana|mes|total] [página]`"
+        "Não entendi o período (hoje, semana, mes, total ou sequencia): “ontem”. Uso correto: "
+        "`!rankingvideo [hoje|semana|mes|total|sequencia] [página]`"
     )
     assert [type(e) for e in env.errors] == [UsageError]
 

@@ -88,11 +88,18 @@ def test_the_json_store_offers_everything_the_interface_names():
         "commit",
         "has_unattributed",
         "health",
+        "member_settings",
         "member_stats",
+        "members_with_settings",
         "open_session",
         "open_sessions",
+        "save_member_settings",
+        "save_server_settings",
         "seconds_by_day",
+        "server_settings",
+        "servers_with_settings",
         "standings",
+        "streaks",
         "unattributed_count",
     }
     assert names <= set(dir(Store))

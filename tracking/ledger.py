@@ -16,6 +16,7 @@ import numpy as np
 
 from tracking.periods import DayRange
 from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset
+from tracking.streaks import NEVER, DayRows, Runs, Streaks, with_live
 
 SECONDS, SESSIONS, LONGEST, ADJUSTED = 0, 1, 2, 3
 """Member columns: total seconds, sessions, longest session, net manual adjustment (signed)."""
@@ -373,7 +374,7 @@ class GuildLedger:
     drops those sums.
     """
 
-    __slots__ = ("_members", "_days", "_sums", "_copy")
+    __slots__ = ("_members", "_days", "_sums", "_copy", "_runs")
 
     def __init__(self) -> None:
         """Start with no members."""
@@ -381,6 +382,7 @@ class GuildLedger:
         self._days: dict[int, DayTable] = {}
         self._sums: dict[DayRange, _PeriodSums] = {}
         self._copy: SteppedCopy | None = None
+        self._runs: tuple[int, Runs] | None = None
 
     def start_copy(self) -> SteppedCopy:
         """Begin a copy of the tables as they are now, taken in steps (see `SteppedCopy`).
@@ -413,6 +415,7 @@ class GuildLedger:
     def members(self, table: Table) -> None:
         self._members = table
         self._sums.clear()
+        self._runs = None
         self._copy = None  # a copy under way goes on from the tables it started with
 
     @property
@@ -424,6 +427,7 @@ class GuildLedger:
     def days(self, days: dict[int, DayTable]) -> None:
         self._days = days
         self._sums.clear()
+        self._runs = None
         self._copy = None  # a copy under way goes on from the tables it started with
 
     def _add_to_sums(self, day: int, row: int, column: int, amount: int) -> None:
@@ -467,6 +471,7 @@ class GuildLedger:
             table.values[SECONDS, day_row] += day_seconds
             if self._sums:
                 self._add_to_sums(day, row, SECONDS, day_seconds)
+            self._forget_runs(day)
         if sessions and session_day is not None:
             table = self._day(session_day)
             day_row = table.row(row)
@@ -503,6 +508,7 @@ class GuildLedger:
         values = self._members.values
         # Rare and may touch many days: the cached sums it changes are rebuilt on the next read.
         self._drop_sums(DayRange(day, day) if seconds >= 0 else DayRange(0, day))
+        self._forget_runs(day if seconds >= 0 else None)
         if seconds >= 0:
             values[SECONDS, row] += seconds
             values[ADJUSTED, row] += seconds
@@ -536,6 +542,7 @@ class GuildLedger:
         if row is None:
             return
         self._drop_sums()
+        self._forget_runs()
         copy = self._copy
         if copy is not None:
             copy.before_member_write(row)
@@ -571,6 +578,40 @@ class GuildLedger:
             elif row is not None and (day_row := table.find(row)) is not None:
                 result[day] = int(table.values[SECONDS, day_row])
         return result
+
+    def history(self, after: int = NEVER) -> Iterator[DayRows]:
+        """Each local day after `after` with figures, oldest first: (day, member rows, seconds).
+
+        The arrays are views: use them before the next change to the server.
+        """
+        for day in sorted(d for d in self._days if d > after):
+            table = self._days[day]
+            if table.size:
+                yield day, table.keys[: table.size], table.column(SECONDS)
+
+    def closed_runs(self, minimum: int, through: int) -> Runs:
+        """Streak runs of every member row over the days up to `through` (see `tracking.streaks`).
+
+        Kept for the next call: days that are over change only by hand (adjustments
+        and resets drop what is kept), so asking again the same day costs a lookup,
+        and the next day one more day's pass.
+        """
+        kept = self._runs
+        if kept is None or kept[0] != minimum or kept[1].through > through:
+            runs = Runs.empty(0, before=NEVER)
+        else:
+            runs = kept[1]
+        if runs.through < through or len(runs.last) < self._members.size:
+            runs = runs.advanced(
+                self.history(after=runs.through), self._members.size, minimum, through
+            )
+        self._runs = (minimum, runs)
+        return runs
+
+    def _forget_runs(self, day: int | None = None) -> None:
+        """Drop the kept streak runs if they cover `day` (whatever they cover when None)."""
+        if self._runs is not None and (day is None or day <= self._runs[1].through):
+            self._runs = None
 
     def columns(self, days: DayRange | None) -> tuple[np.ndarray, np.ndarray]:
         """Seconds and sessions of every member row (aligned with `members`).
@@ -753,6 +794,39 @@ class Ledger:
         """Seconds per local day of a server (or of one member) within `days`."""
         ledger = self.guilds.get(guild_id)
         return ledger.seconds_by_day(days, user_id) if ledger is not None else {}
+
+    def streaks(
+        self,
+        guild_id: int,
+        minimum: int,
+        today: int,
+        live: Mapping[int, Iterable[tuple[int, int]]] | None = None,
+    ) -> Streaks:
+        """Every member's current and best streak of days with `minimum` seconds, at `today`.
+
+        `live` maps member id to the (local day, seconds) not yet credited of the
+        session running now (see `tracking.streaks`).
+        """
+        ledger = self.guilds.get(guild_id) or GuildLedger()
+        members = ledger.members
+        ids = members.keys[: members.size]
+        extra = [uid for uid in live or () if uid not in members.index]
+        if extra:
+            ids = np.concatenate([ids, np.array(extra, dtype=np.int64)])
+        position = {uid: members.size + i for i, uid in enumerate(extra)}
+        by_day: dict[int, dict[int, int]] = {}
+        for uid, parts in (live or {}).items():
+            row = members.index.get(uid)
+            if row is None:
+                row = position[uid]
+            for day, seconds in parts:
+                day_rows = by_day.setdefault(day, {})
+                day_rows[row] = day_rows.get(row, 0) + seconds
+        # Days before yesterday are over (unless a running session still adds to one).
+        closed = min([today - 2, *(day - 1 for day in by_day)])
+        runs = ledger.closed_runs(minimum, closed)
+        recent = with_live(ledger.history(after=closed), by_day)
+        return runs.advanced(recent, len(ids), minimum, today).streaks(ids, today)
 
     def standings(
         self,

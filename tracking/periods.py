@@ -9,12 +9,17 @@ from zoneinfo import ZoneInfo
 
 
 class Period(enum.Enum):
-    """A ranking period, named as members type it."""
+    """A ranking period, named as members type it.
+
+    `STREAK` ranks current streaks (consecutive days, see `tracking.streaks`)
+    rather than the time of a range of days: only the ranking offers it.
+    """
 
     TODAY = "hoje"
     WEEK = "semana"
     MONTH = "mes"
     TOTAL = "total"
+    STREAK = "sequencia"
 
     @classmethod
     def parse(cls, text: str) -> Period | None:
@@ -22,9 +27,17 @@ class Period(enum.Enum):
 
         >>> Period.parse("Mês"), Period.parse("semana"), Period.parse("x")
         (<Period.MONTH: 'mes'>, <Period.WEEK: 'semana'>, None)
+        >>> Period.parse("Sequência"), Period.parse("sequencias")
+        (<Period.STREAK: 'sequencia'>, <Period.STREAK: 'sequencia'>)
         """
         key = text.strip().lower().replace("ê", "e")
-        aliases = {"dia": "hoje", "mensal": "mes", "semanal": "semana", "geral": "total"}
+        aliases = {
+            "dia": "hoje",
+            "mensal": "mes",
+            "semanal": "semana",
+            "geral": "total",
+            "sequencias": "sequencia",
+        }
         key = aliases.get(key, key)
         for period in cls:
             if period.value == key:
@@ -37,7 +50,11 @@ PERIOD_LABELS = {
     Period.WEEK: "esta semana",
     Period.MONTH: "este mês",
     Period.TOTAL: "desde sempre",
+    Period.STREAK: "dias seguidos",
 }
+
+TIME_PERIODS = (Period.TODAY, Period.WEEK, Period.MONTH, Period.TOTAL)
+"""The periods that are a range of days (every one but `STREAK`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +80,7 @@ def local_day(moment: datetime, zone: ZoneInfo) -> int:
 
 
 def period_days(period: Period, now: datetime, zone: ZoneInfo) -> DayRange | None:
-    """The local days a period covers at `now`; `None` for all time.
+    """The local days a period covers at `now`; `None` for all time (streaks look at every day).
 
     Weeks start on Monday.
 

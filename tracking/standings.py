@@ -10,14 +10,16 @@ The committed figures come from any `StoredFigures` (the store's reads, see
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from tracking.ledger import MemberStats, Standings
 from tracking.periods import DayRange, Period
 from tracking.sessions import VideoSessionManager
+from tracking.streaks import Streaks
 
 
 class StoredFigures(Protocol):
@@ -43,10 +45,34 @@ class StoredFigures(Protocol):
         """Seconds per local day of a server (or of one member) within `days`."""
         ...
 
+    def streaks(
+        self,
+        guild_id: int,
+        minimum: int,
+        today: int,
+        live: Mapping[int, Iterable[tuple[int, int]]] | None = None,
+    ) -> Streaks:
+        """Every member's current and best streak of local days with `minimum` seconds.
+
+        `today` is the local day it is now; `live` maps member id to the
+        (local day, seconds) that running sessions add.
+        """
+        ...
+
 
 def now(manager: VideoSessionManager) -> datetime:
     """The instant every figure of a reply is taken at."""
     return manager.clock.now()
+
+
+def zone_of(manager: VideoSessionManager, guild_id: int) -> ZoneInfo:
+    """The time zone of a server's local days now (see `tracking.zones`)."""
+    return manager.zone_of(guild_id, now(manager))
+
+
+def today_of(manager: VideoSessionManager, guild_id: int) -> int:
+    """The local day (ordinal) it is now in a server."""
+    return manager.day_of(guild_id, now(manager))
 
 
 def days_of(manager: VideoSessionManager, guild_id: int, period: Period) -> DayRange | None:
@@ -131,3 +157,24 @@ def member_figures(
         longest=max(stats.longest, current[1] if current else 0),
         adjusted=stats.adjusted,
     )
+
+
+def server_streaks(
+    store: StoredFigures, manager: VideoSessionManager, guild_id: int, minimum: int
+) -> Streaks:
+    """Every member's current and best streak now, running sessions included.
+
+    A day counts with `minimum` seconds (the server's `ServerSettings.streak_minimum`).
+    The days a running session adds to are those `seconds_by_day` adds its time to,
+    so a streak and the day's figures in every other view agree.
+    """
+    live = {user_id: pending.days for user_id, pending in manager.pending(guild_id).items()}
+    return store.streaks(guild_id, minimum, today_of(manager, guild_id), live)
+
+
+def streak_standings(
+    store: StoredFigures, manager: VideoSessionManager, guild_id: int, minimum: int
+) -> Standings:
+    """A server's members ranked by current streak (days; best streak in the sessions column)."""
+    figures = server_streaks(store, manager, guild_id, minimum)
+    return Standings(figures.user_ids, figures.current, figures.best)

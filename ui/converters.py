@@ -18,7 +18,8 @@ from discord import app_commands
 from discord.ext import commands
 from discord.ext.commands.view import StringView
 
-from tracking.periods import Period
+from tracking.periods import TIME_PERIODS, Period
+from tracking.server_settings import GoalPeriod
 from tracking.zones import zone_named, zone_names_like
 from ui import texts
 from utils import escape_name, format_seconds_to_time, truncate_string, validate_user_id
@@ -90,23 +91,26 @@ def looks_like_number(word: str) -> bool:
 class PeriodArgument(commands.Converter[Period]):
     """`hoje`, `semana`, `mes` or `total` (accents and a few synonyms accepted).
 
-    With `before_number`, a prefix argument that is a number is left for the
-    next parameter (`!rankingvideo 2` is page 2 of the total ranking).
+    With `streak`, `sequencia` too (the ranking of current streaks). With
+    `before_number`, a prefix argument that is a number is left for the next
+    parameter (`!rankingvideo 2` is page 2 of the total ranking).
     """
 
-    def __init__(self, *, before_number: bool = False) -> None:
-        """Read a period; with `before_number`, leave numbers to the next parameter."""
+    def __init__(self, *, before_number: bool = False, streak: bool = False) -> None:
+        """Read a period; see the class for the options."""
         self.before_number = before_number
+        self.streak = streak
 
     async def convert(self, ctx: Context, argument: str) -> Period:
         """The period named by `argument`."""
         period = Period.parse(argument)
-        if period is not None:
+        if period is not None and (self.streak or period in TIME_PERIODS):
             return period
         if self.before_number and ctx.interaction is None and looks_like_number(argument):
             ctx.view.undo()
             return Period.TOTAL
-        raise not_understood(texts.PERIOD_WHAT, argument)
+        what = texts.PERIOD_STREAK_WHAT if self.streak else texts.PERIOD_WHAT
+        raise not_understood(what, argument)
 
 
 # ------------------------------------------------------------------ people
@@ -447,3 +451,57 @@ class PostChannel(commands.Converter[discord.TextChannel | None], app_commands.T
             problem = texts.POST_CHANNEL_NOT_FOUND.format(argument=shown(str(value)))
             raise UsageError(problem, str(value))
         return channel
+
+
+# -------------------------------------------------------------------- goals
+
+REMOVE_GOAL = 0
+"""What `GoalLength` reads a none word (`nenhuma`) as: no goal."""
+
+
+class GoalLength(Length):
+    """A goal's duration (`2h`, `1h30`, `45min`), or `nenhuma` to remove it (`REMOVE_GOAL`).
+
+    One word in a prefix command (or one slash option); a goal of zero is refused.
+    """
+
+    def __init__(self, *, limit: int) -> None:
+        """Refuse goals over `limit` seconds."""
+        super().__init__(limit=limit, none_words=("nenhuma", "nenhum"))
+
+    def seconds(self, text: str) -> int:
+        """The goal's seconds (`REMOVE_GOAL` for a none word), or the usage error saying why not."""
+        seconds = super().seconds(text)
+        if seconds is None:
+            return REMOVE_GOAL
+        if seconds == 0:
+            raise UsageError(texts.GOAL_ZERO, text)
+        return seconds
+
+
+class GoalPeriodArgument(commands.Converter[GoalPeriod]):
+    """`dia` or `semana` (and `diaria`, `semanal`, accents accepted).
+
+    >>> GoalPeriodArgument.parse("Diária"), GoalPeriodArgument.parse("semanal")
+    ('dia', 'semana')
+    >>> GoalPeriodArgument.parse("mes") is None
+    True
+    """
+
+    @staticmethod
+    def parse(text: str) -> GoalPeriod | None:
+        """The goal period `text` names, None if it names none."""
+        key = text.strip().lower().replace("á", "a")
+        if key in ("dia", "diaria", "hoje"):
+            return "dia"
+        if key in ("semana", "semanal"):
+            return "semana"
+        return None
+
+    async def convert(self, ctx: Context, argument: str) -> GoalPeriod:
+        """The goal period named by `argument`."""
+        del ctx
+        period = self.parse(argument)
+        if period is None:
+            raise not_understood(texts.GOAL_PERIOD_WHAT, argument)
+        return period

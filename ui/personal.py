@@ -7,7 +7,9 @@ from datetime import datetime
 
 import discord
 
+from tracking.goals import GoalProgress, goal_progress
 from tracking.periods import Period
+from tracking.server_settings import MemberSettings, ServerSettings
 from tracking.sessions import VideoSessionManager
 from tracking.standings import (
     StoredFigures,
@@ -15,11 +17,12 @@ from tracking.standings import (
     member_figures,
     period_standings,
     seconds_by_day,
+    server_streaks,
 )
 from ui import texts
 from ui.ranking import Placing, position_of
 from ui.style import EMBED_COLOR
-from utils import escape_name, format_seconds_to_time
+from utils import escape_name, format_seconds_to_time, plural
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +42,11 @@ class MemberTime:
     live_seconds: int = 0
     adjusted: int = 0
     """Net seconds added (or, when negative, removed) by hand."""
+    streak: int = 0
+    """Consecutive local days with the server's streak minimum, up to today (or yesterday)."""
+    best_streak: int = 0
+    goal: GoalProgress | None = None
+    """The member's own goal and how far along it is (shown to the member only)."""
 
     @property
     def average(self) -> int:
@@ -65,8 +73,14 @@ def member_time(
     guild_id: int,
     user_id: int,
     known_departed: set[int],
+    *,
+    settings: ServerSettings,
+    choices: MemberSettings | None = None,
 ) -> MemberTime:
-    """A member's figures now, the session running now included."""
+    """A member's figures now, the session running now included, under a server's `settings`.
+
+    With the member's `choices`, their goal's progress too.
+    """
 
     def in_period(period: Period) -> int:
         days = days_of(manager, guild_id, period)
@@ -76,6 +90,8 @@ def member_time(
     figures = member_figures(store, manager, guild_id, user_id)
     current = manager.current(guild_id, user_id)
     standings = period_standings(store, manager, guild_id, None)
+    streaks = server_streaks(store, manager, guild_id, settings.streak_minimum)
+    streak, best_streak = streaks.of(user_id)
     return MemberTime(
         total=figures.seconds,
         sessions=figures.sessions,
@@ -88,7 +104,24 @@ def member_time(
         live_since=current[0] if current else None,
         live_seconds=current[1] if current else 0,
         adjusted=figures.adjusted,
+        streak=streak,
+        best_streak=best_streak,
+        goal=goal_progress(store, manager, guild_id, user_id, choices) if choices else None,
     )
+
+
+def goal_line(progress: GoalProgress) -> str:
+    """How far along a goal is, in one line.
+
+    >>> goal_line(GoalProgress(7200, "dia", 4200))
+    '1h 10min de 2h hoje'
+    >>> goal_line(GoalProgress(36000, "semana", 36005))
+    '10h 5s de 10h nesta semana ✅'
+    """
+    line = texts.GOAL_PROGRESS[progress.period].format(
+        done=format_seconds_to_time(progress.done), goal=format_seconds_to_time(progress.goal)
+    )
+    return line + texts.GOAL_REACHED if progress.reached else line
 
 
 def member_time_embed(
@@ -109,6 +142,8 @@ def member_time_embed(
         (texts.MEUTEMPO_TODAY, format_seconds_to_time(figures.today)),
         (texts.MEUTEMPO_WEEK, format_seconds_to_time(figures.week)),
         (texts.MEUTEMPO_MONTH, format_seconds_to_time(figures.month)),
+        (texts.MEUTEMPO_STREAK, plural(figures.streak, *texts.DAYS)),
+        (texts.MEUTEMPO_BEST_STREAK, plural(figures.best_streak, *texts.DAYS)),
         (
             texts.MEUTEMPO_POSITION,
             texts.MEUTEMPO_POSITION_VALUE.format(
@@ -124,6 +159,8 @@ def member_time_embed(
             change=f"{sign}{format_seconds_to_time(abs(figures.adjusted))}"
         )
         fields.insert(1, (texts.MEUTEMPO_ADJUSTED, adjusted))
+    if figures.goal is not None:
+        fields.append((texts.MEUTEMPO_GOAL, goal_line(figures.goal)))
     for label, value in fields:
         embed.add_field(name=label, value=value, inline=True)
     if figures.live_since is not None:

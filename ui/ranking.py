@@ -30,7 +30,11 @@ NameLookup = Callable[[Iterable[int]], Awaitable[dict[int, str | None]]]
 
 @dataclass(frozen=True, slots=True)
 class RankedMember:
-    """One line of a ranking."""
+    """One line of a ranking.
+
+    In the ranking of streaks (`Period.STREAK`), `seconds` is the current streak
+    in days and `sessions` the best one (see `tracking.standings.streak_standings`).
+    """
 
     position: int
     user_id: int
@@ -120,30 +124,46 @@ def position_of(standings: Standings, user_id: int, known_departed: set[int]) ->
 # ---------------------------------------------------------------- showing
 
 
-def your_position_line(placing: Placing | None) -> str:
+def your_position_line(placing: Placing | None, period: Period = Period.TOTAL) -> str:
     """The last line of a ranking, for the member who asked.
 
     >>> your_position_line(Placing(12, 3725))
     'Sua posição: #12 — 1h 2min 5s'
+    >>> your_position_line(Placing(3, 5), Period.STREAK)
+    'Sua posição: #3 — 5 dias'
     >>> your_position_line(None)
     'Você ainda não aparece neste ranking.'
     """
     if placing is None:
         return texts.RANKING_NOT_RANKED
+    if period is Period.STREAK:
+        return texts.RANKING_STREAK_YOUR_POSITION.format(
+            position=placing.position, days=plural(placing.seconds, *texts.DAYS)
+        )
     return texts.RANKING_YOUR_POSITION.format(
         position=placing.position, time=format_seconds_to_time(placing.seconds)
     )
 
 
-def ranking_line(entry: RankedMember) -> str:
-    r"""One member's line: position, escaped name, time and sessions.
+def ranking_line(entry: RankedMember, period: Period = Period.TOTAL) -> str:
+    r"""One member's line: position, escaped name, time and sessions (days for streaks).
 
     >>> ranking_line(RankedMember(1, 7, "*ana*", 3665, 2))
     '**1.** \\*ana\\* — 1h 1min 5s (2 sessões)'
+    >>> ranking_line(RankedMember(2, 7, "bia", 1, 4), Period.STREAK)
+    '**2.** bia — 1 dia (melhor: 4 dias)'
     """
+    name = escape_name(entry.name)
+    if period is Period.STREAK:
+        return texts.RANKING_STREAK_LINE.format(
+            position=entry.position,
+            name=name,
+            days=plural(entry.seconds, *texts.DAYS),
+            best=plural(entry.sessions, *texts.DAYS),
+        )
     return texts.RANKING_LINE.format(
         position=entry.position,
-        name=escape_name(entry.name),
+        name=name,
         time=format_seconds_to_time(entry.seconds),
         sessions=plural(entry.sessions, *texts.SESSIONS),
     )
@@ -157,10 +177,15 @@ def ranking_embed(
     ranking: RankingPage,
     placing: Placing | None,
     live: bool,
+    note: str | None = None,
 ) -> discord.Embed:
-    """The embed of one ranking page, ending with the asking member's position."""
-    lines = [ranking_line(entry) for entry in ranking.entries]
-    lines += ["", your_position_line(placing)]
+    """The embed of one ranking page, ending with the asking member's position.
+
+    `note`, when given, is a line above the ranking (what the ranking counts).
+    """
+    lines = [note, ""] if note else []
+    lines += [ranking_line(entry, period) for entry in ranking.entries]
+    lines += ["", your_position_line(placing, period)]
     embed = discord.Embed(
         title=texts.RANKING_TITLE.format(period=PERIOD_LABELS[period]),
         color=EMBED_COLOR,

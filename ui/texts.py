@@ -8,6 +8,7 @@ GUILD_ONLY = "Este comando só funciona dentro de um servidor. 🙂"
 PAGES = ("página", "páginas")
 MEMBERS = ("membro", "membros")
 SESSIONS = ("sessão", "sessões")
+DAYS = ("dia", "dias")
 RECENT_ACTIONS = ("ação mais recente", "ações mais recentes")
 
 # --- arguments a command could not use: one problem, then the usage line ---
@@ -30,10 +31,12 @@ ARGUMENT_NAMES = {
     "dias": "o número de dias",
     "duracao": "a duração",
     "zona": "o fuso horário",
+    "meta": "a meta",
 }
 """How each command parameter is named when it is missing or unreadable."""
 ARGUMENTS_FALLBACK = "os argumentos"
 PERIOD_WHAT = "o período (hoje, semana, mes ou total)"
+PERIOD_STREAK_WHAT = "o período (hoje, semana, mes, total ou sequencia)"
 
 # --- each command, as members meet it ---
 # Each command takes these from its decorators, so every line exists once:
@@ -45,19 +48,56 @@ PERIOD_WHAT = "o período (hoje, semana, mes ou total)"
 DESCRIBE_PERIOD = "hoje, semana, mes ou total (padrão: total)"
 DESCRIBE_REASON = "Por que (vai para a auditoria)"
 
-USAGE_RANKING = "[hoje|semana|mes|total] [página]"
+USAGE_RANKING = "[hoje|semana|mes|total|sequencia] [página]"
 DESCRIPTION_RANKING = "Ranking de tempo com a câmera ligada neste servidor"
-BRIEF_RANKING = "Ranking de tempo de câmera do servidor, 10 por página."
+BRIEF_RANKING = (
+    "Ranking de tempo de câmera do servidor, 10 por página; `sequencia` mostra quem está há "
+    "mais dias seguidos com a câmera ligada."
+)
 EXAMPLE_RANKING = "semana 2"
-DESCRIBE_RANKING = {"periodo": DESCRIBE_PERIOD, "pagina": "Página do ranking"}
+DESCRIBE_RANKING = {
+    "periodo": "hoje, semana, mes, total ou sequencia (padrão: total)",
+    "pagina": "Página do ranking",
+}
 
 USAGE_MEUTEMPO = "[@membro]"
 DESCRIPTION_MEUTEMPO = "Seu tempo de câmera neste servidor (ou o de outro membro)"
 BRIEF_MEUTEMPO = (
-    "Seu tempo (ou o de outro membro): total, sessões, média, hoje, semana, mês e posição."
+    "Seu tempo (ou o de outro membro): total, sessões, média, hoje, semana, mês, sequência "
+    "de dias, posição e, para você, o progresso da sua meta."
 )
 EXAMPLE_MEUTEMPO = "@ana"
 DESCRIBE_MEUTEMPO = {"membro": "De quem mostrar o tempo (padrão: você)"}
+
+USAGE_GOAL = "[duração|nenhuma] [dia|semana]"
+DESCRIPTION_GOAL = "Define, mostra ou remove a sua meta de tempo de câmera (por dia ou semana)"
+BRIEF_GOAL = (
+    "Sua meta de câmera por dia (padrão) ou por semana; o `!meutempo` mostra o progresso. "
+    "Sem nada, mostra a meta; `nenhuma` remove."
+)
+EXAMPLE_GOAL = "2h"
+DESCRIBE_GOAL = {
+    "meta": "Ex.: 2h, 1h30, 45min; nenhuma remove a meta; vazio mostra a meta atual",
+    "periodo": "dia ou semana (padrão: dia)",
+}
+GOAL_PERIOD_WHAT = "o período da meta (dia ou semana)"
+GOAL_ZERO = "Uma meta de zero não é meta: use, por exemplo, 30min ou 2h (ou nenhuma para remover)."
+GOAL_DAY_TOO_LONG = "Uma meta por dia vai até 24h (você pediu “{argument}”); para mais, use semana."
+GOAL_SET = "🎯 Meta definida: {goal} {per}. Agora: {progress}."
+GOAL_UNCHANGED = "Nada mudou: sua meta já é {goal} {per}. Agora: {progress}."
+GOAL_SHOW = "🎯 Sua meta é {goal} {per}. Agora: {progress}."
+GOAL_NONE = (
+    "Você ainda não tem meta neste servidor. Defina uma com `{prefix}metavideo 2h` (por dia) "
+    "ou `{prefix}metavideo 10h semana`."
+)
+GOAL_REMOVED = "Meta removida: o `{prefix}meutempo` não mostra mais o progresso."
+GOAL_NOTHING_TO_REMOVE = "Você não tinha meta neste servidor: nada mudou."
+GOAL_SAVE_FAILED = (
+    "Não consegui salvar a sua meta agora, então nada mudou. 😕 Tente de novo em instantes."
+)
+GOAL_PER = {"dia": "por dia", "semana": "por semana"}
+GOAL_PROGRESS = {"dia": "{done} de {goal} hoje", "semana": "{done} de {goal} nesta semana"}
+GOAL_REACHED = " ✅"
 
 DESCRIPTION_HELP = "Lista todos os comandos do bot"
 BRIEF_HELP = "Mostra esta lista de comandos."
@@ -128,6 +168,15 @@ RANKING_FOOTER = "Página {page}/{pages} • {members} no ranking"
 RANKING_LIVE_NOTE = "🔴 inclui sessões em andamento"
 RANKING_YOUR_POSITION = "Sua posição: #{position} — {time}"
 RANKING_NOT_RANKED = "Você ainda não aparece neste ranking."
+RANKING_STREAK_LINE = "**{position}.** {name} — {days} (melhor: {best})"
+RANKING_STREAK_RULE = (
+    "Dias seguidos com pelo menos {minimum} de câmera; hoje entra na conta quando chegar lá."
+)
+RANKING_STREAK_YOUR_POSITION = "Sua posição: #{position} — {days}"
+RANKING_STREAK_EMPTY = (
+    "Ninguém deste servidor está numa sequência agora. Uma sequência são dias seguidos com "
+    "pelo menos {minimum} de câmera: liguem as câmeras e ela começa hoje! 🔥"
+)
 RANKING_PREVIOUS = "◀"
 RANKING_NEXT = "▶"
 UNKNOWN_MEMBER = "Membro {user_id}"
@@ -146,6 +195,9 @@ MEUTEMPO_TODAY = "Hoje"
 MEUTEMPO_WEEK = "Esta semana"
 MEUTEMPO_MONTH = "Este mês"
 MEUTEMPO_POSITION = "Posição no servidor"
+MEUTEMPO_STREAK = "Sequência atual"
+MEUTEMPO_BEST_STREAK = "Melhor sequência"
+MEUTEMPO_GOAL = "Meta"
 MEUTEMPO_POSITION_VALUE = "#{position} de {members}"
 MEUTEMPO_NOT_RANKED = "—"
 MEUTEMPO_NOW = "Agora"

@@ -12,6 +12,7 @@ from ui import texts
 FIXED_NAMES = (
     "rankingvideo",
     "meutempo",
+    "metavideo",
     "ajuda",
     "resetvideo",
     "ajustarvideo",

@@ -252,7 +252,7 @@ async def test_ranking_arguments_it_cannot_read_get_the_usage_line(
 ):
     await server.ana.send(server.text, f"!rankingvideo {arguments}")
     assert server.text.last_message.content == (
-        f"{problem} Uso correto: `!rankingvideo [hoje|semana|mes|total] [página]`"
+        f"{problem} Uso correto: `!rankingvideo [hoje|semana|mes|total|sequencia] [página]`"
     )
     assert all(isinstance(e, commands.BadArgument) for e in simcord_env.errors)
     assert len(simcord_env.errors) == 1
@@ -273,7 +273,11 @@ async def test_ranking_with_a_period_and_a_page_reads_both(simcord_env, server):
 @pytest.mark.parametrize(
     ("who", "command", "usage"),
     [
-        ("ana", "!rankingvideo semana 2 mais", "!rankingvideo [hoje|semana|mes|total] [página]"),
+        (
+            "ana",
+            "!rankingvideo semana 2 mais",
+            "!rankingvideo [hoje|semana|mes|total|sequencia] [página]",
+        ),
         ("ana", "!meutempo {ana} mais", "!meutempo [@membro]"),
         ("ana", "!graficovideo {ana} 7 mais", "!graficovideo [@membro] [dias]"),
         ("ana", "!ajuda mais", "!ajuda"),
