@@ -37,6 +37,7 @@ ORDER = (
     "exportvideo",
     "auditoriavideo",
     "configvideo",
+    "cargosvideo",
     "sync",
 )
 """The order `!ajuda` lists commands in; any other command follows, in the order it was loaded."""

@@ -7,17 +7,22 @@ import discord
 from tracking.server_settings import ServerSettings
 from ui import texts
 from ui.style import EMBED_COLOR
-from utils import escape_name, format_seconds_to_time
+from utils import escape_name, format_seconds_to_time, plural
 
 
 def settings_fields(settings: ServerSettings) -> list[tuple[str, str]]:
     """(name, value) of every setting, in the order `!configvideo` lists them.
 
     >>> settings_fields(ServerSettings(streak_minimum=1800))
-    [('Sequência (mínimo por dia)', '30min')]
+    [('Sequência (mínimo por dia)', '30min'), ('Cargos por tempo de câmera', 'nenhum')]
     """
+    roles = len(settings.roles)
     return [
         (texts.SETTINGS_FIELD_STREAK, format_seconds_to_time(settings.streak_minimum)),
+        (
+            texts.SETTINGS_FIELD_ROLES,
+            plural(roles, *texts.ROLE_REWARDS) if roles else texts.SETTINGS_ROLES_NONE,
+        ),
     ]
 
 

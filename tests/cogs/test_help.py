@@ -19,6 +19,7 @@ FIXED_NAMES = (
     "auditoriavideo",
     "graficovideo",
     "configvideo",
+    "cargosvideo",
     "sync",
 )
 
