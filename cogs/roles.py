@@ -85,6 +85,10 @@ PROBLEM_LOGS = {
         "O cargo %s do servidor %s não está abaixo do cargo mais alto do bot: ele não pode ser "
         "dado nem tirado; a contagem continua"
     ),
+    "forbidden": (
+        "O Discord recusou (403) o cargo %s do servidor %s: confira a permissão Gerenciar "
+        "Cargos e se o cargo do bot está acima dele; a contagem continua"
+    ),
     "deleted": (
         "O cargo %s do servidor %s foi apagado: ele é ignorado até sair da lista "
         "(!cargosvideo remover <id>)"
@@ -132,6 +136,7 @@ class RoleRewards(commands.Cog, name="Cargos"):
         self._months: dict[int, int] = {}
         """Per server, the first local day of the month it was last looked at in."""
         self._months_task: asyncio.Task[None] | None = None
+        self._started = False
 
     async def cog_load(self) -> None:
         """Start the periodic look at the month."""
@@ -190,7 +195,15 @@ class RoleRewards(commands.Cog, name="Cargos"):
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
-        """On every start (and READY), look again at every server with rewards."""
+        """Once a start is connected, look again at every server with rewards.
+
+        Later READY events (reconnects) add nothing: time credited on a reconnect
+        arrives through `camera_credited` like any other, and a month's turn is
+        watched apart.
+        """
+        if self._started:
+            return
+        self._started = True
         for guild_id in self._servers_with_rewards():
             self._months[guild_id] = self._month_of(guild_id)
             self.enqueue_server(guild_id)
@@ -331,7 +344,7 @@ class RoleRewards(commands.Cog, name="Cargos"):
             try:
                 await request(guild.id, user_id, role.id, reason=texts.ROLE_CHANGE_REASON)
             except discord.Forbidden:
-                self._log_once(guild.id, role.id, "no_permission")
+                self._log_once(guild.id, role.id, "forbidden")
                 return
             except discord.NotFound as error:
                 if error.code == UNKNOWN_ROLE:

@@ -90,7 +90,7 @@ def role_changes(
 ) -> RoleChanges:
     """What makes a member's reward roles match what is earned; other roles are never touched.
 
-    >>> role_changes([RoleReward(1, 60), RoleReward(2, 60)], {1}, {1, 7})
+    >>> role_changes([RoleReward(1, 60), RoleReward(2, 60)], {1}, {1, 2, 7})
     RoleChanges(add=(), remove=(2,))
     >>> bool(role_changes([RoleReward(1, 60)], {1}, {1}))
     False

@@ -15,6 +15,7 @@ from tests.helpers import (
     audit_lines,
     camera,
     crash_and_restart,
+    errors,
     seconds_of,
 )
 from ui import texts
@@ -182,6 +183,15 @@ async def test_remove_without_a_role_gets_the_usage_line(simcord_env, server):
     assert [type(e) for e in simcord_env.errors] == [commands.MissingRequiredArgument]
 
 
+async def test_an_unknown_subcommand_gets_the_usage_line(simcord_env, server):
+    await server.admin.send(server.text, "!cargosvideo tirar")
+    assert server.text.last_message.content == (
+        "Não sei o que fazer com “tirar” no fim do comando. "
+        "Uso correto: `!cargosvideo [adicionar|remover]`"
+    )
+    assert [type(e) for e in simcord_env.errors] == [commands.TooManyArguments]
+
+
 async def test_the_everyone_role_is_refused(simcord_env, server):
     everyone = server.guild.default_role
     await add_reward(server, f"{everyone.id} 1h")
@@ -307,13 +317,15 @@ async def test_rate_limits_and_discord_errors_are_retried(simcord_env, server):
     await add_reward(server, f"{server.focado.mention} 1min")
     simcord_env.inject_error("PUT", ROLE_PATH, status=429, message="rate limited", times=1)
     simcord_env.inject_error("PUT", ROLE_PATH, status=502, message="bad gateway", times=1)
-    await server.session(server.ana, 120)
-    await simcord_env.advance_time(10)
+    await server.admin.send(server.text, f"!ajustarvideo {server.ana.mention} +2min esqueceu")
+    await simcord_env.advance_time(10)  # one look at her, retried with a growing pause
     assert server.focado.id in roles_of(server, server.ana)
     assert len(role_requests(simcord_env)) == 3
 
 
-async def test_a_member_who_left_is_skipped_and_others_still_get_theirs(simcord_env, server):
+async def test_a_member_who_left_is_skipped_and_others_still_get_theirs(
+    simcord_env, server, caplog
+):
     await add_reward(server, f"{server.focado.mention} 1min")
     await on_camera(server, server.ana, 120)
     await server.bia.join_voice(server.voice)
@@ -325,6 +337,32 @@ async def test_a_member_who_left_is_skipped_and_others_still_get_theirs(simcord_
     carla = server.guild.add_member(simcord_env.create_user("carla"))
     await on_camera(server, carla, 120)
     assert server.focado.id in roles_of(server, carla)
+    assert errors(caplog) == []
+
+
+async def test_a_deleted_role_is_shown_skipped_and_removable_by_id(simcord_env, server, caplog):
+    await add_reward(server, f"{server.focado.mention} 1min")
+    simcord_env.backend.delete_role(server.guild.id, server.focado.id)
+    await simcord_env.settle()
+    deleted = texts.ROLES_DELETED_ROLE.format(role_id=server.focado.id)
+    await server.admin.send(server.text, "!cargosvideo")
+    assert deleted in server.text.last_message.content
+    with caplog.at_level(logging.WARNING, logger="cogs.roles"):
+        await on_camera(server, server.ana, 120)
+        await on_camera(server, server.ana, 120)
+    assert role_requests(simcord_env) == []
+    assert seconds_of(simcord_env, server.guild, server.ana) == 240
+    assert len([r for r in caplog.records if "foi apagado" in r.getMessage()]) == 1
+    await server.admin.send(server.text, f"!cargosvideo remover {server.focado.id}")
+    assert server.text.last_message.content == texts.ROLES_REMOVED.format(role=deleted)
+    assert simcord_env.bot.store.server_settings(server.guild.id).roles == ()
+
+
+async def test_a_reward_is_removed_by_slash(simcord_env, server):
+    await add_reward(server, f"{server.focado.mention} 1min")
+    result = await server.admin.slash(server.text, "cargosvideo remover", cargo=server.focado)
+    assert result.response.content == texts.ROLES_REMOVED.format(role=server.focado.mention)
+    assert simcord_env.bot.store.server_settings(server.guild.id).roles == ()
 
 
 # ------------------------------------------------------------------ restarts
