@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import discord
@@ -121,6 +122,16 @@ def describe(reward: RoleReward) -> str:
     return f"{format_seconds_to_time(reward.seconds)} {texts.ROLE_SCOPES[reward.scope]}"
 
 
+@dataclass(slots=True)
+class Held:
+    """What the bot knows of one member's reward roles."""
+
+    known: frozenset[int]
+    """The reward roles this covers (asked of Discord, or changed here since)."""
+    held: set[int]
+    """Those of them the member holds."""
+
+
 class RoleRewards(commands.Cog, name="Cargos"):
     """`!cargosvideo` and the worker that keeps members' reward roles as earned."""
 
@@ -130,8 +141,8 @@ class RoleRewards(commands.Cog, name="Cargos"):
         self._queued: dict[Key, None] = {}
         """Members to look at, in the order asked (a member once, however often asked)."""
         self._worker: asyncio.Task[None] | None = None
-        self._roles: dict[Key, set[int]] = {}
-        """The role ids each member looked at holds: as Discord last said, then as changed here."""
+        self._roles: dict[Key, Held] = {}
+        """What is known of the reward roles of each member looked at (see `Held`)."""
         self._logged: set[tuple[int, int, str]] = set()
         self._months: dict[int, int] = {}
         """Per server, the first local day of the month it was last looked at in."""
@@ -180,13 +191,18 @@ class RoleRewards(commands.Cog, name="Cargos"):
                 break
             self.enqueue(guild_id, standing.user_id)
         managed = {reward.role_id for reward in rewards}
-        for (server, user_id), held in list(self._roles.items()):
-            if server == guild_id and held & managed:
+        for (server, user_id), known in list(self._roles.items()):
+            if server == guild_id and known.held & managed:
                 self.enqueue(server, user_id)
 
     def _servers_with_rewards(self) -> list[int]:
+        """Servers of this process (its shards) that give roles."""
         store = self.bot.store
-        return [g for g in store.servers_with_settings() if store.server_settings(g).roles]
+        return [
+            guild_id
+            for guild_id in store.servers_with_settings()
+            if store.server_settings(guild_id).roles and self.bot.get_guild(guild_id) is not None
+        ]
 
     def _month_of(self, guild_id: int) -> int:
         settings = self.bot.store.server_settings(guild_id)
@@ -224,6 +240,16 @@ class RoleRewards(commands.Cog, name="Cargos"):
             self.enqueue_server(guild_id)
         else:
             self.enqueue(guild_id, user_id)
+
+    @commands.Cog.listener()
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        """The bot's own role changed (Manage Roles given, moved up): look at its server again."""
+        guild = after.guild
+        if after not in guild.me.roles or not self.rewards(guild.id):
+            return
+        if before.permissions != after.permissions or before.position != after.position:
+            self._logged = {entry for entry in self._logged if entry[0] != guild.id}
+            self.enqueue_server(guild.id)
 
     async def _watch_months(self) -> None:
         """Every checkpoint interval, look at each server whose local month has turned."""
@@ -284,7 +310,7 @@ class RoleRewards(commands.Cog, name="Cargos"):
             days = month_days(settings, sessions.zone, now(sessions))
             month = sum(seconds_by_day(store, sessions, guild_id, user_id, days).values())
         earned = earned_roles(rewards, total=total, month=month)
-        held = await self._held(guild, user_id)
+        held = await self._held(guild, user_id, frozenset(roles))
         if held is None:
             return  # not a member any more
         changes = role_changes(rewards, earned, held)
@@ -293,18 +319,28 @@ class RoleRewards(commands.Cog, name="Cargos"):
         for role_id in changes.remove:
             await self._change(guild, user_id, roles[role_id], add=False)
 
-    async def _held(self, guild: discord.Guild, user_id: int) -> set[int] | None:
-        """The role ids a member holds (None if not a member); asks Discord only the first time."""
+    async def _held(
+        self, guild: discord.Guild, user_id: int, managed: frozenset[int]
+    ) -> set[int] | None:
+        """Which of the `managed` roles a member holds (None if not a member any more).
+
+        Discord is asked (the cache, else a request) only about roles not known yet:
+        the bot hears of no member updates, so the cache misses the changes made
+        here, which are kept instead.
+        """
         key = (guild.id, user_id)
         known = self._roles.get(key)
-        if known is not None:
-            return known
+        if known is not None and managed <= known.known:
+            return known.held
         member = guild.get_member(user_id) or await self._fetch(guild, user_id)
         if member is None:
             return None
-        held = {role.id for role in member.roles}
+        learned = {role.id for role in member.roles} & managed
+        if known is not None:  # what was changed here stays as it is
+            learned = (learned - known.known) | known.held
+        held = Held(known=managed | (known.known if known else frozenset()), held=learned)
         self._roles[key] = held
-        return held
+        return held.held
 
     async def _fetch(self, guild: discord.Guild, user_id: int) -> discord.Member | None:
         delay = RETRY_FIRST_SECONDS
@@ -360,11 +396,12 @@ class RoleRewards(commands.Cog, name="Cargos"):
                 await asyncio.sleep(delay)
                 delay *= 2
                 continue
-            held = self._roles.setdefault((guild.id, user_id), set())
+            known = self._roles.setdefault((guild.id, user_id), Held(frozenset(), set()))
+            known.known |= {role.id}
             if add:
-                held.add(role.id)
+                known.held.add(role.id)
             else:
-                held.discard(role.id)
+                known.held.discard(role.id)
             log.info(
                 "Cargo %s %s o membro %s (servidor %s)",
                 role.name,
