@@ -255,7 +255,7 @@ SETTING_NAMES = {
 """How `!auditoriavideo` names each setting (by its `!configvideo` subcommand)."""
 
 # --- role rewards (`!cargosvideo`) ---
-ROLE_REWARDS = ("cargo por tempo", "cargos por tempo")
+ROLE_REWARDS = ("cargo", "cargos")
 SETTINGS_FIELD_ROLES = "Cargos por tempo de câmera"
 SETTINGS_ROLES_NONE = "nenhum"
 USAGE_ROLES = "[adicionar|remover]"
@@ -296,7 +296,10 @@ ROLES_REMOVED = (
     "✅ O cargo {role} não é mais dado por tempo de câmera. Quem já tem continua com ele."
 )
 ROLES_NOT_LISTED = "O cargo {role} não está na lista de cargos por tempo de câmera."
-ROLES_TOO_MANY = "Este servidor já tem {count}, o máximo: remova um antes de adicionar outro."
+ROLES_TOO_MANY = (
+    "Este servidor já tem {count} por tempo de câmera, o máximo: remova um antes de "
+    "adicionar outro."
+)
 ROLES_REFUSED_MANAGED = (
     "Não posso usar {role}: é um cargo gerenciado por uma integração (ou o @everyone), que "
     "ninguém consegue dar à mão. Escolha outro cargo."

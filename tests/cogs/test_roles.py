@@ -121,6 +121,15 @@ async def test_a_removed_reward_leaves_the_list_and_survives_a_restart(simcord_e
     assert server.text.last_message.content == texts.ROLES_EMPTY.format(prefix="!")
 
 
+async def test_a_server_has_at_most_25_rewards(simcord_env, server):
+    roles = [server.guild.create_role(f"Nível {n}") for n in range(26)]
+    for n, role in enumerate(roles[:25], start=1):
+        await add_reward(server, f"{role.mention} {n}h")
+    reply = await add_reward(server, f"{roles[25].mention} 30h")
+    assert reply == texts.ROLES_TOO_MANY.format(count="25 cargos")
+    assert len(simcord_env.bot.store.server_settings(server.guild.id).roles) == 25
+
+
 async def test_removing_a_role_not_in_the_list_says_so(server):
     await server.admin.send(server.text, f"!cargosvideo remover {server.focado.mention}")
     assert server.text.last_message.content == texts.ROLES_NOT_LISTED.format(
@@ -142,7 +151,7 @@ async def test_settings_show_how_many_rewards_there_are(server):
     await add_reward(server, f"{server.focado.mention} 10h")
     await server.admin.send(server.text, "!configvideo")
     fields = {f.name: f.value for f in server.text.last_message.embeds[0].fields}
-    assert fields[texts.SETTINGS_FIELD_ROLES] == "1 cargo por tempo"
+    assert fields[texts.SETTINGS_FIELD_ROLES] == "1 cargo"
 
 
 async def test_a_member_without_manage_server_cannot_use_it(simcord_env, server):
