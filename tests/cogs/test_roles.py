@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import discord
 import pytest
 from discord.ext import commands
 
+from cogs.roles import ATTEMPTS, CHANGE_SPACING_SECONDS, RETRY_FIRST_SECONDS
 from tests.helpers import (
     SIMCORD,
     Server,
@@ -18,6 +20,7 @@ from tests.helpers import (
     errors,
     seconds_of,
 )
+from tracking.rewards import MAX_REWARDS
 from ui import texts
 from ui.converters import UsageError
 
@@ -430,3 +433,10 @@ async def test_a_monthly_role_is_taken_after_a_restart_past_the_month(simcord_en
 async def test_bad_input_is_a_usage_error(simcord_env, server):
     await add_reward(server, f"{server.focado.mention} depressa")
     assert [type(e) for e in simcord_env.errors] == [UsageError]
+
+
+def test_the_readme_gives_the_worker_s_pace_and_limits():
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text("utf-8").split())
+    assert CHANGE_SPACING_SECONDS == 0.5 and "half a second apart" in readme
+    assert f"up to {ATTEMPTS} tries, after {RETRY_FIRST_SECONDS:g} s" in readme
+    assert f"At most {MAX_REWARDS} roles." in readme
