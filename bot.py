@@ -72,6 +72,7 @@ EXTENSIONS = (
     "cogs.settings",
     "cogs.posts",
     "cogs.goals",
+    "cogs.roles",
 )
 """Loaded by name: importing `commands` directly would shadow `discord.ext.commands`."""
 

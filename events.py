@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from tracking.records import AttributeLegacy, Change
+from tracking.records import AttributeLegacy, Change, Credit
 from tracking.sessions import SessionKey
 from utils import LOOKUP_ERRORS, plural
 
@@ -103,9 +103,16 @@ class VoiceTracker(commands.Cog):
         self._lookups.clear()
 
     def _commit(self, records: Iterable[Change]) -> None:
+        """Hand records to the store; then tell the cogs whose time was credited.
+
+        Listeners of `camera_credited` get the (server, member) keys of the credits.
+        """
         records = list(records)
         if records:
             self.bot.store.commit(records)
+            keys = [(record.g, record.u) for record in records if isinstance(record, Credit)]
+            if keys:
+                self.bot.dispatch("camera_credited", keys)
 
     async def _checkpoint_loop(self) -> None:
         while True:

@@ -198,6 +198,9 @@ class Admin(commands.Cog):
             for key in keys:
                 self.bot.sessions.restart_session(*key)
         durable = self.bot.store.commit([record])
+        if isinstance(record, Reset | Adjust):
+            # Cogs that follow a member's figures (role rewards) look again; None: everyone.
+            self.bot.dispatch("figures_changed", record.g, record.u)
         try:
             await asyncio.wait_for(asyncio.shield(durable), COMMIT_WAIT_SECONDS)
         except TimeoutError:

@@ -38,6 +38,7 @@ ORDER = (
     "exportvideo",
     "auditoriavideo",
     "configvideo",
+    "cargosvideo",
     "sync",
 )
 """The order `!ajuda` lists commands in; any other command follows, in the order it was loaded."""

@@ -48,6 +48,40 @@ POST_FREQUENCY: PostChoice | None = commands.parameter(converter=PostFrequency()
 """How often to post; None only when it was not given (then the admin is told)."""
 
 
+async def change_settings(
+    bot: BatePonto,
+    ctx: Context,
+    settings: ServerSettings,
+    *,
+    setting: str,
+    before: str,
+    after: str,
+) -> bool:
+    """Audit, then save a server's new settings; False (admin told) if either failed.
+
+    The one way every settings command (`!configvideo`, `!cargosvideo`) changes a
+    server's settings. `setting` names the subcommand; `before` and `after` are the
+    values as admins read them (they go to the audit log).
+    """
+    assert ctx.guild is not None
+    entry = AuditEntry(
+        at=now(bot.sessions).isoformat(),
+        guild_id=ctx.guild.id,
+        admin_id=ctx.author.id,
+        admin_name=ctx.author.display_name,
+        action="config",
+        setting=setting,
+        change=f"{before} → {after}",
+    )
+    try:
+        await bot.store.audit_append(entry)
+        await bot.store.save_server_settings(ctx.guild.id, settings)
+    except OSError:  # the disk or the database refused (the store logged why)
+        await ctx.send(texts.SETTINGS_SAVE_FAILED)
+        return False
+    return True
+
+
 class ServerSettingsCog(commands.Cog, name="Configuração"):
     """`!configvideo` and its subcommands (Manage Server, viewing included)."""
 
@@ -73,23 +107,9 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         `setting` names the subcommand; `before` and `after` are the values as admins read
         them (they go to the audit log).
         """
-        assert ctx.guild is not None
-        entry = AuditEntry(
-            at=now(self.bot.sessions).isoformat(),
-            guild_id=ctx.guild.id,
-            admin_id=ctx.author.id,
-            admin_name=ctx.author.display_name,
-            action="config",
-            setting=setting,
-            change=f"{before} → {after}",
+        return await change_settings(
+            self.bot, ctx, settings, setting=setting, before=before, after=after
         )
-        try:
-            await self.bot.store.audit_append(entry)
-            await self.bot.store.save_server_settings(ctx.guild.id, settings)
-        except OSError:  # the disk or the database refused (the store logged why)
-            await ctx.send(texts.SETTINGS_SAVE_FAILED)
-            return False
-        return True
 
     @hybrid_group(
         name="configvideo",

@@ -505,3 +505,95 @@ class GoalPeriodArgument(commands.Converter[GoalPeriod]):
         if period is None:
             raise not_understood(texts.GOAL_PERIOD_WHAT, argument)
         return period
+
+
+# ------------------------------------------------------------------ roles
+
+ROLE_MENTION = re.compile(r"<@&([0-9]{15,20})>|([0-9]{15,20})")
+
+
+class RoleArgument(commands.Converter[discord.Role], app_commands.Transformer):
+    """A role of the server (by mention, id or name); a role option in slash commands."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Slash commands offer a role picker."""
+        return discord.AppCommandOptionType.role
+
+    async def convert(self, ctx: Context, argument: str) -> discord.Role:
+        """The role named by `argument`."""
+        try:
+            return await commands.RoleConverter().convert(ctx, argument)
+        except commands.RoleNotFound as error:
+            problem = texts.ROLE_NOT_FOUND.format(argument=shown(argument))
+            raise UsageError(problem, argument) from error
+
+    async def transform(
+        self, interaction: discord.Interaction[Any], value: discord.Role, /
+    ) -> discord.Role:
+        """The role picked in a slash command."""
+        del interaction
+        return value
+
+
+class RoleIdArgument(RoleArgument):
+    """A role's id: of a role of the server, or any role id given by mention or number.
+
+    A deleted role can still be named by its id (`!cargosvideo remover 123...`).
+    """
+
+    async def convert(self, ctx: Context, argument: str) -> int:  # type: ignore[override]
+        """The id of the role named by `argument`."""
+        try:
+            return (await super().convert(ctx, argument)).id
+        except UsageError:
+            match = ROLE_MENTION.fullmatch(argument.strip())
+            if match is None:
+                raise
+            return int(match.group(1) or match.group(2))
+
+    async def transform(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], value: discord.Role, /
+    ) -> int:
+        """The id of the role picked in a slash command."""
+        del interaction
+        return value.id
+
+
+class RoleScopeArgument(commands.Converter[str], app_commands.Transformer):
+    """Which time a role reward counts: `total` (all time) or `mes` (this month)."""
+
+    WORDS = {"total": "total", "geral": "total", "mes": "mes", "mês": "mes", "mensal": "mes"}
+
+    @property
+    def choices(self) -> list[app_commands.Choice[int | float | str]]:
+        """Slash commands offer the two scopes."""
+        return [app_commands.Choice(name=name, value=name) for name in texts.ROLE_SCOPES]
+
+    def scope(self, text: str) -> str:
+        """The scope `text` names, or the usage error."""
+        scope = self.WORDS.get(text.strip().casefold())
+        if scope is None:
+            raise not_understood(texts.ROLE_SCOPE_WHAT, text)
+        return scope
+
+    async def convert(self, ctx: Context, argument: str) -> str:
+        """A prefix scope."""
+        del ctx
+        return self.scope(argument)
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> str:
+        """A slash scope."""
+        del interaction
+        return self.scope(value)
+
+
+class Threshold(Length):
+    """A setting's duration that must be more than zero (`10h`, `90min`)."""
+
+    def seconds(self, text: str) -> int:
+        """The seconds in `text`, or the usage error that says why not."""
+        seconds = super().seconds(text)
+        if not seconds:
+            raise UsageError(texts.ROLE_THRESHOLD_ZERO, text)
+        return seconds

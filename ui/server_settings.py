@@ -12,7 +12,7 @@ from tracking.zones import calendar_for
 from ui import texts
 from ui.posts import post_setting
 from ui.style import EMBED_COLOR
-from utils import escape_name, format_seconds_to_time
+from utils import escape_name, format_seconds_to_time, plural
 
 
 def zone_field(settings: ServerSettings, default_zone: ZoneInfo, moment: datetime) -> str:
@@ -53,10 +53,15 @@ def settings_fields(
     ...     moment=datetime.fromisoformat("2026-03-01T12:00:00+00:00"))[:2]
     [('Fuso horário', 'UTC'), ('Sequência (mínimo por dia)', '30min')]
     """
+    roles = len(settings.roles)
     return [
         (texts.SETTINGS_FIELD_ZONE, zone_field(settings, default_zone, moment)),
         (texts.SETTINGS_FIELD_STREAK, format_seconds_to_time(settings.streak_minimum)),
         (texts.SETTINGS_FIELD_POST, post_setting(settings.post_channel, settings.post_every)),
+        (
+            texts.SETTINGS_FIELD_ROLES,
+            plural(roles, *texts.ROLE_REWARDS) if roles else texts.SETTINGS_ROLES_NONE,
+        ),
     ]
 
 

@@ -32,6 +32,8 @@ ARGUMENT_NAMES = {
     "duracao": "a duração",
     "zona": "o fuso horário",
     "meta": "a meta",
+    "cargo": "o cargo",
+    "escopo": "o escopo (total ou mes)",
 }
 """How each command parameter is named when it is missing or unreadable."""
 ARGUMENTS_FALLBACK = "os argumentos"
@@ -327,6 +329,7 @@ SETTING_NAMES = {
     "sequencia": SETTINGS_STREAK_NAME,
     "fuso": SETTINGS_ZONE_NAME,
     "postagem": "a postagem do ranking",
+    "cargos": "os cargos por tempo de câmera",
 }
 """How `!auditoriavideo` names each setting (by its `!configvideo` subcommand)."""
 
@@ -388,3 +391,68 @@ POST_WEEK_TITLE = "🏆 Ranking de câmera — semana de {first} a {last}"
 POST_MONTH_TITLE = "🏆 Ranking de câmera — {month} de {year}"
 POST_EMPTY = "Ninguém ligou a câmera neste período. Que tal começar o próximo com tudo? 📹"
 POST_FOOTER = "{members} no ranking • o ranking de agora: {prefix}rankingvideo"
+
+# --- role rewards (`!cargosvideo`) ---
+ROLE_REWARDS = ("cargo", "cargos")
+SETTINGS_FIELD_ROLES = "Cargos por tempo de câmera"
+SETTINGS_ROLES_NONE = "nenhum"
+USAGE_ROLES = "[adicionar|remover]"
+DESCRIPTION_ROLES = "Lista os cargos que os membros ganham por tempo de câmera"
+BRIEF_ROLES = (
+    "Lista os cargos dados por tempo de câmera (no total ou no mês); com adicionar ou "
+    "remover, muda a lista."
+)
+EXAMPLE_ROLES = "adicionar @Focado 10h"
+USAGE_ROLES_ADD = "<@cargo> <duração> [total|mes]"
+DESCRIPTION_ROLES_ADD = "Dá um cargo a quem chegar a um tempo de câmera (no total ou no mês)"
+DESCRIBE_ROLES_ADD = {
+    "cargo": "O cargo que o membro ganha",
+    "duracao": "Tempo de câmera necessário. Ex.: 10h, 90min, 1h30",
+    "escopo": "total: desde sempre (padrão); mes: só neste mês (sai na virada do mês)",
+}
+USAGE_ROLES_REMOVE = "<@cargo>"
+DESCRIPTION_ROLES_REMOVE = "Deixa de dar um cargo por tempo de câmera"
+DESCRIBE_ROLES_REMOVE = {"cargo": "O cargo que sai da lista"}
+ROLE_NOT_FOUND = "Não encontrei o cargo “{argument}” neste servidor."
+ROLE_SCOPE_WHAT = "o escopo (total ou mes)"
+ROLE_THRESHOLD_ZERO = "Um cargo por tempo precisa de pelo menos 1s de câmera (por exemplo, 10h)."
+ROLE_SCOPES = {"total": "no total", "mes": "no mês"}
+ROLES_TITLE = "🎖️ Cargos por tempo de câmera em {guild}"
+ROLES_LINE = "{role} — {time} de câmera {scope}"
+ROLES_DELETED_ROLE = "cargo apagado ({role_id})"
+ROLES_MONTH_NOTE = "Cargos do mês saem na virada do mês de quem não chegar de novo ao tempo."
+ROLES_EMPTY = (
+    "Este servidor ainda não dá cargos por tempo de câmera. Adicione um com "
+    "`{prefix}cargosvideo adicionar @cargo 10h` (ou `... 5h mes` para o tempo do mês)."
+)
+ROLES_FOOTER = "Mude com {prefix}cargosvideo adicionar|remover"
+ROLES_ADDED = "✅ Quem chegar a **{time}** de câmera {scope} ganha o cargo {role}."
+ROLES_CHANGED = "✅ O cargo {role} agora vem com **{time}** de câmera {scope} (antes: {before})."
+ROLES_MONTHLY_ADDED = " Ele sai na virada do mês de quem não chegar de novo a esse tempo."
+ROLES_UNCHANGED = "Nada mudou: o cargo {role} já vem com {time} de câmera {scope}."
+ROLES_REMOVED = (
+    "✅ O cargo {role} não é mais dado por tempo de câmera. Quem já tem continua com ele."
+)
+ROLES_NOT_LISTED = "O cargo {role} não está na lista de cargos por tempo de câmera."
+ROLES_TOO_MANY = (
+    "Este servidor já tem {count} por tempo de câmera, o máximo: remova um antes de "
+    "adicionar outro."
+)
+ROLES_REFUSED_MANAGED = (
+    "Não posso usar {role}: é um cargo gerenciado por uma integração (ou o @everyone), que "
+    "ninguém consegue dar à mão. Escolha outro cargo."
+)
+ROLES_WARN_NO_PERMISSION = (
+    "⚠️ Mas eu não tenho a permissão **Gerenciar Cargos** neste servidor: enquanto não a "
+    "tiver, não consigo entregar nem tirar o cargo (o tempo de câmera continua contando)."
+)
+ROLES_WARN_ABOVE = (
+    "⚠️ Mas o cargo {role} não está abaixo do meu cargo mais alto ({top}): em Configurações "
+    "do servidor → Cargos, arraste o meu cargo para cima dele, senão não consigo entregá-lo "
+    "(o tempo de câmera continua contando)."
+)
+ROLES_LIST_NO_PERMISSION = "⚠️ Sem a permissão **Gerenciar Cargos** não consigo entregar cargos."
+ROLES_LIST_ABOVE = "⚠️ acima do meu cargo mais alto: não consigo entregá-lo"
+AUDIT_ROLE_NONE = "nenhum"
+ROLE_CHANGE_REASON = "Bate-Ponto: cargo por tempo de câmera"
+AUDIT_ROLE_CHANGE = "{role}: {value}"

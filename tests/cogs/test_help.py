@@ -20,6 +20,7 @@ FIXED_NAMES = (
     "auditoriavideo",
     "graficovideo",
     "configvideo",
+    "cargosvideo",
     "sync",
 )
 
