@@ -68,6 +68,7 @@ EXTENSIONS = (
     "cogs.errors",
     "cogs.admin",
     "cogs.charts",
+    "cogs.privacy",
 )
 """Loaded by name: importing `commands` directly would shadow `discord.ext.commands`."""
 

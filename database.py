@@ -11,7 +11,8 @@ Files, all beside `DATA_FILE` and named after it (for `video_ranking.json`):
 - `video_ranking.journal.jsonl` — every change since the snapshot before last, fsync'd;
 - `video_ranking.journal.rejected.jsonl` — journal lines that were not valid records,
   kept byte for byte (created only when there is one);
-- `video_ranking.audit.jsonl` — the audit log of manual resets and adjustments;
+- `video_ranking.audit.jsonl` — the audit log of manual resets and adjustments, and of
+  erasures (rewritten atomically when a member erases their data, without their names);
 - `video_ranking.lock` — held by the running bot, so a second one refuses to start;
 - `*.bak.json` — the previous good copy of each snapshot file;
 - `*.corrupt-<UTC time>.*` — files that could not be read, kept aside untouched.
@@ -211,6 +212,28 @@ class RankingStore(StoredFigures, Protocol):
         """The newest `count` audit entries of a server, newest first."""
         ...
 
+    async def audit_member(self, guild_id: int, user_id: int) -> list[AuditEntry]:
+        """Every audit entry of a server by or about a member, oldest first.
+
+        Raises:
+            OSError: the audit log could not be read.
+        """
+        ...
+
+    async def audit_forget_names(self, guild_id: int, user_id: int) -> None:
+        """Drop a member's names from every audit entry of a server (they erased their data).
+
+        The entries stay, naming the member by id only.
+
+        Raises:
+            OSError: the audit log could not be rewritten (it is left as it was).
+        """
+        ...
+
+    def member_days(self, guild_id: int, user_id: int) -> list[tuple[int, int, int]]:
+        """A member's (local day ordinal, seconds, sessions) rows in a server, oldest first."""
+        ...
+
     async def close(self) -> None:
         """Make everything committed durable and let go of the data."""
         ...
@@ -390,6 +413,34 @@ class Store(LedgerReads):
     async def audit_latest(self, guild_id: int, count: int) -> AuditPage:
         """The newest `count` audit entries of a server, read in a worker thread."""
         return await asyncio.to_thread(self.audit.latest, guild_id, count)
+
+    async def audit_member(self, guild_id: int, user_id: int) -> list[AuditEntry]:
+        """Every audit entry of a server by or about a member, read in a worker thread.
+
+        Raises:
+            OSError: the audit log could not be read (logged here).
+        """
+        try:
+            return await asyncio.to_thread(self.audit.member_entries, guild_id, user_id)
+        except OSError as error:
+            log.error("Não foi possível ler a auditoria %s (%s)", self.audit.path, error)
+            raise
+
+    async def audit_forget_names(self, guild_id: int, user_id: int) -> None:
+        """Rewrite the audit log without a member's names, in a worker thread.
+
+        Raises:
+            OSError: the log could not be rewritten (logged here; it is left as it was).
+        """
+        try:
+            await asyncio.to_thread(self.audit.forget_names, guild_id, user_id)
+        except OSError as error:
+            log.error(
+                "Não foi possível tirar os nomes de um membro da auditoria %s (%s)",
+                self.audit.path,
+                error,
+            )
+            raise
 
     # ---------------------------------------------------------------- snapshots
 

@@ -32,6 +32,8 @@ ORDER = (
     "meutempo",
     "ajuda",
     "graficovideo",
+    "meusdados",
+    "apagarmeusdados",
     "resetvideo",
     "ajustarvideo",
     "exportvideo",

@@ -38,6 +38,10 @@ class LedgerReads:
         """Seconds per local day of a server (or of one member) within `days`."""
         return self.ledger.seconds_by_day(guild_id, user_id, days)
 
+    def member_days(self, guild_id: int, user_id: int) -> list[tuple[int, int, int]]:
+        """A member's (local day ordinal, seconds, sessions) rows in a server, oldest first."""
+        return self.ledger.member_days(guild_id, user_id)
+
     def open_session(self, guild_id: int, user_id: int) -> OpenSession | None:
         """The session a member had running at its last durable record, if any."""
         return self.ledger.open_sessions.get((guild_id, user_id))

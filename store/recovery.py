@@ -86,7 +86,7 @@ class StorePaths:
     @property
     def temp_prefixes(self) -> list[str]:
         """How the names of this store's temporary files start."""
-        written = [self.data, self.state, self.journal, self.lock]
+        written = [self.data, self.state, self.journal, self.lock, self.audit]
         written += [self.backup(self.data), self.backup(self.state)]
         return [f".{path.name}." for path in written] + [f".{self.data.stem}.corrupt-"]
 

@@ -220,3 +220,42 @@ MEUTEMPO_ADJUSTED_VALUE = "{change} (já no total; não conta na média nem na m
 
 AUDIT_UNREADABLE_ONE = " • 1 registro ilegível foi ignorado"
 AUDIT_UNREADABLE_MANY = " • {count} registros ilegíveis foram ignorados"
+
+# --- privacy (LGPD art. 18): a member's own data ---
+DESCRIPTION_MEUSDADOS = "Receba um arquivo com tudo o que o bot guarda sobre você neste servidor"
+BRIEF_MEUSDADOS = (
+    "Um arquivo JSON com tudo o que guardo sobre você neste servidor: totais, histórico por "
+    "dia, sessão em andamento e auditoria (por mensagem privada)."
+)
+MEUSDADOS_SENT = (
+    "📬 Te mandei por mensagem privada um arquivo com todos os seus dados deste servidor."
+)
+MEUSDADOS_DM = "📄 Tudo o que guardo sobre você no servidor **{guild}**."
+MEUSDADOS_DM_CLOSED = (
+    "📄 Não consegui te mandar mensagem privada (elas estão fechadas para mim), então aqui "
+    "está o arquivo com todos os seus dados deste servidor."
+)
+MEUSDADOS_HERE = "📄 Aqui está o arquivo com todos os seus dados deste servidor (só você vê)."
+MEUSDADOS_FILENAME = "meus-dados-{guild_id}-{day}.json"
+
+DESCRIPTION_ERASE = "Apaga seu tempo de câmera e seu histórico neste servidor (com confirmação)"
+BRIEF_ERASE = (
+    "Apaga todo o seu tempo de câmera e o seu histórico neste servidor, depois de você "
+    "confirmar (a auditoria guarda só que houve a ação, sem o seu nome)."
+)
+ERASE_CONFIRM = (
+    "⚠️ Apagar **todo** o seu tempo de câmera e o seu histórico por dia neste servidor? "
+    "Sua sessão em andamento também não será contada. Isso não pode ser desfeito."
+)
+ERASE_BUTTON_CONFIRM = "Apagar meus dados"
+ERASE_DONE = (
+    "✅ Seus dados deste servidor foram apagados. A auditoria guarda só que a ação "
+    "aconteceu, sem o seu nome."
+)
+ERASE_NAMES_FAILED = (
+    "⚠️ Seu tempo de câmera e seu histórico foram apagados, mas não consegui tirar o seu "
+    "nome do registro de auditoria agora. Use o comando de novo em instantes para terminar."
+)
+ERASED_MEMBER = "membro que apagou os dados"
+"""Stands for the name of a member who erased their data, wherever an audit entry named them."""
+AUDIT_ERASE = "<t:{ts}:f> — **um membro** apagou os próprios dados deste servidor"

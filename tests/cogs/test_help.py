@@ -18,6 +18,8 @@ FIXED_NAMES = (
     "exportvideo",
     "auditoriavideo",
     "graficovideo",
+    "meusdados",
+    "apagarmeusdados",
     "sync",
 )
 
