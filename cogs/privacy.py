@@ -19,6 +19,7 @@ import discord
 from discord.ext import commands
 
 from cogs.audited import audited_commit
+from cogs.cooldowns import member_cooldown
 from cogs.hybrid import hybrid_command
 from database import AuditEntry
 from tracking.periods import local_day
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Context = commands.Context["BatePonto"]
+
+MEUSDADOS_COOLDOWN_SECONDS = 30.0
+"""`!meusdados` reads the whole audit log: once per member every this many seconds."""
 
 
 class Privacy(commands.Cog):
@@ -77,6 +81,7 @@ class Privacy(commands.Cog):
         brief=texts.BRIEF_MEUSDADOS,
     )
     @commands.guild_only()
+    @member_cooldown(1, MEUSDADOS_COOLDOWN_SECONDS)
     async def meusdados(self, ctx: Context) -> None:
         """Manda um arquivo com tudo o que o bot guarda sobre você neste servidor."""
         assert ctx.guild is not None
