@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from discord.ext import commands
 
 from tests.helpers import (
     SIMCORD,
@@ -295,3 +296,24 @@ async def test_no_json_file_keeps_the_member_after_two_snapshots(simcord_env, se
         assert unpacked(guild["users"]) == [server.bia.id], name
         assert all(len(unpacked(day["rows"])) == 1 for day in guild["days"].values())
         assert str(server.ana.id) not in json.dumps(state["open_sessions"])
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("name", ["meusdados", "apagarmeusdados"])
+async def test_extra_words_get_the_usage_line_and_change_nothing(simcord_env, server, name):
+    await server.session(server.ana, 30)
+    await server.ana.send(server.text, f"!{name} agora")
+    assert server.text.last_message.content == (
+        f"Não sei o que fazer com “agora” no fim do comando. Uso correto: `!{name}`"
+    )
+    assert [type(e) for e in simcord_env.errors] == [commands.TooManyArguments]
+    assert seconds_of(simcord_env, server.guild, server.ana) == 30
+
+
+@pytest.mark.parametrize("name", ["meusdados", "apagarmeusdados"])
+async def test_in_private_they_answer_that_they_work_in_servers(simcord_env, server, name):
+    await server.ana.send_dm(f"!{name}")
+    assert server.ana.user.dm_channel.last_message.content == texts.GUILD_ONLY
+    assert [type(e) for e in simcord_env.errors] == [commands.NoPrivateMessage]
