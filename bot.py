@@ -69,6 +69,7 @@ EXTENSIONS = (
     "cogs.admin",
     "cogs.charts",
     "cogs.privacy",
+    "cogs.settings",
 )
 """Loaded by name: importing `commands` directly would shadow `discord.ext.commands`."""
 

@@ -11,8 +11,10 @@ Files, all beside `DATA_FILE` and named after it (for `video_ranking.json`):
 - `video_ranking.journal.jsonl` — every change since the snapshot before last, fsync'd;
 - `video_ranking.journal.rejected.jsonl` — journal lines that were not valid records,
   kept byte for byte (created only when there is one);
-- `video_ranking.audit.jsonl` — the audit log of manual resets and adjustments, and of
+- `video_ranking.audit.jsonl` — the audit log of manual resets, adjustments, settings and
   erasures (rewritten atomically when a member erases their data, without their names);
+- `video_ranking.settings.json` — per-server settings and per-member choices
+  (`store.settings`; its previous copy is `video_ranking.settings.bak.json`);
 - `video_ranking.lock` — held by the running bot, so a second one refuses to start;
 - `*.bak.json` — the previous good copy of each snapshot file;
 - `*.corrupt-<UTC time>.*` — files that could not be read, kept aside untouched.
@@ -50,7 +52,7 @@ import logging
 import os
 import stat
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -75,6 +77,13 @@ from store.pg.shards import Shards
 from store.pg.store import DatabaseUnavailableError, PgStore, ShardsInUseError, UnsavedFileError
 from store.reads import LedgerReads
 from store.recovery import KEPT_EXPORTS, Export, StorePaths, recover
+from store.settings import (
+    SettingsFileError,
+    SettingsReads,
+    SettingsTable,
+    load_settings,
+    write_settings,
+)
 from store.snapshot import (
     LedgerCopy,
     SteppedLedgerCopy,
@@ -85,6 +94,7 @@ from store.snapshot import (
 )
 from tracking.ledger import Ledger, OpenSession
 from tracking.records import Base, Change, decode_change
+from tracking.server_settings import MemberSettings, ServerSettings
 from tracking.sessions import SessionKey
 from tracking.standings import StoredFigures
 
@@ -208,6 +218,41 @@ class RankingStore(StoredFigures, Protocol):
         """
         ...
 
+    def server_settings(self, guild_id: int) -> ServerSettings:
+        """A server's settings (`ServerSettings()`, the defaults, when it has none)."""
+        ...
+
+    def servers_with_settings(self) -> list[int]:
+        """The servers whose settings differ from the defaults."""
+        ...
+
+    async def save_server_settings(self, guild_id: int, settings: ServerSettings) -> None:
+        """Replace a server's settings, durably; reads show them once this returns.
+
+        Raises:
+            OSError: they could not be saved (`DatabaseUnavailableError` is one); the old
+                settings stay.
+        """
+        ...
+
+    def member_settings(self, guild_id: int, user_id: int) -> MemberSettings:
+        """A member's choices in a server (`MemberSettings()` when none)."""
+        ...
+
+    def members_with_settings(self, guild_id: int) -> Mapping[int, MemberSettings]:
+        """The members of a server with a choice of their own (read-only)."""
+        ...
+
+    async def save_member_settings(
+        self, guild_id: int, user_id: int, settings: MemberSettings
+    ) -> None:
+        """Replace a member's choices in a server, durably (the defaults remove them).
+
+        Raises:
+            OSError: they could not be saved; the old choices stay.
+        """
+        ...
+
     async def audit_latest(self, guild_id: int, count: int) -> AuditPage:
         """The newest `count` audit entries of a server, newest first."""
         ...
@@ -249,7 +294,7 @@ class RankingStore(StoredFigures, Protocol):
 # ------------------------------------------------------------------------ store
 
 
-class Store(LedgerReads):
+class Store(LedgerReads, SettingsReads):
     """Owns the ranking data of one `DATA_FILE` for the life of the bot (a `RankingStore`)."""
 
     def __init__(
@@ -261,10 +306,13 @@ class Store(LedgerReads):
         *,
         base_seq: int | None = None,
         exports: Iterable[Export] = (),
+        settings: SettingsTable | None = None,
     ) -> None:
         """Use `Store.open` (it locks, loads and recovers)."""
         self.paths = StorePaths(data_file)
         self.ledger = ledger
+        self.settings = settings or SettingsTable()
+        self._settings_lock = asyncio.Lock()
         self.journal = journal
         self.audit = AuditLog(self.paths.audit)
         self._lock = lock
@@ -323,6 +371,10 @@ class Store(LedgerReads):
     @classmethod
     def _load(cls, paths: StorePaths, lock: portalocker.Lock) -> Store:
         remove_temp_files(paths.data.parent, paths.temp_prefixes)
+        try:
+            settings = load_settings(paths.settings)
+        except SettingsFileError as error:
+            raise DataFileError(str(error)) from error
         journal = Journal(paths.journal, paths.rejected)
         try:
             recovery = recover(paths, journal.load())
@@ -336,6 +388,7 @@ class Store(LedgerReads):
             lock,
             base_seq=recovery.base_seq,
             exports=recovery.exports,
+            settings=settings,
         )
         if recovery.dirty:
             store._save_now()
@@ -441,6 +494,42 @@ class Store(LedgerReads):
                 error,
             )
             raise
+
+    # ----------------------------------------------------------------- settings
+
+    async def save_server_settings(self, guild_id: int, settings: ServerSettings) -> None:
+        """Replace a server's settings in the settings file (fsync'd, in a worker thread).
+
+        Raises:
+            OSError: the file could not be written (logged here); the old settings stay.
+        """
+        await self._save_settings(lambda table: table.with_server(guild_id, settings))
+
+    async def save_member_settings(
+        self, guild_id: int, user_id: int, settings: MemberSettings
+    ) -> None:
+        """Replace a member's choices in the settings file (fsync'd, in a worker thread).
+
+        Raises:
+            OSError: the file could not be written (logged here); the old choices stay.
+        """
+        await self._save_settings(lambda table: table.with_member(guild_id, user_id, settings))
+
+    async def _save_settings(self, change: Callable[[SettingsTable], SettingsTable]) -> None:
+        if self._closed:
+            raise StoreClosedError(f"{self.paths.data} is closed")
+        async with self._settings_lock:
+            table = change(self.settings)
+            try:
+                await asyncio.to_thread(write_settings, self.paths.settings, table)
+            except OSError as error:
+                log.error(
+                    "Não foi possível gravar as configurações em %s (%s); nada foi alterado",
+                    self.paths.settings,
+                    error,
+                )
+                raise
+            self.settings = table
 
     # ---------------------------------------------------------------- snapshots
 

@@ -99,7 +99,7 @@ PROGRESS = "Importando {what}: {done} de {total} linhas ({percent}%)"
 PROGRESS_UNSIZED = "Importando {what}: {done} linhas até agora"
 IMPORTED = (
     "Importação concluída de {path}: {servers}, {members}, {days}, {sessions}, {audit}"
-    "{unattributed}{replaced}. {files}"
+    "{settings}{unattributed}{replaced}. {files}"
 )
 FILES_UNCHANGED = (
     "Os arquivos JSON não foram alterados / import done, the JSON files were not changed"
@@ -307,6 +307,11 @@ def describe(summary: ImportSummary) -> dict[str, str]:
         "days": plural(summary.days, "linha de histórico por dia", "linhas de histórico por dia"),
         "sessions": plural(summary.open_sessions, "sessão aberta", "sessões abertas"),
         "audit": audit,
+        "settings": (
+            ", " + plural(summary.settings, "configuração", "configurações")
+            if summary.settings
+            else ""
+        ),
         "unattributed": (
             ", " + plural(summary.unattributed, "total sem servidor", "totais sem servidor")
             if summary.unattributed
@@ -372,6 +377,7 @@ async def import_json(source: Path, database_url: str, *, replace: bool) -> int:
             page.entries,
             replace=replace,
             progress=ProgressLog(),
+            settings=store.settings,
         )
     except ImportConflictError as error:
         log.error("%s", conflict_line(error))

@@ -38,6 +38,7 @@ ORDER = (
     "ajustarvideo",
     "exportvideo",
     "auditoriavideo",
+    "configvideo",
     "sync",
 )
 """The order `!ajuda` lists commands in; any other command follows, in the order it was loaded."""

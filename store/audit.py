@@ -40,6 +40,8 @@ class AuditEntry:
     seconds: int | None = None
     applied: int | None = None
     reason: str | None = None
+    setting: str | None = None
+    change: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON object (one audit log line)."""
@@ -53,6 +55,8 @@ class AuditEntry:
             "s": self.seconds,
             "applied": self.applied,
             "reason": self.reason,
+            "setting": self.setting,
+            "change": self.change,
         }
         data.update({key: value for key, value in optional.items() if value is not None})
         return data
@@ -71,6 +75,8 @@ class AuditEntry:
             seconds=line.s,
             applied=line.applied,
             reason=line.reason,
+            setting=line.setting,
+            change=line.change,
         )
 
 

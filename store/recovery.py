@@ -68,6 +68,11 @@ class StorePaths:
         return self.sibling("audit", ".jsonl")
 
     @property
+    def settings(self) -> Path:
+        """Per-server settings and per-member choices (`store.settings`)."""
+        return self.sibling("settings", ".json")
+
+    @property
     def lock(self) -> Path:
         """The lock file held while the bot runs (never replaced, so locks stay valid)."""
         return self.data.with_name(f"{self.data.stem}.lock")
@@ -81,13 +86,22 @@ class StorePaths:
     def files(self) -> list[Path]:
         """Every file of fixed name the store reads or writes."""
         snapshots = [self.data, self.state, self.backup(self.data), self.backup(self.state)]
-        return [*snapshots, self.journal, self.rejected, self.lock, self.audit, self.export_temp]
+        settings = [self.settings, self.backup(self.settings)]
+        return [
+            *snapshots,
+            *settings,
+            self.journal,
+            self.rejected,
+            self.lock,
+            self.audit,
+            self.export_temp,
+        ]
 
     @property
     def temp_prefixes(self) -> list[str]:
         """How the names of this store's temporary files start."""
-        written = [self.data, self.state, self.journal, self.lock, self.audit]
-        written += [self.backup(self.data), self.backup(self.state)]
+        written = [self.data, self.state, self.journal, self.lock, self.settings, self.audit]
+        written += [self.backup(self.data), self.backup(self.state), self.backup(self.settings)]
         return [f".{path.name}." for path in written] + [f".{self.data.stem}.corrupt-"]
 
     @staticmethod
@@ -118,7 +132,7 @@ def _set_aside(path: Path, what: str, error: Exception) -> None:
     )
 
 
-def _read_newest_good(
+def read_newest_good(
     path: Path, what: str, decode: Callable[[bytes], T], *, digest: bool = True
 ) -> tuple[T, Path, str] | None:
     """The first of `path` and its backup that reads and decodes: (value, file, SHA-256).
@@ -173,7 +187,7 @@ def recover(paths: StorePaths, contents: JournalContents) -> Recovery:
     # Hashing DATA_FILE releases the GIL: it runs in a worker while the state is decoded.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-digest") as pool:
         data_digest = pool.submit(file_sha256, paths.data)
-        state = _read_newest_good(paths.state, "de estado", decode_state, digest=False)
+        state = read_newest_good(paths.state, "de estado", decode_state, digest=False)
         if state is not None:
             (ledger, state_exports), source, _ = state
             recovery = _recover_from_state(paths, ledger, known + state_exports, data_digest)
@@ -228,7 +242,7 @@ def _recover_without_state(
     paths: StorePaths, known: list[Export], records: list[Change]
 ) -> Recovery:
     """No good state: start from the newest good export, else from nothing."""
-    export = _read_newest_good(paths.data, "de totais", decode_export)
+    export = read_newest_good(paths.data, "de totais", decode_export)
     if export is None:
         if known:
             log.error(

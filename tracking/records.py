@@ -473,19 +473,27 @@ def decode_export(raw: bytes) -> dict[int, ExportEntry]:
 # -------------------------------------------------------------------- audit log
 
 
+AuditAction = Literal["adjust", "reset", "config", "erase"]
+"""What an audit entry records: an adjustment, a reset, a settings change, a member's erasure."""
+
+
 class AuditLine(Struct, kw_only=True, frozen=True):
     """One audit log line: who changed what, when and why."""
 
     at: str
     g: Id
     by: Id
-    action: Literal["adjust", "reset", "erase"]
+    action: AuditAction
     by_name: str | None = None
     u: Id | None = None
     name: str | None = None
     s: SignedSeconds | None = None
     applied: SignedSeconds | None = None
     reason: str | None = None
+    setting: str | None = None
+    """The setting a `config` entry changed (`sequencia`, `fuso`, ...)."""
+    change: str | None = None
+    """What a `config` entry changed, as shown to admins (`15min → 30min`)."""
 
     def __post_init__(self) -> None:
         """The time of the change is aware."""

@@ -20,6 +20,11 @@ def audit_line(entry: AuditEntry) -> str:
     target = escape_name(entry.user_name or texts.ERASED_MEMBER)
     if entry.action == "erase":
         line = texts.AUDIT_ERASE.format(ts=stamp)
+    elif entry.action == "config":
+        setting = texts.SETTING_NAMES.get(entry.setting or "", entry.setting or "?")
+        line = texts.AUDIT_SETTING.format(
+            ts=stamp, admin=admin, setting=setting, change=escape_name(entry.change or "")
+        )
     elif entry.action == "adjust":
         applied = entry.applied if entry.applied is not None else entry.seconds or 0
         sign = "+" if applied >= 0 else "-"

@@ -261,3 +261,39 @@ class Duration(commands.Converter[int], app_commands.Transformer):
         """A slash duration."""
         del interaction
         return self.seconds(value)
+
+
+class Length(commands.Converter[int], app_commands.Transformer):
+    """A duration for a setting: from 0 to `limit` seconds, without a sign (`30min`, `1h30`).
+
+    One word in a prefix command (or one slash option); with `none_words`, any of them
+    (`nenhum`) reads as None, the setting turned off.
+    """
+
+    def __init__(self, *, limit: int, none_words: tuple[str, ...] = ()) -> None:
+        """Refuse durations over `limit` seconds; read `none_words` as None."""
+        super().__init__()
+        self.limit = limit
+        self.none_words = none_words
+
+    def seconds(self, text: str) -> int | None:
+        """The seconds in `text` (None for a none word), or the usage error that says why not."""
+        if text.strip().casefold() in self.none_words:
+            return None
+        seconds = parse_duration(text)
+        if seconds is None or text.strip().startswith(("+", "-")):
+            raise not_understood(texts.LENGTH_WHAT, text)
+        if seconds > self.limit:
+            limit = format_seconds_to_time(self.limit)
+            raise UsageError(texts.LENGTH_TOO_LONG.format(argument=shown(text), limit=limit), text)
+        return seconds
+
+    async def convert(self, ctx: Context, argument: str) -> int | None:  # type: ignore[override]
+        """A prefix duration (one word)."""
+        del ctx
+        return self.seconds(argument)
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> int | None:
+        """A slash duration."""
+        del interaction
+        return self.seconds(value)

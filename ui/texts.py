@@ -28,6 +28,7 @@ ARGUMENT_NAMES = {
     "periodo": "o período",
     "pagina": "a página",
     "dias": "o número de dias",
+    "duracao": "a duração",
 }
 """How each command parameter is named when it is missing or unreadable."""
 ARGUMENTS_FALLBACK = "os argumentos"
@@ -220,6 +221,35 @@ MEUTEMPO_ADJUSTED_VALUE = "{change} (já no total; não conta na média nem na m
 
 AUDIT_UNREADABLE_ONE = " • 1 registro ilegível foi ignorado"
 AUDIT_UNREADABLE_MANY = " • {count} registros ilegíveis foram ignorados"
+
+# --- per-server settings (`!configvideo`) ---
+LENGTH_WHAT = "a duração (exemplos: 15min, 1h30, 2h, 45s)"
+LENGTH_TOO_LONG = "A duração “{argument}” passa do limite de {limit}."
+SETTINGS_SECTION = "⚙️ Configuração do servidor"
+USAGE_SETTINGS = "[ajuste] [valor]"
+DESCRIPTION_SETTINGS = "Mostra ou muda as regras de contagem deste servidor"
+BRIEF_SETTINGS = "Mostra as regras deste servidor; com um ajuste, muda uma delas."
+EXAMPLE_SETTINGS = "sequencia 30min"
+SETTINGS_TITLE = "⚙️ Configurações de {guild}"
+SETTINGS_FOOTER = "Mude com {prefix}configvideo <ajuste> <valor> • veja {prefix}ajuda"
+SETTINGS_FIELD_STREAK = "Sequência (mínimo por dia)"
+SETTINGS_SAVE_FAILED = (
+    "⚠️ Não consegui salvar a configuração agora, e nada foi mudado. Tente de novo em instantes."
+)
+SETTINGS_UNCHANGED = "Nada mudou: {setting} já é {value}."
+USAGE_SETTINGS_STREAK = "<duração>"
+DESCRIPTION_SETTINGS_STREAK = "Tempo mínimo de câmera num dia para ele contar na sequência"
+DESCRIBE_SETTINGS_STREAK = {"duracao": "Ex.: 15min, 30min, 1h (padrão: 15min)"}
+SETTINGS_STREAK_SET = (
+    "✅ Agora um dia conta para a sequência com pelo menos **{value}** de câmera "
+    "(antes: {before}). As sequências são recalculadas pelo histórico."
+)
+SETTINGS_STREAK_NAME = "o mínimo da sequência"
+AUDIT_SETTING = "<t:{ts}:f> — **{admin}** mudou {setting}: {change}"
+SETTING_NAMES = {
+    "sequencia": SETTINGS_STREAK_NAME,
+}
+"""How `!auditoriavideo` names each setting (by its `!configvideo` subcommand)."""
 
 # --- privacy (LGPD art. 18): a member's own data ---
 DESCRIPTION_MEUSDADOS = "Receba um arquivo com tudo o que o bot guarda sobre você neste servidor"

@@ -30,12 +30,14 @@ ActionRow = tuple[
     int | None,
     int | None,
     str | None,
+    str | None,
+    str | None,
 ]
 """An `admin_actions` row in the order of `ACTION_COLUMNS`."""
 
 ACTION_COLUMNS = (
     "action_id, at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds, "
-    "applied, reason"
+    "applied, reason, setting, change"
 )
 
 
@@ -53,6 +55,8 @@ def action_row(entry: AuditEntry) -> ActionRow:
         entry.seconds,
         entry.applied,
         entry.reason,
+        entry.setting,
+        entry.change,
     )
 
 
@@ -60,7 +64,7 @@ def insert_action(connection: psycopg.Connection[TupleRow], entry: AuditEntry) -
     """Write one entry (nothing when an entry with the same content is there)."""
     connection.execute(
         f"INSERT INTO admin_actions ({ACTION_COLUMNS})"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (action_id) DO NOTHING",
         action_row(entry),
     )
@@ -68,26 +72,9 @@ def insert_action(connection: psycopg.Connection[TupleRow], entry: AuditEntry) -
 
 _SELECTED = (
     "SELECT at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds,"
-    " applied, reason FROM admin_actions"
+    " applied, reason, setting, change FROM admin_actions"
 )
-
-
-def _entries(rows: list[TupleRow]) -> list[AuditEntry]:
-    return [
-        AuditEntry(
-            at=at.astimezone(UTC).isoformat(),
-            guild_id=int(guild),
-            admin_id=int(admin),
-            admin_name=name,
-            action=action,
-            user_id=user,
-            user_name=user_name,
-            seconds=asked,
-            applied=applied,
-            reason=reason,
-        )
-        for at, guild, admin, name, action, user, user_name, asked, applied, reason in rows
-    ]
+"""The columns `_entry` takes, in its order."""
 
 
 def latest_actions(
@@ -98,7 +85,41 @@ def latest_actions(
         _SELECTED + " WHERE guild_id = %s ORDER BY at DESC, written DESC LIMIT %s",
         (guild_id, count),
     ).fetchall()
-    return _entries(rows)
+    return [_entry(*row) for row in rows]
+
+
+def _entry(
+    at: datetime,
+    guild: int,
+    admin: int,
+    name: str | None,
+    action: str,
+    user: int | None,
+    user_name: str | None,
+    asked: int | None,
+    applied: int | None,
+    reason: str | None,
+    setting: str | None,
+    change: str | None,
+) -> AuditEntry:
+    """An entry from an `admin_actions` row as `_SELECTED` selects it.
+
+    A NULL name stays None: that member erased their data.
+    """
+    return AuditEntry(
+        at=at.astimezone(UTC).isoformat(),
+        guild_id=int(guild),
+        admin_id=int(admin),
+        admin_name=name,
+        action=action,
+        user_id=user,
+        user_name=user_name,
+        seconds=asked,
+        applied=applied,
+        reason=reason,
+        setting=setting,
+        change=change,
+    )
 
 
 def member_actions(
@@ -110,7 +131,7 @@ def member_actions(
         " ORDER BY at, written",
         {"g": guild_id, "u": user_id},
     ).fetchall()
-    return _entries(rows)
+    return [_entry(*row) for row in rows]
 
 
 def forget_names(connection: psycopg.Connection[TupleRow], guild_id: int, user_id: int) -> int:

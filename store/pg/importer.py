@@ -4,8 +4,9 @@ What moves: every member's all-time totals per server (`member_totals`), the per
 (`member_days`) with the week and month rows summed from them (`member_weeks`,
 `member_months`), the open sessions with their "credited until" watermark
 (`camera_sessions`), the totals of the original file format not tied to a server
-(`unattributed_totals`) and the audit log (`admin_actions`, each entry under
-`ids.action_id`). Rows that are all zero (a member reset to nothing) carry nothing and are
+(`unattributed_totals`), the audit log (`admin_actions`, each entry under
+`ids.action_id`) and the servers' settings and members' choices (`server_settings`,
+`member_settings`). Rows that are all zero (a member reset to nothing) carry nothing and are
 not written. The big tables go in through COPY's binary format, built with numpy.
 
 The rules, so that running it twice changes nothing and nothing newer is lost:
@@ -14,7 +15,8 @@ The rules, so that running it twice changes nothing and nothing newer is lost:
   writes. Finding it there means this very data was imported before, and nothing is done,
   even if the bot has changed the database since (those changes came after the import).
 - Otherwise the database must hold nothing yet for the servers the JSON store knows (no
-  totals, day, week or month row, no session) and no unattributed totals for its members.
+  totals, day, week or month row, no session, no settings) and no unattributed totals for its
+  members.
   If it does (the bot already ran on PostgreSQL, or another JSON store was imported), the
   import refuses (`ImportConflictError`) and writes nothing, unless `replace`: then the
   JSON store's figures replace those servers' rows (the others are deleted, closed sessions
@@ -39,11 +41,14 @@ import numpy as np
 import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
+from psycopg.types.json import Jsonb
 
 from store.audit import AuditEntry
 from store.pg import ids
 from store.pg.actions import ACTION_COLUMNS, ActionRow, action_row
+from store.settings import SettingsTable
 from tracking.ledger import SECONDS, SESSIONS, Ledger
+from tracking.server_settings import settings_to_builtins
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +65,8 @@ _COPY_TRAILER = b"\xff\xff"
 
 _FIGURE_TABLES = ("member_totals", "member_days", "member_weeks", "member_months")
 """A server's figures, each indexed by server first."""
-_SERVER_TABLES = (*_FIGURE_TABLES, "camera_sessions")
+_SETTINGS_TABLES = ("server_settings", "member_settings")
+_SERVER_TABLES = (*_FIGURE_TABLES, "camera_sessions", *_SETTINGS_TABLES)
 """Every table with a server's rows: what `replace` deletes for an imported server."""
 
 
@@ -92,6 +98,8 @@ class ImportSummary:
     audit_skipped: int
     """Audit entries the database cannot hold (an adjustment naming no member or seconds)."""
     unattributed: int
+    settings: int
+    """Servers with settings of their own, plus members with choices of their own."""
     replaced: int
     """Servers whose rows in the database were replaced (`replace`)."""
     already_imported: bool
@@ -289,12 +297,24 @@ class _Plan:
     totals_rows: int
     days_rows: int
     members: int
+    settings: SettingsTable
     batch_id: uuid.UUID
 
 
-def plan(ledger: Ledger, entries: Sequence[AuditEntry], chunk_rows: int = CHUNK_ROWS) -> _Plan:
-    """Read what an import of `ledger` and `entries` writes, and derive its batch id."""
-    servers = sorted(set(ledger.guilds) | {guild for guild, _ in ledger.open_sessions})
+def plan(
+    ledger: Ledger,
+    entries: Sequence[AuditEntry],
+    chunk_rows: int = CHUNK_ROWS,
+    settings: SettingsTable | None = None,
+) -> _Plan:
+    """Read what an import of `ledger`, `entries` and `settings` writes; derive its batch id."""
+    settings = settings or SettingsTable()
+    servers = sorted(
+        set(ledger.guilds)
+        | {guild for guild, _ in ledger.open_sessions}
+        | set(settings.servers)
+        | set(settings.members)
+    )
     sessions = _sessions(ledger)
     kept = [entry for entry in entries if storable(entry)]
     actions = _actions(kept)
@@ -315,6 +335,7 @@ def plan(ledger: Ledger, entries: Sequence[AuditEntry], chunk_rows: int = CHUNK_
     digest.update(b"unattributed" + unattributed.data)
     digest.update(repr(sessions).encode())
     digest.update(repr(sorted(row[0] for row in actions)).encode())
+    digest.update(b"settings" + settings.encode())
     return _Plan(
         servers=servers,
         sessions=sessions,
@@ -324,6 +345,7 @@ def plan(ledger: Ledger, entries: Sequence[AuditEntry], chunk_rows: int = CHUNK_
         totals_rows=totals_rows,
         days_rows=days_rows,
         members=len(np.unique(np.concatenate(member_ids))),
+        settings=settings,
         batch_id=uuid.uuid5(ids.NAMESPACE, f"import-json:{digest.hexdigest()}"),
     )
 
@@ -336,8 +358,9 @@ def import_ledger(
     replace: bool = False,
     progress: Progress | None = None,
     chunk_rows: int | None = None,
+    settings: SettingsTable | None = None,
 ) -> ImportSummary:
-    """Write `ledger` and the audit `entries` into the migrated database at `conninfo`.
+    """Write `ledger`, the audit `entries` and `settings` into the migrated database.
 
     One transaction: on any error nothing is written. See the module's rules.
 
@@ -347,7 +370,7 @@ def import_ledger(
         psycopg.Error: the database refused (nothing was written).
     """
     chunk_rows = chunk_rows or CHUNK_ROWS
-    work = plan(ledger, entries, chunk_rows)
+    work = plan(ledger, entries, chunk_rows, settings)
     report = progress or (lambda what, done, total: None)
     with psycopg.connect(conninfo) as connection, connection.transaction():
         connection.execute("SET LOCAL lock_timeout = '60s'")
@@ -357,7 +380,8 @@ def import_ledger(
         # Writers of these tables wait for the import, so what is checked stays true.
         connection.execute(
             "LOCK TABLE member_totals, member_days, member_weeks, member_months, "
-            "camera_sessions, unattributed_totals, applied_batches IN SHARE ROW EXCLUSIVE MODE"
+            "camera_sessions, unattributed_totals, applied_batches, server_settings, "
+            "member_settings IN SHARE ROW EXCLUSIVE MODE"
         )
         done_before = connection.execute(
             "SELECT 1 FROM applied_batches WHERE batch_id = %s", (work.batch_id,)
@@ -406,6 +430,7 @@ def import_ledger(
             "SET seconds = EXCLUDED.seconds, sessions = EXCLUDED.sessions"
         )
         audit_added = _write_actions(connection, work.actions)
+        _write_settings(connection, work.settings)
         connection.execute(
             "INSERT INTO applied_batches (batch_id) VALUES (%s) ON CONFLICT DO NOTHING",
             (work.batch_id,),
@@ -435,6 +460,8 @@ def _summary(
         audit_added=audit_added,
         audit_skipped=work.audit_skipped,
         unattributed=work.unattributed.rows,
+        settings=len(work.settings.servers)
+        + sum(len(choices) for choices in work.settings.members.values()),
         replaced=replaced,
         already_imported=again,
     )
@@ -546,10 +573,11 @@ def _busy(connection: psycopg.Connection[TupleRow], servers: list[int]) -> tuple
             (servers,),
         ).fetchall()
         busy.update(guild for (guild,) in rows)
-    rows = connection.execute(
-        "SELECT DISTINCT guild_id FROM camera_sessions WHERE guild_id = ANY(%s)", (servers,)
-    ).fetchall()
-    busy.update(guild for (guild,) in rows)
+    for table in ("camera_sessions", *_SETTINGS_TABLES):
+        rows = connection.execute(
+            f"SELECT DISTINCT guild_id FROM {table} WHERE guild_id = ANY(%s)", (servers,)
+        ).fetchall()
+        busy.update(guild for (guild,) in rows)
     found = connection.execute(
         "SELECT count(*) FROM unattributed_totals JOIN import_unattributed USING (user_id)"
     ).fetchone()
@@ -583,3 +611,20 @@ def _write_actions(connection: psycopg.Connection[TupleRow], actions: list[Actio
         "ORDER BY line ON CONFLICT (action_id) DO NOTHING"  # in the audit log's order
     )
     return cursor.rowcount
+
+
+def _write_settings(connection: psycopg.Connection[TupleRow], table: SettingsTable) -> None:
+    """The servers' settings and the members' choices (their servers hold none yet)."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO server_settings (guild_id, settings) VALUES (%s, %s)",
+            [(g, Jsonb(settings_to_builtins(s))) for g, s in sorted(table.servers.items())],
+        )
+        cursor.executemany(
+            "INSERT INTO member_settings (guild_id, user_id, settings) VALUES (%s, %s, %s)",
+            [
+                (g, u, Jsonb(settings_to_builtins(c)))
+                for g, choices in sorted(table.members.items())
+                for u, c in sorted(choices.items())
+            ],
+        )

@@ -44,6 +44,7 @@ from store.journal import encode
 from store.pg.actions import forget_names, insert_action, latest_actions, member_actions
 from store.pg.load import load_ledger
 from store.pg.migrate import migrate
+from store.pg.settings import load_settings, save_member_settings, save_server_settings
 from store.pg.shards import Shards
 from store.pg.writes import (
     Effect,
@@ -55,9 +56,11 @@ from store.pg.writes import (
     is_written,
 )
 from store.reads import LedgerReads
+from store.settings import SettingsReads, SettingsTable
 from tracking.ledger import Ledger
 from tracking.periods import DayRange
 from tracking.records import Adjust, Change, decode_change
+from tracking.server_settings import MemberSettings, ServerSettings
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +224,7 @@ class _Batch:
     batch_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-class PgStore(LedgerReads):
+class PgStore(LedgerReads, SettingsReads):
     """The ranking data of some shards' servers, kept in PostgreSQL (a `RankingStore`)."""
 
     def __init__(
@@ -231,12 +234,15 @@ class PgStore(LedgerReads):
         connection: psycopg.Connection[TupleRow],
         ledger: Ledger,
         unsaved: Path | None = None,
+        settings: SettingsTable | None = None,
     ) -> None:
         """Use `PgStore.open` (it migrates, locks and loads)."""
         self.url = url
         self.shards = shards
         self.unsaved_path = unsaved
         self.ledger = ledger
+        self.settings = settings or SettingsTable()
+        self._settings_lock = asyncio.Lock()
         self.owner = _owner()
         self._connection: psycopg.Connection[TupleRow] | None = connection
         """The owner connection: holds the shards' locks; folds and loads go through it."""
@@ -279,7 +285,8 @@ class PgStore(LedgerReads):
                 pass  # what the last owner logged but did not fold yet
             with connection.transaction():
                 ledger = load_ledger(connection, shards)
-            store = cls(url, shards, connection, ledger, unsaved)
+                settings = load_settings(connection, shards)
+            store = cls(url, shards, connection, ledger, unsaved, settings)
             store._write_unsaved()
         except BaseException:
             connection.close()
@@ -604,6 +611,42 @@ class PgStore(LedgerReads):
         except DatabaseUnavailableError as error:
             log.error(
                 "Não foi possível tirar os nomes de um membro da auditoria no PostgreSQL (%s)",
+                error,
+            )
+            raise
+
+    # ----------------------------------------------------------------- settings
+
+    async def save_server_settings(self, guild_id: int, settings: ServerSettings) -> None:
+        """Replace a server's settings in `server_settings` (on the side connection).
+
+        Raises:
+            DatabaseUnavailableError: PostgreSQL did not take them (logged here); the old
+                settings stay.
+        """
+        async with self._settings_lock:
+            await self._save_on_side(save_server_settings, guild_id, settings)
+            self.settings = self.settings.with_server(guild_id, settings)
+
+    async def save_member_settings(
+        self, guild_id: int, user_id: int, settings: MemberSettings
+    ) -> None:
+        """Replace a member's choices in `member_settings` (on the side connection).
+
+        Raises:
+            DatabaseUnavailableError: PostgreSQL did not take them (logged here); the old
+                choices stay.
+        """
+        async with self._settings_lock:
+            await self._save_on_side(save_member_settings, guild_id, user_id, settings)
+            self.settings = self.settings.with_member(guild_id, user_id, settings)
+
+    async def _save_on_side(self, work: Any, *args: Any) -> None:
+        try:
+            await asyncio.to_thread(self._on_side, work, *args)
+        except DatabaseUnavailableError as error:
+            log.error(
+                "Não foi possível gravar as configurações no PostgreSQL (%s); nada foi alterado",
                 error,
             )
             raise

@@ -20,6 +20,7 @@ FIXED_NAMES = (
     "graficovideo",
     "meusdados",
     "apagarmeusdados",
+    "configvideo",
     "sync",
 )
 

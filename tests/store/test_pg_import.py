@@ -17,9 +17,12 @@ from database import Store
 from store.audit import AuditEntry
 from store.pg import ids, importer
 from store.pg.migrate import migrate
+from store.pg.shards import Shards
+from store.pg.store import PgStore
 from tests.store_worker import credit
 from tracking.ledger import Ledger
 from tracking.records import Adjust, AttributeLegacy, Credit, Reset
+from tracking.server_settings import MemberSettings, ServerSettings
 
 G1, G2, G3, OTHER = 111111111111111111, 222222222222222222, 333333333333333333, 444444444444444444
 ALICE, BOB, CAROL, DAVE = (300000000000000000 + n for n in (1, 2, 3, 4))
@@ -524,3 +527,43 @@ async def test_an_unreachable_database_is_one_line_and_touches_nothing(
     assert "segredo" not in lines[0]
     assert folder_contents(data_file.parent) == before
     assert Store.open(data_file).release() is None  # the lock was let go
+
+
+async def test_settings_and_choices_move_with_the_figures(settings, pg_url, caplog):
+    await build_json_store(settings)
+    store = await asyncio.to_thread(Store.open, settings)
+    await store.save_server_settings(G1, ServerSettings(minimum=60, company=2))
+    await store.save_server_settings(OTHER, ServerSettings(streak_minimum=1800))
+    await store.save_member_settings(G1, ALICE, MemberSettings(hidden=True, goal=7200))
+    await store.close()
+    caplog.set_level(logging.INFO)
+
+    assert await run(["import-json"]) == 0
+
+    summary = [r.getMessage() for r in caplog.records if "Importação concluída" in r.getMessage()]
+    assert "3 configurações" in summary[0]
+    assert "4 servidores" in summary[0]  # OTHER has settings only
+    pg = await asyncio.to_thread(PgStore.open, pg_url, Shards())
+    try:
+        assert pg.server_settings(G1) == ServerSettings(minimum=60, company=2)
+        assert pg.server_settings(OTHER) == ServerSettings(streak_minimum=1800)
+        assert pg.member_settings(G1, ALICE) == MemberSettings(hidden=True, goal=7200)
+    finally:
+        await pg.close()
+
+
+async def test_settings_already_in_the_database_are_a_conflict(settings, pg_url, caplog):
+    await build_json_store(settings)
+    await asyncio.to_thread(migrate, pg_url)
+    pg = await asyncio.to_thread(PgStore.open, pg_url, Shards())
+    await pg.save_server_settings(G3, ServerSettings(minimum=30))
+    await pg.close()
+
+    assert await run(["import-json"]) == 1
+    assert any(str(G3) in message for message in errors_of(caplog))
+    assert await run(["import-json", "--replace"]) == 0
+    pg = await asyncio.to_thread(PgStore.open, pg_url, Shards())
+    try:
+        assert pg.server_settings(G3) == ServerSettings()  # the JSON store had none for it
+    finally:
+        await pg.close()
