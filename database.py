@@ -510,18 +510,26 @@ class Store(LedgerReads, SettingsReads):
     ) -> None:
         """Replace a member's choices in the settings file (fsync'd, in a worker thread).
 
+        Choices back at the defaults are removed, from the `.bak` copy as well (a member who
+        erased their data, or took every choice back, leaves no copy of it behind).
+
         Raises:
             OSError: the file could not be written (logged here); the old choices stay.
         """
-        await self._save_settings(lambda table: table.with_member(guild_id, user_id, settings))
+        await self._save_settings(
+            lambda table: table.with_member(guild_id, user_id, settings),
+            forget=settings.is_default,
+        )
 
-    async def _save_settings(self, change: Callable[[SettingsTable], SettingsTable]) -> None:
+    async def _save_settings(
+        self, change: Callable[[SettingsTable], SettingsTable], *, forget: bool = False
+    ) -> None:
         if self._closed:
             raise StoreClosedError(f"{self.paths.data} is closed")
         async with self._settings_lock:
             table = change(self.settings)
             try:
-                await asyncio.to_thread(write_settings, self.paths.settings, table)
+                await asyncio.to_thread(write_settings, self.paths.settings, table, forget=forget)
             except OSError as error:
                 log.error(
                     "Não foi possível gravar as configurações em %s (%s); nada foi alterado",

@@ -27,7 +27,8 @@ from tracking.standings import days_of, now, period_standings
 from ui import texts
 from ui.audit import audit_line
 from ui.converters import Duration, PeriodArgument, Person
-from ui.csv_export import build_csv, export_rows, fill_missing_names
+from ui.csv_export import build_csv, export_rows, fill_missing_names, hide_members
+from ui.names import hidden_members
 from ui.style import EMBED_COLOR
 from ui.views import ConfirmView
 from utils import escape_name, format_seconds_to_time, plural, truncate_string
@@ -292,6 +293,7 @@ class Admin(commands.Cog):
         # Work over every member runs in threads; the event loop only fetches a few names.
         rows, missing = await asyncio.to_thread(export_rows, standings, cached_name)
         rows = await fill_missing_names(self.bot.names, guild, rows, missing)
+        rows = hide_members(rows, hidden_members(self.bot.store, guild.id, ctx.author.id))
         data = await asyncio.to_thread(build_csv, rows)
         day = date.fromordinal(local_day(moment, self.bot.sessions.zone)).isoformat()
         filename = texts.EXPORT_FILENAME.format(period=period.value, day=day)

@@ -32,6 +32,7 @@ ORDER = (
     "meutempo",
     "ajuda",
     "graficovideo",
+    "privacidade",
     "meusdados",
     "apagarmeusdados",
     "resetvideo",

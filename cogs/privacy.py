@@ -1,11 +1,15 @@
-"""A member's rights over their own data (LGPD art. 18): `!meusdados` and `!apagarmeusdados`.
+"""A member's rights over their own data (LGPD art. 18), server by server.
 
-`!meusdados` sends the member a JSON file with everything stored about them in the
-server (by DM; in the channel when their DMs are closed; as an ephemeral reply to the
-slash command). `!apagarmeusdados`, once the member confirms, deletes their figures and
-per-day history in the server in both stores (`tracking.records.Erase`): their running
-session ends uncounted (if the camera is still on, counting starts again from now), the
-erasure is audited by id only, and every earlier audit entry loses their name.
+`!privacidade oculto|visivel` hides the member from everyone else (counted, but named
+"membro oculto": the rule is `ui.names.is_hidden_from`); `!privacidade parar|voltar`
+stops counting them and starts again (the voice listener applies it, `events`);
+`!privacidade` alone shows both choices. `!meusdados` sends the member a JSON file with
+everything stored about them in the server (by DM; in the channel when their DMs are
+closed; as an ephemeral reply to the slash command). `!apagarmeusdados`, once the member
+confirms, deletes their figures and per-day history in the server in both stores
+(`tracking.records.Erase`) and their choices: their running session ends uncounted (if
+the camera is still on, counting starts again from now), the erasure is audited by id
+only, and every earlier audit entry loses their name.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import discord
+import msgspec
 from discord.ext import commands
 
 from cogs.audited import audited_commit
 from cogs.cooldowns import member_cooldown
-from cogs.hybrid import hybrid_command
+from cogs.hybrid import hybrid_command, hybrid_group, subcommand
 from database import AuditEntry
 from tracking.periods import local_day
 from tracking.records import Erase
+from tracking.server_settings import DEFAULT_MEMBER, MemberSettings
 from tracking.standings import now
 from ui import texts
 from ui.my_data import MyData, RunningSession, encode_my_data
@@ -69,6 +75,7 @@ class Privacy(commands.Cog):
             user_id=user_id,
             generated_at=now(sessions),
             stats=store.member_stats(guild.id, user_id),
+            choices=store.member_settings(guild.id, user_id),
             days=store.member_days(guild.id, user_id),
             running=running,
             audit=await store.audit_member(guild.id, user_id),
@@ -128,11 +135,20 @@ class Privacy(commands.Cog):
         if not await audited_commit(self.bot, entry, Erase(g=guild_id, u=user_id)):
             return texts.AUDIT_WRITE_FAILED
         log.info("Um membro apagou os próprios dados do servidor %s", guild_id)
+        store = self.bot.store
+        finished = True
         try:
-            await self.bot.store.audit_forget_names(guild_id, user_id)
+            await store.audit_forget_names(guild_id, user_id)
         except OSError:
-            return texts.ERASE_NAMES_FAILED
-        return texts.ERASE_DONE
+            finished = False  # the store logged why
+        if not store.member_settings(guild_id, user_id).is_default:
+            try:
+                await store.save_member_settings(guild_id, user_id, DEFAULT_MEMBER)
+            except OSError:
+                finished = False
+            else:
+                self._choices_changed(guild_id, user_id)
+        return texts.ERASE_DONE if finished else texts.ERASE_UNFINISHED
 
     @hybrid_command(
         name="apagarmeusdados",
@@ -149,6 +165,101 @@ class Privacy(commands.Cog):
             user_id, texts.ERASE_BUTTON_CONFIRM, lambda: self.erase(guild_id, user_id)
         )
         view.message = await ctx.send(texts.ERASE_CONFIRM, view=view, ephemeral=True)
+
+    # ------------------------------------------------------------ privacidade
+
+    def _choices_changed(self, guild_id: int, user_id: int) -> None:
+        """Let the voice listener apply a member's new choices to their voice state now."""
+        guild = self.bot.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild is not None else None
+        if member is not None:
+            self.bot.dispatch("member_choices_changed", member)
+
+    async def _choose(self, ctx: Context, **choice: bool) -> None:
+        """Save one of the member's choices and tell them; unchanged choices are said so."""
+        assert ctx.guild is not None
+        guild_id, user_id = ctx.guild.id, ctx.author.id
+        current = self.bot.store.member_settings(guild_id, user_id)
+        ((field, value),) = choice.items()
+        reply = texts.PRIVACY_REPLIES[field, value]
+        if getattr(current, field) == value:
+            await ctx.send(texts.PRIVACY_ALREADY.format(state=reply[0]), ephemeral=True)
+            return
+        changed = msgspec.structs.replace(current, **choice)
+        try:
+            await self.bot.store.save_member_settings(guild_id, user_id, changed)
+        except OSError:  # the disk or the database refused (the store logged why)
+            await ctx.send(texts.SETTINGS_SAVE_FAILED, ephemeral=True)
+            return
+        if field == "paused":
+            self._choices_changed(guild_id, user_id)
+        await ctx.send(reply[1], ephemeral=True)
+
+    @hybrid_group(
+        name="privacidade",
+        fallback="ver",
+        usage=texts.USAGE_PRIVACY,
+        description=texts.DESCRIPTION_PRIVACY,
+        brief=texts.BRIEF_PRIVACY,
+        invoke_without_command=True,
+        case_insensitive=True,
+        ignore_extra=False,
+        extras={"example": texts.EXAMPLE_PRIVACY},
+    )
+    @commands.guild_only()
+    async def privacidade(self, ctx: Context) -> None:
+        """Mostra suas escolhas de privacidade neste servidor."""
+        assert ctx.guild is not None
+        await ctx.send(
+            privacy_summary(self.bot.store.member_settings(ctx.guild.id, ctx.author.id)),
+            ephemeral=True,
+        )
+
+    @subcommand(
+        privacidade, name="oculto", ignore_extra=False, description=texts.DESCRIPTION_PRIVACY_HIDE
+    )
+    @commands.guild_only()
+    async def privacidade_oculto(self, ctx: Context) -> None:
+        """Continua contando, mas não mostra seu nome nem seu tempo para os outros."""
+        await self._choose(ctx, hidden=True)
+
+    @subcommand(
+        privacidade, name="visivel", ignore_extra=False, description=texts.DESCRIPTION_PRIVACY_SHOW
+    )
+    @commands.guild_only()
+    async def privacidade_visivel(self, ctx: Context) -> None:
+        """Volta a mostrar seu nome e seu tempo para os outros."""
+        await self._choose(ctx, hidden=False)
+
+    @subcommand(
+        privacidade, name="parar", ignore_extra=False, description=texts.DESCRIPTION_PRIVACY_PAUSE
+    )
+    @commands.guild_only()
+    async def privacidade_parar(self, ctx: Context) -> None:
+        """Para de contar seu tempo de câmera neste servidor (a sessão atual conta até agora)."""
+        await self._choose(ctx, paused=True)
+
+    @subcommand(
+        privacidade, name="voltar", ignore_extra=False, description=texts.DESCRIPTION_PRIVACY_RESUME
+    )
+    @commands.guild_only()
+    async def privacidade_voltar(self, ctx: Context) -> None:
+        """Volta a contar seu tempo de câmera neste servidor."""
+        await self._choose(ctx, paused=False)
+
+
+def privacy_summary(choices: MemberSettings) -> str:
+    """How `!privacidade` shows a member's choices.
+
+    >>> print(privacy_summary(MemberSettings(hidden=True)))
+    🔒 Suas escolhas neste servidor:
+    • Para os outros: **oculto** (aparece como “membro oculto”)
+    • Contagem: **ativa**
+    """
+    return texts.PRIVACY_SUMMARY.format(
+        hidden=texts.PRIVACY_HIDDEN if choices.hidden else texts.PRIVACY_VISIBLE,
+        paused=texts.PRIVACY_PAUSED if choices.paused else texts.PRIVACY_COUNTING,
+    )
 
 
 async def setup(bot: BatePonto) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from database import AuditEntry
 from tracking.ledger import MemberStats
+from tracking.server_settings import MemberSettings
 
 AUDIT_ACTIONS = {"adjust": "ajuste", "reset": "reset", "erase": "apagar-dados"}
 """How each audit action is named in the file."""
@@ -40,6 +41,7 @@ class MyData:
     user_id: int
     generated_at: datetime
     stats: MemberStats
+    choices: MemberSettings
     days: list[tuple[int, int, int]]
     """(local day ordinal, seconds, sessions), oldest first."""
     running: RunningSession | None
@@ -90,6 +92,12 @@ def my_data_document(data: MyData) -> dict[str, Any]:
             "segundos_de_sessoes": stats.session_seconds,
         },
         "historico_por_dia": _days(data.days),
+        "escolhas": {
+            "oculto": data.choices.hidden,
+            "contagem_parada": data.choices.paused,
+            "meta_segundos": data.choices.goal,
+            "meta_periodo": data.choices.goal_period,
+        },
         "sessao_em_andamento": (
             None
             if running is None

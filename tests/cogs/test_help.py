@@ -18,6 +18,7 @@ FIXED_NAMES = (
     "exportvideo",
     "auditoriavideo",
     "graficovideo",
+    "privacidade",
     "meusdados",
     "apagarmeusdados",
     "configvideo",
