@@ -93,7 +93,7 @@ from store.snapshot import (
     export_ledger,
 )
 from tracking.ledger import Ledger, OpenSession
-from tracking.records import Base, Change, decode_change
+from tracking.records import Base, Change, Erase, decode_change
 from tracking.server_settings import MemberSettings, ServerSettings
 from tracking.sessions import SessionKey
 from tracking.standings import StoredFigures
@@ -121,6 +121,9 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_MIN_SECONDS = 10.0
 """Shortest pause between snapshots; it grows with the cost of a snapshot."""
+SNAPSHOTS_AFTER_ERASURE = 2
+"""Snapshots written after a member's erasure, activity or not: the first leaves the state
+without them, the second its `.bak` too, and trims the journal past the erasure."""
 
 
 class StoreLockedError(FileLockError):
@@ -322,6 +325,10 @@ class Store(LedgerReads, SettingsReads):
         self._snapshot_lock = asyncio.Lock()
         self._snapshot_cost = 0.0
         self._dirty = False
+        self._snapshots_owed = 0
+        """Snapshots still to write so that nothing of an erased member stays on disk."""
+        self._erased_at = 0
+        """The sequence number of the latest erasure: only snapshots from it on are owed."""
         self._closed = False
         self._opened_seq = ledger.seq
         self.snapshot_failing = False
@@ -430,6 +437,11 @@ class Store(LedgerReads, SettingsReads):
         # what is applied now is exactly what a restart will apply again.
         for change in [decode_change(line) for line in lines]:
             self.ledger.apply(change)
+            if isinstance(change, Erase):
+                # The state is then clean, but its .bak and the journal still hold the member
+                # until a second snapshot replaces the .bak and trims the journal past it.
+                self._snapshots_owed = SNAPSHOTS_AFTER_ERASURE
+                self._erased_at = self.ledger.seq
         self._dirty = True
         self._schedule_snapshot()
         return self.journal.append_lines(lines)
@@ -553,7 +565,7 @@ class Store(LedgerReads, SettingsReads):
         await asyncio.sleep(delay)
         await self.snapshot()
         self._snapshot_task = None
-        if self._dirty:
+        if self._dirty or self._snapshots_owed:
             self._schedule_snapshot()
 
     async def snapshot(self) -> bool:
@@ -584,7 +596,10 @@ class Store(LedgerReads, SettingsReads):
                 raise
             except OSError:
                 pass
-            return self._snapshot_done(write, started)
+            done = self._snapshot_done(write, started)
+            if done and self._snapshots_owed and copy.seq >= self._erased_at:
+                self._snapshots_owed -= 1
+            return done
 
     def _snapshot_done(self, write: asyncio.Future[None], started: float) -> bool:
         error = write.exception()
@@ -662,7 +677,9 @@ class Store(LedgerReads, SettingsReads):
             if task is not None and not task.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-            saved = await self.snapshot() if self._dirty else True
+            saved = await self.snapshot() if self._dirty or self._snapshots_owed else True
+            while saved and self._snapshots_owed:
+                saved = await self.snapshot()
             unsaved = await self.journal.shutdown(covered=saved)
             if unsaved and not saved:
                 log.error(

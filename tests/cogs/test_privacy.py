@@ -279,23 +279,41 @@ async def test_meusdados_by_slash_is_an_ephemeral_reply_with_the_file(simcord_en
 # ------------------------------------------------------------------ what stays on disk
 
 
-@pytest.mark.json_only
-async def test_no_json_file_keeps_the_member_after_two_snapshots(simcord_env, server, data_file):
-    env = simcord_env
-    await server.session(server.ana, 90)
-    await server.session(server.bia, 20)
-    await erase(server, server.ana)
-    await env.bot.store.snapshot()  # the state; the journal keeps what the .bak lacks
-    await env.bot.store.snapshot()  # the .bak too, and the journal is trimmed past the erasure
+def assert_no_json_file_names(data_file, member, others):
+    """Neither the state, its .bak, DATA_FILE, its .bak nor the journal holds `member`."""
     folder = data_file.parent
     for name in ("video_ranking.json", "video_ranking.bak.json", "video_ranking.journal.jsonl"):
-        assert str(server.ana.id) not in (folder / name).read_text(encoding="utf-8"), name
+        assert str(member.id) not in (folder / name).read_text(encoding="utf-8"), name
     for name in ("video_ranking.state.json", "video_ranking.state.bak.json"):
         state = json.loads((folder / name).read_text(encoding="utf-8"))
         (guild,) = state["guilds"].values()
-        assert unpacked(guild["users"]) == [server.bia.id], name
-        assert all(len(unpacked(day["rows"])) == 1 for day in guild["days"].values())
-        assert str(server.ana.id) not in json.dumps(state["open_sessions"])
+        assert unpacked(guild["users"]) == [other.id for other in others], name
+        assert all(len(unpacked(day["rows"])) == len(others) for day in guild["days"].values())
+        assert str(member.id) not in json.dumps(state["open_sessions"])
+
+
+@pytest.mark.json_only
+async def test_no_json_file_keeps_the_member_soon_after_the_erasure(simcord_env, server, data_file):
+    env = simcord_env
+    await server.session(server.ana, 90)
+    await server.session(server.bia, 20)
+    await env.advance_time(20)  # snapshots with ana in them: the state, its .bak, the journal
+    await erase(server, server.ana)
+    await env.advance_time(25)  # two snapshots follow, with no other activity
+    assert_no_json_file_names(data_file, server.ana, [server.bia])
+
+
+@pytest.mark.json_only
+async def test_a_stop_right_after_the_erasure_leaves_no_json_file_naming_the_member(
+    simcord_env, server, data_file
+):
+    env = simcord_env
+    await server.session(server.ana, 90)
+    await server.session(server.bia, 20)
+    await env.advance_time(20)
+    await erase(server, server.ana)
+    await stop_bot(env)
+    assert_no_json_file_names(data_file, server.ana, [server.bia])
 
 
 # ------------------------------------------------------------------ bad input
