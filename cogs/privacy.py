@@ -122,8 +122,9 @@ class Privacy(commands.Cog):
 
     # ------------------------------------------------------- apagarmeusdados
 
-    async def erase(self, guild_id: int, user_id: int) -> str:
-        """Delete a member's data in a server; the text to show them."""
+    async def erase(self, member: discord.Member) -> str:
+        """Delete a member's data in their server; the text to show them."""
+        guild_id, user_id = member.guild.id, member.id
         entry = AuditEntry(
             at=now(self.bot.sessions).isoformat(),
             guild_id=guild_id,
@@ -147,7 +148,7 @@ class Privacy(commands.Cog):
             except OSError:
                 finished = False
             else:
-                self._choices_changed(guild_id, user_id)
+                self._choices_changed(member)
         return texts.ERASE_DONE if finished else texts.ERASE_UNFINISHED
 
     @hybrid_command(
@@ -159,21 +160,16 @@ class Privacy(commands.Cog):
     @commands.guild_only()
     async def apagarmeusdados(self, ctx: Context) -> None:
         """Apaga seu tempo de câmera e seu histórico neste servidor, depois de confirmar."""
-        assert ctx.guild is not None
-        guild_id, user_id = ctx.guild.id, ctx.author.id
-        view = ConfirmView(
-            user_id, texts.ERASE_BUTTON_CONFIRM, lambda: self.erase(guild_id, user_id)
-        )
+        member = ctx.author
+        assert isinstance(member, discord.Member)  # guild_only
+        view = ConfirmView(member.id, texts.ERASE_BUTTON_CONFIRM, lambda: self.erase(member))
         view.message = await ctx.send(texts.ERASE_CONFIRM, view=view, ephemeral=True)
 
     # ------------------------------------------------------------ privacidade
 
-    def _choices_changed(self, guild_id: int, user_id: int) -> None:
+    def _choices_changed(self, member: discord.Member) -> None:
         """Let the voice listener apply a member's new choices to their voice state now."""
-        guild = self.bot.get_guild(guild_id)
-        member = guild.get_member(user_id) if guild is not None else None
-        if member is not None:
-            self.bot.dispatch("member_choices_changed", member)
+        self.bot.dispatch("member_choices_changed", member)
 
     async def _choose(self, ctx: Context, **choice: bool) -> None:
         """Save one of the member's choices and tell them; unchanged choices are said so."""
@@ -191,8 +187,8 @@ class Privacy(commands.Cog):
         except OSError:  # the disk or the database refused (the store logged why)
             await ctx.send(texts.SETTINGS_SAVE_FAILED, ephemeral=True)
             return
-        if field == "paused":
-            self._choices_changed(guild_id, user_id)
+        if field == "paused" and isinstance(ctx.author, discord.Member):
+            self._choices_changed(ctx.author)
         await ctx.send(reply[1], ephemeral=True)
 
     @hybrid_group(
