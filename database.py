@@ -37,6 +37,10 @@ run off the event loop, in an order that leaves loadable files at every instant:
    header listing the same digests with their sequence numbers;
 4. the export replaces `DATA_FILE` (the old one kept as `.bak`).
 
+After a member's erasure (`tracking.records.Erase`) two snapshots follow, with or without
+other activity and before the store closes: the second replaces the `.bak` files and trims
+the journal past the erasure, so no file but the audit log (by id only) names the member.
+
 Start-up loads the newest good state (the state file, else its `.bak`) and
 replays journal records with a higher sequence number, so a record can never
 count twice. A `DATA_FILE` whose digest the store never wrote was changed outside
