@@ -69,6 +69,7 @@ EXTENSIONS = (
     "cogs.errors",
     "cogs.admin",
     "cogs.charts",
+    "cogs.privacy",
     "cogs.settings",
     "cogs.posts",
     "cogs.goals",

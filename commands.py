@@ -14,6 +14,7 @@ from tracking.periods import PERIOD_LABELS, Period
 from tracking.standings import days_of, period_standings, streak_standings
 from ui import texts
 from ui.converters import PeriodArgument, Person
+from ui.names import hidden_members, is_hidden_from
 from ui.personal import member_time, member_time_embed
 from ui.ranking import (
     RankingPage,
@@ -137,8 +138,9 @@ class Ranking(commands.Cog):
             days = days_of(sessions, guild.id, period)
             standings = period_standings(store, sessions, guild.id, days)
         departed = self.bot.names.departed(guild.id)
+        hidden = hidden_members(self.bot.store, guild.id, asker_id)
         ranking = await build_page(
-            standings, page, RANKING_PAGE_SIZE, names_in(guild, self.bot.names), departed
+            standings, page, RANKING_PAGE_SIZE, names_in(guild, self.bot.names, hidden), departed
         )
         if not ranking.entries:
             return ranking, None
@@ -216,6 +218,9 @@ class Ranking(commands.Cog):
         assert ctx.guild is not None
         target = membro or ctx.author
         self.bot.names.seen(ctx.guild.id, target.id, target.display_name)
+        if is_hidden_from(self.bot.store, ctx.guild.id, target.id, ctx.author.id):
+            await ctx.send(texts.HIDDEN_MEMBER_REFUSED)
+            return
         figures = member_time(
             self.bot.store,
             self.bot.sessions,

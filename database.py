@@ -11,7 +11,8 @@ Files, all beside `DATA_FILE` and named after it (for `video_ranking.json`):
 - `video_ranking.journal.jsonl` — every change since the snapshot before last, fsync'd;
 - `video_ranking.journal.rejected.jsonl` — journal lines that were not valid records,
   kept byte for byte (created only when there is one);
-- `video_ranking.audit.jsonl` — the audit log of manual resets, adjustments and settings;
+- `video_ranking.audit.jsonl` — the audit log of manual resets, adjustments, settings and
+  erasures (rewritten atomically when a member erases their data, without their names);
 - `video_ranking.settings.json` — per-server settings and per-member choices
   (`store.settings`; its previous copy is `video_ranking.settings.bak.json`);
 - `video_ranking.lock` — held by the running bot, so a second one refuses to start;
@@ -35,6 +36,10 @@ run off the event loop, in an order that leaves loadable files at every instant:
 3. the journal is compacted to the records newer than the `.bak` state, under a
    header listing the same digests with their sequence numbers;
 4. the export replaces `DATA_FILE` (the old one kept as `.bak`).
+
+After a member's erasure (`tracking.records.Erase`) two snapshots follow, with or without
+other activity and before the store closes: the second replaces the `.bak` files and trims
+the journal past the erasure, so no file but the audit log (by id only) names the member.
 
 Start-up loads the newest good state (the state file, else its `.bak`) and
 replays journal records with a higher sequence number, so a record can never
@@ -92,7 +97,7 @@ from store.snapshot import (
     export_ledger,
 )
 from tracking.ledger import Ledger, OpenSession
-from tracking.records import Base, Change, decode_change
+from tracking.records import Base, Change, Erase, decode_change
 from tracking.server_settings import MemberSettings, ServerSettings
 from tracking.sessions import SessionKey
 from tracking.standings import StoredFigures
@@ -120,6 +125,9 @@ log = logging.getLogger(__name__)
 
 SNAPSHOT_MIN_SECONDS = 10.0
 """Shortest pause between snapshots; it grows with the cost of a snapshot."""
+SNAPSHOTS_AFTER_ERASURE = 2
+"""Snapshots written after a member's erasure, activity or not: the first leaves the state
+without them, the second its `.bak` too, and trims the journal past the erasure."""
 
 
 class StoreLockedError(FileLockError):
@@ -257,6 +265,28 @@ class RankingStore(StoredFigures, Protocol):
         """The newest `count` audit entries of a server, newest first."""
         ...
 
+    async def audit_member(self, guild_id: int, user_id: int) -> list[AuditEntry]:
+        """Every audit entry of a server by or about a member, oldest first.
+
+        Raises:
+            OSError: the audit log could not be read.
+        """
+        ...
+
+    async def audit_forget_names(self, guild_id: int, user_id: int) -> None:
+        """Drop a member's names from every audit entry of a server (they erased their data).
+
+        The entries stay, naming the member by id only.
+
+        Raises:
+            OSError: the audit log could not be rewritten (it is left as it was).
+        """
+        ...
+
+    def member_days(self, guild_id: int, user_id: int) -> list[tuple[int, int, int]]:
+        """A member's (local day ordinal, seconds, sessions) rows in a server, oldest first."""
+        ...
+
     async def close(self) -> None:
         """Make everything committed durable and let go of the data."""
         ...
@@ -300,6 +330,10 @@ class Store(LedgerReads, SettingsReads):
         self._snapshot_lock = asyncio.Lock()
         self._snapshot_cost = 0.0
         self._dirty = False
+        self._snapshots_owed = 0
+        """Snapshots still to write so that nothing of an erased member stays on disk."""
+        self._erased_at = 0
+        """The sequence number of the latest erasure: only snapshots from it on are owed."""
         self._closed = False
         self._opened_seq = ledger.seq
         self.snapshot_failing = False
@@ -408,6 +442,11 @@ class Store(LedgerReads, SettingsReads):
         # what is applied now is exactly what a restart will apply again.
         for change in [decode_change(line) for line in lines]:
             self.ledger.apply(change)
+            if isinstance(change, Erase):
+                # The state is then clean, but its .bak and the journal still hold the member
+                # until a second snapshot replaces the .bak and trims the journal past it.
+                self._snapshots_owed = SNAPSHOTS_AFTER_ERASURE
+                self._erased_at = self.ledger.seq
         self._dirty = True
         self._schedule_snapshot()
         return self.journal.append_lines(lines)
@@ -445,6 +484,34 @@ class Store(LedgerReads, SettingsReads):
         """The newest `count` audit entries of a server, read in a worker thread."""
         return await asyncio.to_thread(self.audit.latest, guild_id, count)
 
+    async def audit_member(self, guild_id: int, user_id: int) -> list[AuditEntry]:
+        """Every audit entry of a server by or about a member, read in a worker thread.
+
+        Raises:
+            OSError: the audit log could not be read (logged here).
+        """
+        try:
+            return await asyncio.to_thread(self.audit.member_entries, guild_id, user_id)
+        except OSError as error:
+            log.error("Não foi possível ler a auditoria %s (%s)", self.audit.path, error)
+            raise
+
+    async def audit_forget_names(self, guild_id: int, user_id: int) -> None:
+        """Rewrite the audit log without a member's names, in a worker thread.
+
+        Raises:
+            OSError: the log could not be rewritten (logged here; it is left as it was).
+        """
+        try:
+            await asyncio.to_thread(self.audit.forget_names, guild_id, user_id)
+        except OSError as error:
+            log.error(
+                "Não foi possível tirar os nomes de um membro da auditoria %s (%s)",
+                self.audit.path,
+                error,
+            )
+            raise
+
     # ----------------------------------------------------------------- settings
 
     async def save_server_settings(self, guild_id: int, settings: ServerSettings) -> None:
@@ -460,18 +527,26 @@ class Store(LedgerReads, SettingsReads):
     ) -> None:
         """Replace a member's choices in the settings file (fsync'd, in a worker thread).
 
+        Choices back at the defaults are removed, from the `.bak` copy as well (a member who
+        erased their data, or took every choice back, leaves no copy of it behind).
+
         Raises:
             OSError: the file could not be written (logged here); the old choices stay.
         """
-        await self._save_settings(lambda table: table.with_member(guild_id, user_id, settings))
+        await self._save_settings(
+            lambda table: table.with_member(guild_id, user_id, settings),
+            forget=settings.is_default,
+        )
 
-    async def _save_settings(self, change: Callable[[SettingsTable], SettingsTable]) -> None:
+    async def _save_settings(
+        self, change: Callable[[SettingsTable], SettingsTable], *, forget: bool = False
+    ) -> None:
         if self._closed:
             raise StoreClosedError(f"{self.paths.data} is closed")
         async with self._settings_lock:
             table = change(self.settings)
             try:
-                await asyncio.to_thread(write_settings, self.paths.settings, table)
+                await asyncio.to_thread(write_settings, self.paths.settings, table, forget=forget)
             except OSError as error:
                 log.error(
                     "Não foi possível gravar as configurações em %s (%s); nada foi alterado",
@@ -495,7 +570,7 @@ class Store(LedgerReads, SettingsReads):
         await asyncio.sleep(delay)
         await self.snapshot()
         self._snapshot_task = None
-        if self._dirty:
+        if self._dirty or self._snapshots_owed:
             self._schedule_snapshot()
 
     async def snapshot(self) -> bool:
@@ -526,7 +601,10 @@ class Store(LedgerReads, SettingsReads):
                 raise
             except OSError:
                 pass
-            return self._snapshot_done(write, started)
+            done = self._snapshot_done(write, started)
+            if done and self._snapshots_owed and copy.seq >= self._erased_at:
+                self._snapshots_owed -= 1
+            return done
 
     def _snapshot_done(self, write: asyncio.Future[None], started: float) -> bool:
         error = write.exception()
@@ -604,7 +682,9 @@ class Store(LedgerReads, SettingsReads):
             if task is not None and not task.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-            saved = await self.snapshot() if self._dirty else True
+            saved = await self.snapshot() if self._dirty or self._snapshots_owed else True
+            while saved and self._snapshots_owed:
+                saved = await self.snapshot()
             unsaved = await self.journal.shutdown(covered=saved)
             if unsaved and not saved:
                 log.error(

@@ -146,7 +146,14 @@ class VoiceTracker(commands.Cog):
     def _camera_on(
         self, guild_id: int, user_id: int, name: str, *, identified: bool = True
     ) -> None:
-        """The member is on camera: start a session, or continue one saved by an earlier run."""
+        """The member is on camera: start a session, or continue one saved by an earlier run.
+
+        A member who stopped being counted in the server (`!privacidade parar`) is not on
+        camera as far as counting goes: a session still running ends now, none starts.
+        """
+        if self.bot.store.member_settings(guild_id, user_id).paused:
+            self._camera_off(guild_id, user_id, name)
+            return
         saved = self.bot.store.open_session(guild_id, user_id)
         if not self.sessions.start_session(guild_id, user_id, saved=saved, identified=identified):
             if identified:
@@ -187,6 +194,15 @@ class VoiceTracker(commands.Cog):
     ) -> None:
         """Start or end a session when the camera state of a member changes."""
         del before  # only the state now matters, which makes replays harmless
+        self._apply_state(member, after)
+
+    @commands.Cog.listener()
+    async def on_member_choices_changed(self, member: discord.Member) -> None:
+        """A member stopped or started being counted (`!privacidade`): apply it at once."""
+        self._apply_state(member, member.voice)
+
+    def _apply_state(self, member: discord.Member, after: discord.VoiceState | None) -> None:
+        """Start or end the member's session by their voice state now."""
         guild = member.guild
         if not self._owns(guild.id):
             return

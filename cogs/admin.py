@@ -1,9 +1,7 @@
 """Admin tools: reset and adjust camera time, export it as CSV, show the audit log.
 
 Every tool needs the Manage Server permission. Resets and adjustments are written
-to the audit log (JSONL beside `DATA_FILE`, fsync'd, mode 0600) *before* they are
-applied: if the log cannot be written nothing changes, so the log never misses an
-action (a crash between the two can leave an entry for an action that did not land).
+to the audit log *before* they are applied (`cogs.audited`).
 """
 
 from __future__ import annotations
@@ -19,18 +17,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from cogs.audited import audited_commit
 from cogs.cooldowns import member_cooldown
 from cogs.hybrid import hybrid_command, hybrid_group, subcommand
 from database import AuditEntry
 from tracking.periods import PERIOD_LABELS, Period
-from tracking.records import Adjust, Change, Reset
+from tracking.records import Adjust, Reset
 from tracking.standings import days_of, now, period_standings
 from ui import texts
 from ui.audit import audit_line
 from ui.converters import Duration, PeriodArgument, Person
-from ui.csv_export import build_csv, export_rows, fill_missing_names
+from ui.csv_export import build_csv, export_rows, fill_missing_names, hide_members
+from ui.names import hidden_members
 from ui.style import EMBED_COLOR
-from ui.views import OwnerOnlyView
+from ui.views import ConfirmView
 from utils import escape_name, format_seconds_to_time, plural, truncate_string
 
 if TYPE_CHECKING:
@@ -58,12 +58,6 @@ def for_admins(*, slash_default: bool = True) -> Callable[[T], T]:
 
     return decorate
 
-
-CONFIRM_TIMEOUT_SECONDS = 60.0
-"""How long the reset confirmation buttons wait for the admin."""
-
-COMMIT_WAIT_SECONDS = 5.0
-"""How long an admin command waits for its change to reach the disk before replying."""
 
 MAX_ADJUST_SECONDS = 10_000 * 3600
 """The largest adjustment accepted in one go."""
@@ -94,69 +88,6 @@ def removable(requested: int, current: int) -> int:
     return -min(-requested, max(0, current))
 
 
-# ------------------------------------------------------------ confirmation
-
-
-class ResetConfirmView(OwnerOnlyView):
-    """Zerar / Cancelar buttons for the admin who asked for a reset."""
-
-    def __init__(
-        self, cog: Admin, ctx: Context, target: discord.abc.User | None, reason: str | None
-    ) -> None:
-        """Confirm a reset of `target` (the whole server when None) for the author of `ctx`."""
-        super().__init__(ctx.author.id, timeout=CONFIRM_TIMEOUT_SECONDS)
-        self.cog = cog
-        self.ctx = ctx
-        self.target = target
-        self.reason = reason
-        self.finished = False
-
-    def _end(self) -> None:
-        """No more answers: disable the buttons and stop listening."""
-        self.finished = True
-        self.disable_all()
-        self.stop()
-
-    @discord.ui.button(label=texts.RESET_BUTTON_CONFIRM, style=discord.ButtonStyle.danger)
-    async def confirm(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ResetConfirmView]
-    ) -> None:
-        """Do the reset."""
-        del button
-        if self.finished:
-            return
-        self._end()
-        await interaction.response.defer()  # writing to disk may outlast Discord's 3 s
-        content = await self.cog.reset(self.ctx, self.target, self.reason)
-        await interaction.edit_original_response(content=content, view=self)
-
-    @discord.ui.button(label=texts.RESET_BUTTON_CANCEL, style=discord.ButtonStyle.secondary)
-    async def cancel(
-        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ResetConfirmView]
-    ) -> None:
-        """Leave everything as it is."""
-        del button
-        if self.finished:
-            return
-        self._end()
-        await interaction.response.edit_message(content=texts.RESET_CANCELLED, view=self)
-
-    async def on_timeout(self) -> None:
-        """Nothing happens; say so and disable the buttons."""
-        if self.finished:
-            return
-        self.finished = True
-        self.disable_all()
-        if self.message is None:
-            return
-        try:
-            await self.message.edit(content=texts.RESET_TIMED_OUT, view=self)
-        except discord.HTTPException as error:
-            log.info(
-                "Não foi possível fechar a confirmação de reset %s: %s", self.message.id, error
-            )
-
-
 # --------------------------------------------------------------------- cog
 
 
@@ -178,37 +109,6 @@ class Admin(commands.Cog):
             **fields,
         )
 
-    async def _audited_commit(self, entry: AuditEntry, record: Change) -> bool:
-        """Audit, then apply a change; False (and nothing done) if the audit log failed.
-
-        A reset also restarts the running sessions it covers in the same step
-        (no await in between), so they cannot bring back time from before it.
-        """
-        try:
-            await self.bot.store.audit_append(entry)
-        except OSError:
-            return False  # the store logged it
-        if isinstance(record, Reset):
-            guild_id = record.g
-            keys = (
-                [(guild_id, record.u)]
-                if record.u is not None
-                else self.bot.sessions.keys_in(guild_id)
-            )
-            for key in keys:
-                self.bot.sessions.restart_session(*key)
-        durable = self.bot.store.commit([record])
-        if isinstance(record, Reset | Adjust):
-            # Cogs that follow a member's figures (role rewards) look again; None: everyone.
-            self.bot.dispatch("figures_changed", record.g, record.u)
-        try:
-            await asyncio.wait_for(asyncio.shield(durable), COMMIT_WAIT_SECONDS)
-        except TimeoutError:
-            log.warning(
-                "Alteração de administrador aplicada, mas ainda não gravada; o bot segue tentando"
-            )
-        return True
-
     async def reset(self, ctx: Context, target: discord.abc.User | None, reason: str | None) -> str:
         """Reset a member (or, with None, the whole server); the text to show the admin."""
         assert ctx.guild is not None
@@ -221,7 +121,7 @@ class Admin(commands.Cog):
             user_name=target.display_name if target else None,
             reason=reason,
         )
-        if not await self._audited_commit(entry, record):
+        if not await audited_commit(self.bot, entry, record):
             return texts.AUDIT_WRITE_FAILED
         log.info(
             "Reset de %s no servidor %s feito por %s",
@@ -268,7 +168,9 @@ class Admin(commands.Cog):
     async def _ask_reset(
         self, ctx: Context, target: discord.abc.User | None, reason: str | None
     ) -> None:
-        view = ResetConfirmView(self, ctx, target, reason)
+        view = ConfirmView(
+            ctx.author.id, texts.RESET_BUTTON_CONFIRM, lambda: self.reset(ctx, target, reason)
+        )
         if target is None:
             question = texts.RESET_CONFIRM_ALL
         else:
@@ -313,7 +215,7 @@ class Admin(commands.Cog):
             applied=applied,
             reason=motivo,
         )
-        if not await self._audited_commit(entry, record):
+        if not await audited_commit(self.bot, entry, record):
             await ctx.send(texts.AUDIT_WRITE_FAILED)
             return
         total = format_seconds_to_time(store.member_stats(ctx.guild.id, membro.id).seconds)
@@ -391,6 +293,7 @@ class Admin(commands.Cog):
         # Work over every member runs in threads; the event loop only fetches a few names.
         rows, missing = await asyncio.to_thread(export_rows, standings, cached_name)
         rows = await fill_missing_names(self.bot.names, guild, rows, missing)
+        rows = hide_members(rows, hidden_members(self.bot.store, guild.id, ctx.author.id))
         data = await asyncio.to_thread(build_csv, rows)
         day = date.fromordinal(self.bot.sessions.day_of(guild.id, moment)).isoformat()
         filename = texts.EXPORT_FILENAME.format(period=period.value, day=day)

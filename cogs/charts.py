@@ -21,6 +21,7 @@ from tracking.standings import seconds_by_day
 from ui import texts
 from ui.chart import ChartData, chart_data, chart_days, render_chart
 from ui.converters import Person
+from ui.names import is_hidden_from
 from utils import escape_name, format_seconds_to_time
 
 if TYPE_CHECKING:
@@ -69,6 +70,11 @@ class Charts(commands.Cog):
     ) -> None:
         """Gráfico de barras com as horas de câmera por dia."""
         assert ctx.guild is not None
+        if membro is not None and is_hidden_from(
+            self.bot.store, ctx.guild.id, membro.id, ctx.author.id
+        ):
+            await ctx.send(texts.HIDDEN_MEMBER_REFUSED)
+            return
         await ctx.defer()
         today = self.bot.sessions.day_of(ctx.guild.id)
         who = membro.display_name if membro is not None else ctx.guild.name

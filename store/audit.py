@@ -1,7 +1,9 @@
-"""The audit log: an append-only JSONL record of every manual reset and adjustment.
+"""The audit log: a JSONL record of every manual reset and adjustment, and every erasure.
 
-Blocking I/O; the admin cog calls it from a worker thread. Each line is fsync'd
-before the change it describes is applied.
+Blocking I/O; the cogs call it from a worker thread. Each line is fsync'd before
+the change it describes is applied. Entries are only ever appended, except that a
+member who erases their data is no longer named in any entry of that server
+(`AuditLog.forget_names`: the file is rewritten atomically without their names).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from database_lock import FILE_MODE, fsync_dir
+from database_lock import FILE_MODE, atomic_write_json, fsync_dir
 from tracking.records import AuditLine, RecordError, decode_audit
 
 log = logging.getLogger(__name__)
@@ -23,12 +25,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
-    """One manual change: who did it, when, to whom, what and why."""
+    """One manual change: who did it, when, to whom, what and why.
+
+    A name is None when its member erased their data (`AuditLog.forget_names`).
+    """
 
     at: str
     guild_id: int
     admin_id: int
-    admin_name: str
+    admin_name: str | None
     action: str
     user_id: int | None = None
     user_name: str | None = None
@@ -40,13 +45,10 @@ class AuditEntry:
 
     def to_json(self) -> dict[str, Any]:
         """The entry as a JSON object (one audit log line)."""
-        data: dict[str, Any] = {
-            "at": self.at,
-            "g": self.guild_id,
-            "by": self.admin_id,
-            "by_name": self.admin_name,
-            "action": self.action,
-        }
+        data: dict[str, Any] = {"at": self.at, "g": self.guild_id, "by": self.admin_id}
+        if self.admin_name is not None:
+            data["by_name"] = self.admin_name
+        data["action"] = self.action
         optional = {
             "u": self.user_id,
             "name": self.user_name,
@@ -66,7 +68,7 @@ class AuditEntry:
             at=line.at,
             guild_id=line.g,
             admin_id=line.by,
-            admin_name=line.by_name if line.by_name is not None else str(line.by),
+            admin_name=line.by_name,
             action=line.action,
             user_id=line.u,
             user_name=line.name,
@@ -129,6 +131,44 @@ class AuditLog:
             if created:
                 fsync_dir(self.path.parent)
 
+    def forget_names(self, guild_id: int, user_id: int) -> int:
+        """Drop a member's names from every entry of a server (by them or about them).
+
+        The log is rewritten atomically (temporary file, fsync, rename, fsync of the
+        folder), each other line byte for byte, unreadable ones included. Returns how
+        many entries lost a name.
+
+        Raises:
+            OSError: the log could not be read or rewritten (it is left as it was).
+        """
+        with self._lock:
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return 0
+            lines = raw.split(b"\n")
+            changed = 0
+            for number, line in enumerate(lines):
+                renamed = _without_names(line, guild_id, user_id)
+                if renamed is not None:
+                    lines[number] = renamed
+                    changed += 1
+            if changed:
+                atomic_write_json(self.path, [b"\n".join(lines)])
+            return changed
+
+    def member_entries(self, guild_id: int, user_id: int) -> list[AuditEntry]:
+        """Every readable entry of a server by or about a member, oldest first.
+
+        Raises:
+            OSError: the log exists but could not be read.
+        """
+        return [
+            entry
+            for entry in self.read_all().entries
+            if entry.guild_id == guild_id and user_id in (entry.admin_id, entry.user_id)
+        ]
+
     def latest(self, guild_id: int, count: int, *, block: int = 1 << 16) -> AuditPage:
         """The newest `count` entries of a server, newest first (reads the file from its end).
 
@@ -184,6 +224,25 @@ class AuditLog:
             else:
                 entries.append(entry)
         return AuditPage(entries, unreadable)
+
+
+def _without_names(line: bytes, guild_id: int, user_id: int) -> bytes | None:
+    """An entry's line without the member's names; None when it names nothing of theirs."""
+    if not line.strip():
+        return None
+    try:
+        entry = AuditEntry.from_line(decode_audit(line))
+    except RecordError:
+        return None  # kept byte for byte, as every reader skips it
+    if entry.guild_id != guild_id:
+        return None
+    data = json.loads(line)
+    dropped = False
+    if entry.admin_id == user_id and data.pop("by_name", None) is not None:
+        dropped = True
+    if entry.user_id == user_id and data.pop("name", None) is not None:
+        dropped = True
+    return (json.dumps(data, ensure_ascii=False)).encode("utf-8") if dropped else None
 
 
 def _entries(lines: Iterable[bytes]) -> Iterator[AuditEntry | None]:

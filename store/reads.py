@@ -49,6 +49,10 @@ class LedgerReads:
         """Every member's current and best streak of local days with `minimum` seconds."""
         return self.ledger.streaks(guild_id, minimum, today, live)
 
+    def member_days(self, guild_id: int, user_id: int) -> list[tuple[int, int, int]]:
+        """A member's (local day ordinal, seconds, sessions) rows in a server, oldest first."""
+        return self.ledger.member_days(guild_id, user_id)
+
     def open_session(self, guild_id: int, user_id: int) -> OpenSession | None:
         """The session a member had running at its last durable record, if any."""
         return self.ledger.open_sessions.get((guild_id, user_id))

@@ -100,7 +100,7 @@ class StorePaths:
     @property
     def temp_prefixes(self) -> list[str]:
         """How the names of this store's temporary files start."""
-        written = [self.data, self.state, self.journal, self.lock, self.settings]
+        written = [self.data, self.state, self.journal, self.lock, self.settings, self.audit]
         written += [self.backup(self.data), self.backup(self.state), self.backup(self.settings)]
         return [f".{path.name}." for path in written] + [f".{self.data.stem}.corrupt-"]
 

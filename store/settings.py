@@ -136,9 +136,19 @@ def load_settings(path: Path) -> SettingsTable:
     return SettingsTable()
 
 
-def write_settings(path: Path, table: SettingsTable) -> None:
-    """Replace the settings file with `table` (blocking, atomic, the old one kept as `.bak`)."""
-    atomic_write_json(path, [table.encode()], backup=StorePaths.backup(path))
+def write_settings(path: Path, table: SettingsTable, *, forget: bool = False) -> None:
+    """Replace the settings file with `table` (blocking, atomic, the old one kept as `.bak`).
+
+    With `forget`, what `table` no longer holds must not stay on disk: the `.bak` is
+    replaced with `table` too (after the file itself, so a good copy exists at every
+    instant).
+    """
+    raw = table.encode()
+    if not forget:
+        atomic_write_json(path, [raw], backup=StorePaths.backup(path))
+        return
+    atomic_write_json(path, [raw])
+    atomic_write_json(StorePaths.backup(path), [raw])
 
 
 class SettingsReads:

@@ -83,11 +83,14 @@ def test_the_json_store_offers_everything_the_interface_names():
     names = {name for name in dir(RankingStore) if not name.startswith("_")}
     assert names == {
         "audit_append",
+        "audit_forget_names",
         "audit_latest",
+        "audit_member",
         "close",
         "commit",
         "has_unattributed",
         "health",
+        "member_days",
         "member_settings",
         "member_stats",
         "members_with_settings",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracking.periods import DayRange
-from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset
+from tracking.records import Adjust, AttributeLegacy, Change, Credit, Erase, Reset
 from tracking.streaks import NEVER, DayRows, Runs, Streaks, with_live
 
 SECONDS, SESSIONS, LONGEST, ADJUSTED = 0, 1, 2, 3
@@ -554,6 +554,50 @@ class GuildLedger:
                     copy.before_day_write(day, table, day_row)
                 table.values[:, day_row] = 0
 
+    def erase_member(self, user_id: int) -> None:
+        """Delete a member: their row and their rows in every day are gone, not zeroed.
+
+        The other members' rows move up by one. The tables are built anew (a pass over
+        the server's rows, for an action members take rarely), so a copy under way
+        (`start_copy`) goes on from the tables it started with.
+        """
+        members = self._members
+        row = members.index.get(user_id)
+        if row is None:
+            return
+        keep = np.ones(members.size, dtype=bool)
+        keep[row] = False
+        self.members = Table.from_columns(
+            members.keys[: members.size][keep],
+            *(members.column(column)[keep] for column in range(members.values.shape[0])),
+        )
+        days: dict[int, DayTable] = {}
+        for day, table in self._days.items():
+            rows = table.keys[: table.size]
+            kept = rows != row
+            if not kept.any():
+                continue
+            moved = rows[kept] - (rows[kept] > row)
+            days[day] = DayTable.from_columns(
+                moved, table.column(SECONDS)[kept], table.column(SESSIONS)[kept]
+            )
+        self.days = days
+
+    def member_days(self, user_id: int) -> list[tuple[int, int, int]]:
+        """A member's (local day, seconds, sessions) rows, oldest first (empty when unknown)."""
+        row = self.members.index.get(user_id)
+        if row is None:
+            return []
+        found = []
+        for day in sorted(self.days):
+            table = self.days[day]
+            day_row = table.find(row)
+            if day_row is not None:
+                seconds, sessions = (int(v) for v in table.values[:, day_row])
+                if seconds or sessions:
+                    found.append((day, seconds, sessions))
+        return found
+
     def stats(self, user_id: int) -> MemberStats:
         """All-time figures of a member (zeros when unknown)."""
         row = self.members.index.get(user_id)
@@ -751,6 +795,11 @@ class Ledger:
                 self._writable(guild_id).adjust(user_id, seconds, day)
             case Reset(g=guild_id, u=user_id):
                 self._apply_reset(guild_id, user_id)
+            case Erase(g=guild_id, u=user_id):
+                guild = self.guilds.get(guild_id)
+                if guild is not None:
+                    guild.erase_member(user_id)
+                self.open_sessions.pop((guild_id, user_id), None)
             case AttributeLegacy(g=guild_id):
                 self._apply_attribute_legacy(guild_id)
         if seq:
@@ -789,6 +838,11 @@ class Ledger:
         """A member's all-time figures in a server (zeros when unknown)."""
         ledger = self.guilds.get(guild_id)
         return ledger.stats(user_id) if ledger is not None else MemberStats(0, 0, 0)
+
+    def member_days(self, guild_id: int, user_id: int) -> list[tuple[int, int, int]]:
+        """A member's (local day, seconds, sessions) rows in a server, oldest first."""
+        ledger = self.guilds.get(guild_id)
+        return ledger.member_days(user_id) if ledger is not None else []
 
     def seconds_by_day(self, guild_id: int, user_id: int | None, days: DayRange) -> dict[int, int]:
         """Seconds per local day of a server (or of one member) within `days`."""

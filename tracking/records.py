@@ -8,7 +8,7 @@ Infinity (not JSON at all) or a timestamp without a time zone makes the whole
 record fail with `RecordError`, so it is never applied. Unknown extra fields are
 ignored. The on-disk format is the one the bot always wrote (one-letter keys).
 
-Every change is built as one of these Structs (`Credit`, `Adjust`, `Reset`,
+Every change is built as one of these Structs (`Credit`, `Adjust`, `Reset`, `Erase`,
 `AttributeLegacy`; the journal's header is `Base`), and `encode_record` writes it.
 
 >>> record = decode_record(b'{"seq":3,"op":"reset","g":5}')
@@ -117,6 +117,19 @@ class Reset(Struct, tag="reset", tag_field="op", kw_only=True, frozen=True):
     seq: Seq | None = None
 
 
+class Erase(Struct, tag="erase", tag_field="op", kw_only=True, frozen=True):
+    """A member's figures and per-day history in one server deleted, at their request.
+
+    Unlike a reset, which leaves the member known at zero, nothing of the member stays
+    in the server's figures: the next snapshot (JSON) or fold (PostgreSQL) holds no row
+    of theirs, and their running session ends uncounted.
+    """
+
+    g: Id
+    u: Id
+    seq: Seq | None = None
+
+
 class AttributeLegacy(Struct, tag="attribute_legacy", tag_field="op", kw_only=True, frozen=True):
     """Totals of the original file format tied to one server."""
 
@@ -130,7 +143,7 @@ class Base(Struct, tag="base", tag_field="op", kw_only=True, frozen=True):
     snapshots: list[tuple[SnapshotSeq, Sha256]] = []
 
 
-Change = Credit | Adjust | Reset | AttributeLegacy
+Change = Credit | Adjust | Reset | Erase | AttributeLegacy
 """A record that changes the ledger."""
 Record = Change | Base
 """Any journal line."""

@@ -1,4 +1,8 @@
-"""How `!auditoriavideo` shows an audit log entry."""
+"""How `!auditoriavideo` shows an audit log entry.
+
+A member who erased their data is never named: their erasure reads "um membro", and
+entries that named them read `texts.ERASED_MEMBER` in the name's place.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from utils import escape_name, format_seconds_to_time, truncate_string
 def audit_line(entry: AuditEntry) -> str:
     """How `!auditoriavideo` shows an entry (Discord renders the time in the reader's zone)."""
     stamp = int(datetime.fromisoformat(entry.at).timestamp())
-    admin = escape_name(entry.admin_name)
-    target = escape_name(entry.user_name or str(entry.user_id))
-    if entry.action == "config":
+    admin = escape_name(entry.admin_name or texts.ERASED_MEMBER)
+    target = escape_name(entry.user_name or texts.ERASED_MEMBER)
+    if entry.action == "erase":
+        line = texts.AUDIT_ERASE.format(ts=stamp)
+    elif entry.action == "config":
         setting = texts.SETTING_NAMES.get(entry.setting or "", entry.setting or "?")
         line = texts.AUDIT_SETTING.format(
             ts=stamp, admin=admin, setting=setting, change=escape_name(entry.change or "")

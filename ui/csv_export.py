@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import discord
@@ -29,6 +29,8 @@ class ExportRow:
     name: str
     seconds: int
     sessions: int
+    hidden: bool = False
+    """A member hidden from the admin who asked (`!privacidade oculto`): no id, no name."""
 
 
 def neutralise(cell: str) -> str:
@@ -54,7 +56,7 @@ def build_csv(rows: Iterable[ExportRow]) -> bytes:
     for row in rows:
         writer.writerow(
             [
-                str(row.user_id),
+                "" if row.hidden else str(row.user_id),
                 neutralise(row.name),
                 str(row.seconds),
                 str(row.sessions),
@@ -95,3 +97,16 @@ async def fill_missing_names(
         ]
     bots = directory.bots(guild.id)
     return [row for row in rows if row.user_id not in bots]
+
+
+def hide_members(rows: Iterable[ExportRow], hidden: Collection[int]) -> list[ExportRow]:
+    """Rows with the members of `hidden` (`ui.names.hidden_members`) shown without id or name.
+
+    >>> rows = hide_members([ExportRow(7, "ana", 60, 1), ExportRow(8, "bia", 30, 1)], {7})
+    >>> build_csv(rows)[3:].decode().splitlines()[1:]
+    [';membro oculto;60;1;1min', '8;bia;30;1;30s']
+    """
+    return [
+        replace(row, name=texts.HIDDEN_MEMBER, hidden=True) if row.user_id in hidden else row
+        for row in rows
+    ]

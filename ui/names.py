@@ -1,14 +1,20 @@
-"""Display names of server members, looked up through Discord and remembered for a while."""
+"""Display names of server members, looked up through Discord and remembered for a while.
+
+Also the one rule of `!privacidade oculto` (`is_hidden_from`): a hidden member is counted
+but never named to anyone but themself; every view that names members asks it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 
 import discord
 
+from tracking.server_settings import MemberSettings
 from ui import texts
 from utils import LOOKUP_ERRORS
 
@@ -16,6 +22,35 @@ log = logging.getLogger(__name__)
 
 NAME_CACHE_SECONDS = 600.0
 """How long a looked-up name (or a departure) is trusted before asking Discord again."""
+
+
+class MemberChoices(Protocol):
+    """Where members' own choices are read (the store)."""
+
+    def member_settings(self, guild_id: int, user_id: int) -> MemberSettings:
+        """A member's choices in a server (the defaults when none)."""
+        ...
+
+    def members_with_settings(self, guild_id: int) -> Mapping[int, MemberSettings]:
+        """The members of a server with a choice of their own."""
+        ...
+
+
+def is_hidden_from(choices: MemberChoices, guild_id: int, user_id: int, viewer_id: int) -> bool:
+    """Whether member `user_id` must not be shown to `viewer_id`: hidden, and someone else.
+
+    The one rule of `!privacidade oculto`; `hidden_members` applies it to a whole server.
+    """
+    return user_id != viewer_id and choices.member_settings(guild_id, user_id).hidden
+
+
+def hidden_members(choices: MemberChoices, guild_id: int, viewer_id: int) -> set[int]:
+    """The members of a server `viewer_id` must see only as `texts.HIDDEN_MEMBER`."""
+    return {
+        user_id
+        for user_id in choices.members_with_settings(guild_id)
+        if is_hidden_from(choices, guild_id, user_id, viewer_id)
+    }
 
 
 class MemberNames:

@@ -8,7 +8,7 @@ Everything here is pure; member names come through a `NameLookup` (in the bot,
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 
 import discord
@@ -201,10 +201,20 @@ def ranking_embed(
     return embed
 
 
-def names_in(guild: discord.Guild, directory: MemberNames) -> NameLookup:
-    """A `NameLookup` for one server, through `directory`."""
+def names_in(
+    guild: discord.Guild, directory: MemberNames, hidden: Collection[int] = ()
+) -> NameLookup:
+    """A `NameLookup` for one server, through `directory`.
+
+    Members in `hidden` (`ui.names.hidden_members`) are named `texts.HIDDEN_MEMBER`;
+    those who left stay None.
+    """
 
     async def names(user_ids: Iterable[int]) -> dict[int, str | None]:
-        return await directory.lookup(guild, user_ids)
+        found = await directory.lookup(guild, user_ids)
+        return {
+            user_id: texts.HIDDEN_MEMBER if name is not None and user_id in hidden else name
+            for user_id, name in found.items()
+        }
 
     return names

@@ -456,3 +456,92 @@ ROLES_LIST_ABOVE = "⚠️ acima do meu cargo mais alto: não consigo entregá-l
 AUDIT_ROLE_NONE = "nenhum"
 ROLE_CHANGE_REASON = "Bate-Ponto: cargo por tempo de câmera"
 AUDIT_ROLE_CHANGE = "{role}: {value}"
+# --- privacy (LGPD art. 18): a member's own data ---
+DESCRIPTION_MEUSDADOS = "Receba um arquivo com tudo o que o bot guarda sobre você neste servidor"
+BRIEF_MEUSDADOS = (
+    "Um arquivo JSON com tudo o que guardo sobre você neste servidor: totais, histórico por "
+    "dia, sessão em andamento e auditoria (por mensagem privada)."
+)
+MEUSDADOS_SENT = (
+    "📬 Te mandei por mensagem privada um arquivo com todos os seus dados deste servidor."
+)
+MEUSDADOS_DM = "📄 Tudo o que guardo sobre você no servidor **{guild}**."
+MEUSDADOS_DM_CLOSED = (
+    "📄 Não consegui te mandar mensagem privada (elas estão fechadas para mim), então aqui "
+    "está o arquivo com todos os seus dados deste servidor."
+)
+MEUSDADOS_HERE = "📄 Aqui está o arquivo com todos os seus dados deste servidor (só você vê)."
+MEUSDADOS_FILENAME = "meus-dados-{guild_id}-{day}.json"
+
+DESCRIPTION_ERASE = "Apaga seu tempo de câmera e seu histórico neste servidor (com confirmação)"
+BRIEF_ERASE = (
+    "Apaga todo o seu tempo de câmera e o seu histórico neste servidor, depois de você "
+    "confirmar (a auditoria guarda só que houve a ação, sem o seu nome)."
+)
+ERASE_CONFIRM = (
+    "⚠️ Apagar **todo** o seu tempo de câmera e o seu histórico por dia neste servidor? "
+    "Sua sessão em andamento também não será contada, e suas escolhas de `privacidade` "
+    "voltam ao padrão. Isso não pode ser desfeito."
+)
+ERASE_BUTTON_CONFIRM = "Apagar meus dados"
+ERASE_DONE = (
+    "✅ Seus dados deste servidor foram apagados. A auditoria guarda só que a ação "
+    "aconteceu, sem o seu nome."
+)
+ERASE_UNFINISHED = (
+    "⚠️ Seu tempo de câmera e seu histórico foram apagados, mas não consegui terminar agora "
+    "(tirar seu nome do registro de auditoria e apagar suas escolhas de `privacidade`). Use o "
+    "comando de novo em instantes para terminar."
+)
+ERASED_MEMBER = "membro que apagou os dados"
+"""Stands for the name of a member who erased their data, wherever an audit entry named them."""
+AUDIT_ERASE = "<t:{ts}:f> — **um membro** apagou os próprios dados deste servidor"
+
+# --- privacy: hidden members and paused counting (`!privacidade`) ---
+HIDDEN_MEMBER = "membro oculto"
+"""How a member who chose `!privacidade oculto` is shown to everyone else."""
+HIDDEN_MEMBER_REFUSED = (
+    "🙈 **membro oculto**: este membro escolheu não mostrar o próprio tempo de câmera aos outros."
+)
+
+USAGE_PRIVACY = "[oculto|visivel|parar|voltar]"
+DESCRIPTION_PRIVACY = "Suas escolhas de privacidade neste servidor"
+BRIEF_PRIVACY = (
+    "Sozinho, mostra suas escolhas. `oculto`: você continua contando, mas aparece como "
+    "“membro oculto” para os outros (`visivel` desfaz). `parar`: seu tempo deixa de ser "
+    "contado neste servidor (`voltar` desfaz)."
+)
+EXAMPLE_PRIVACY = "oculto"
+DESCRIPTION_PRIVACY_HIDE = "Continua contando, mas os outros veem você como “membro oculto”"
+DESCRIPTION_PRIVACY_SHOW = "Volta a mostrar seu nome e seu tempo para os outros"
+DESCRIPTION_PRIVACY_PAUSE = "Para de contar seu tempo de câmera neste servidor"
+DESCRIPTION_PRIVACY_RESUME = "Volta a contar seu tempo de câmera neste servidor"
+PRIVACY_SUMMARY = (
+    "🔒 Suas escolhas neste servidor:\n• Para os outros: {hidden}\n• Contagem: {paused}"
+)
+PRIVACY_HIDDEN = "**oculto** (aparece como “membro oculto”)"
+PRIVACY_VISIBLE = "**visível**"
+PRIVACY_PAUSED = "**parada** (seu tempo não é contado)"
+PRIVACY_COUNTING = "**ativa**"
+PRIVACY_ALREADY = "Nada mudou: você já está {state}."
+PRIVACY_REPLIES = {
+    ("hidden", True): (
+        "oculto",
+        "🙈 Pronto: você continua contando, mas para os outros aparece como “membro oculto” "
+        "(rankings, exportações, `meutempo` e gráficos). Desfaça com `privacidade visivel`.",
+    ),
+    ("hidden", False): (
+        "visível",
+        "👀 Pronto: seu nome e seu tempo voltam a aparecer para os outros.",
+    ),
+    ("paused", True): (
+        "com a contagem parada",
+        "⏸️ Pronto: seu tempo de câmera neste servidor deixou de ser contado (a sessão em "
+        "andamento contou até agora). Volte com `privacidade voltar`.",
+    ),
+    ("paused", False): (
+        "com a contagem ativa",
+        "▶️ Pronto: seu tempo de câmera neste servidor volta a ser contado.",
+    ),
+}
+"""For each choice (field, value): how the member is then described, and the reply to it."""

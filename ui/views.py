@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -76,3 +77,68 @@ class OwnerOnlyView(discord.ui.View):
                 await interaction.response.send_message(texts.GENERIC_ERROR, ephemeral=True)
         except discord.HTTPException:
             log.warning("Não foi possível responder ao erro de um botão de %s", type(self).__name__)
+
+
+CONFIRM_TIMEOUT_SECONDS = 60.0
+"""How long a confirmation's buttons wait for the member who asked."""
+
+
+class ConfirmView(OwnerOnlyView):
+    """A confirm / Cancelar pair for the member who asked for something that cannot be undone.
+
+    Confirming runs `on_confirm` once and shows the text it returns; cancelling, or no
+    answer within `CONFIRM_TIMEOUT_SECONDS`, changes nothing and says so. Either way the
+    buttons are disabled afterwards.
+    """
+
+    def __init__(
+        self, owner_id: int, confirm_label: str, on_confirm: Callable[[], Awaitable[str]]
+    ) -> None:
+        """Ask member `owner_id`; the confirm button reads `confirm_label`."""
+        super().__init__(owner_id, timeout=CONFIRM_TIMEOUT_SECONDS)
+        self.on_confirm = on_confirm
+        self.finished = False
+        self.confirm.label = confirm_label
+
+    def _end(self) -> None:
+        """No more answers: disable the buttons and stop listening."""
+        self.finished = True
+        self.disable_all()
+        self.stop()
+
+    @discord.ui.button(label=texts.RESET_BUTTON_CONFIRM, style=discord.ButtonStyle.danger)
+    async def confirm(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        """Do it."""
+        del button
+        if self.finished:
+            return
+        self._end()
+        await interaction.response.defer()  # writing to disk may outlast Discord's 3 s
+        content = await self.on_confirm()
+        await interaction.edit_original_response(content=content, view=self)
+
+    @discord.ui.button(label=texts.RESET_BUTTON_CANCEL, style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        """Leave everything as it is."""
+        del button
+        if self.finished:
+            return
+        self._end()
+        await interaction.response.edit_message(content=texts.RESET_CANCELLED, view=self)
+
+    async def on_timeout(self) -> None:
+        """Nothing happens; say so and disable the buttons."""
+        if self.finished:
+            return
+        self.finished = True
+        self.disable_all()
+        if self.message is None:
+            return
+        try:
+            await self.message.edit(content=texts.RESET_TIMED_OUT, view=self)
+        except discord.HTTPException as error:
+            log.info("Não foi possível fechar a confirmação %s: %s", self.message.id, error)

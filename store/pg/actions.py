@@ -23,7 +23,7 @@ ActionRow = tuple[
     datetime,
     int,
     int,
-    str,
+    str | None,
     str,
     int | None,
     str | None,
@@ -70,14 +70,19 @@ def insert_action(connection: psycopg.Connection[TupleRow], entry: AuditEntry) -
     )
 
 
+_SELECTED = (
+    "SELECT at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds,"
+    " applied, reason, setting, change FROM admin_actions"
+)
+"""The columns `_entry` takes, in its order."""
+
+
 def latest_actions(
     connection: psycopg.Connection[TupleRow], guild_id: int, count: int
 ) -> list[AuditEntry]:
     """The newest `count` entries of a server, newest first (ties: the later written)."""
     rows = connection.execute(
-        "SELECT at, guild_id, admin_id, admin_name, action, user_id, user_name, seconds,"
-        " applied, reason, setting, change FROM admin_actions WHERE guild_id = %s"
-        " ORDER BY at DESC, written DESC LIMIT %s",
+        _SELECTED + " WHERE guild_id = %s ORDER BY at DESC, written DESC LIMIT %s",
         (guild_id, count),
     ).fetchall()
     return [_entry(*row) for row in rows]
@@ -97,12 +102,15 @@ def _entry(
     setting: str | None,
     change: str | None,
 ) -> AuditEntry:
-    """An entry from an `admin_actions` row as `latest_actions` selects it."""
+    """An entry from an `admin_actions` row as `_SELECTED` selects it.
+
+    A NULL name stays None: that member erased their data.
+    """
     return AuditEntry(
         at=at.astimezone(UTC).isoformat(),
         guild_id=int(guild),
         admin_id=int(admin),
-        admin_name=name if name is not None else str(admin),
+        admin_name=name,
         action=action,
         user_id=user,
         user_name=user_name,
@@ -112,3 +120,28 @@ def _entry(
         setting=setting,
         change=change,
     )
+
+
+def member_actions(
+    connection: psycopg.Connection[TupleRow], guild_id: int, user_id: int
+) -> list[AuditEntry]:
+    """Every entry of a server by or about a member, oldest first."""
+    rows = connection.execute(
+        _SELECTED + " WHERE guild_id = %(g)s AND (admin_id = %(u)s OR user_id = %(u)s)"
+        " ORDER BY at, written",
+        {"g": guild_id, "u": user_id},
+    ).fetchall()
+    return [_entry(*row) for row in rows]
+
+
+def forget_names(connection: psycopg.Connection[TupleRow], guild_id: int, user_id: int) -> int:
+    """Drop a member's names from every entry of a server; how many entries lost a name."""
+    changed = connection.execute(
+        "UPDATE admin_actions SET"
+        " admin_name = CASE WHEN admin_id = %(u)s THEN NULL ELSE admin_name END,"
+        " user_name = CASE WHEN user_id = %(u)s THEN NULL ELSE user_name END"
+        " WHERE guild_id = %(g)s AND ((admin_id = %(u)s AND admin_name IS NOT NULL)"
+        " OR (user_id = %(u)s AND user_name IS NOT NULL))",
+        {"g": guild_id, "u": user_id},
+    ).rowcount
+    return max(0, changed)

@@ -41,7 +41,7 @@ from database_lock import atomic_write_json
 from store.audit import AuditEntry, AuditPage
 from store.health import StoreHealth, StoreHooks
 from store.journal import encode
-from store.pg.actions import insert_action, latest_actions
+from store.pg.actions import forget_names, insert_action, latest_actions, member_actions
 from store.pg.load import load_ledger
 from store.pg.migrate import migrate
 from store.pg.settings import load_settings, save_member_settings, save_server_settings
@@ -584,6 +584,36 @@ class PgStore(LedgerReads, SettingsReads):
             log.error("Não foi possível ler a auditoria no PostgreSQL (%s)", error)
             raise
         return AuditPage(entries)
+
+    async def audit_member(self, guild_id: int, user_id: int) -> list[AuditEntry]:
+        """Every audit entry of a server by or about a member, oldest first.
+
+        Raises:
+            DatabaseUnavailableError: PostgreSQL did not answer (an `OSError`; logged here).
+        """
+        try:
+            entries: list[AuditEntry] = await asyncio.to_thread(
+                self._on_side, member_actions, guild_id, user_id
+            )
+        except DatabaseUnavailableError as error:
+            log.error("Não foi possível ler a auditoria no PostgreSQL (%s)", error)
+            raise
+        return entries
+
+    async def audit_forget_names(self, guild_id: int, user_id: int) -> None:
+        """Drop a member's names from the audit entries of a server (they erased their data).
+
+        Raises:
+            DatabaseUnavailableError: PostgreSQL did not take it (an `OSError`; logged here).
+        """
+        try:
+            await asyncio.to_thread(self._on_side, forget_names, guild_id, user_id)
+        except DatabaseUnavailableError as error:
+            log.error(
+                "Não foi possível tirar os nomes de um membro da auditoria no PostgreSQL (%s)",
+                error,
+            )
+            raise
 
     # ----------------------------------------------------------------- settings
 

@@ -9,8 +9,9 @@ sees everything durable (as the JSON store replays its journal over its snapshot
 
 In the tables, a change is a `Write`: a session's credit (through `credit_session`, which
 moves the session's watermark forward only: a replayed checkpoint or close credits 0 s),
-figures added or removed (a manual adjustment, as the ledger applied it), a reset, or the
-original format's totals tied to a server.
+figures added or removed (a manual adjustment, as the ledger applied it), a reset, a
+member's erasure (their rows and sessions deleted), or the original format's totals tied
+to a server.
 
 Blocking I/O (psycopg's sync API): call it from a worker thread.
 """
@@ -32,7 +33,15 @@ from store.journal import encode
 from store.pg.ids import session_id
 from store.pg.shards import Shards
 from tracking.ledger import Ledger
-from tracking.records import Adjust, AttributeLegacy, Change, Credit, Reset, decode_change
+from tracking.records import (
+    Adjust,
+    AttributeLegacy,
+    Change,
+    Credit,
+    Erase,
+    Reset,
+    decode_change,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +81,24 @@ class ResetFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class EraseMember:
+    """A member deleted from a server: figures, days, weeks, months and camera sessions."""
+
+    guild_id: int
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class AttributeUnattributed:
     """The original format's totals tied to one server."""
 
     guild_id: int
 
 
-Write = AddFigures | CreditSession | ResetFigures | AttributeUnattributed
+Write = AddFigures | CreditSession | ResetFigures | EraseMember | AttributeUnattributed
+
+MEMBER_TABLES = ("member_totals", "member_days", "member_weeks", "member_months")
+"""The tables of a member's figures in a server."""
 
 
 def _dates(days: Sequence[tuple[int, int]]) -> tuple[list[date], list[int]]:
@@ -126,7 +146,7 @@ def apply_write(connection: psycopg.Connection[TupleRow], write: Write) -> None:
                 ),
             )
         case ResetFigures(guild_id=guild_id, user_id=None):
-            for table in ("member_totals", "member_days", "member_weeks", "member_months"):
+            for table in MEMBER_TABLES:
                 connection.execute(f"DELETE FROM {table} WHERE guild_id = %s", (guild_id,))
             connection.execute(
                 "UPDATE camera_sessions SET is_open = false,"
@@ -135,12 +155,24 @@ def apply_write(connection: psycopg.Connection[TupleRow], write: Write) -> None:
                 (guild_id,),
             )
         case ResetFigures(guild_id=guild_id, user_id=user_id):
-            for table in ("member_totals", "member_days", "member_weeks", "member_months"):
+            for table in MEMBER_TABLES:
                 connection.execute(
                     f"DELETE FROM {table} WHERE guild_id = %s AND user_id = %s",
                     (guild_id, user_id),
                 )
             connection.execute("SELECT end_other_sessions(%s, %s, NULL)", (guild_id, user_id))
+        case EraseMember(guild_id=guild_id, user_id=user_id):
+            for table in (*MEMBER_TABLES, "camera_sessions"):
+                connection.execute(
+                    f"DELETE FROM {table} WHERE guild_id = %s AND user_id = %s",
+                    (guild_id, user_id),
+                )
+            # Changes the fold once refused are kept as journal lines: theirs go too (matched
+            # as text, since a hand-edited one need not be JSON).
+            connection.execute(
+                "DELETE FROM rejected_changes WHERE change ~ %s AND change ~ %s",
+                (f'"g":{guild_id}[,}}]', f'"u":{user_id}[,}}]'),
+            )
         case AttributeUnattributed(guild_id=guild_id):
             connection.execute(
                 "WITH taken AS (DELETE FROM unattributed_totals RETURNING *)"
@@ -259,6 +291,8 @@ def as_write(change: Change, effect: Effect | None) -> Write:
             return AddFigures(guild_id, user_id, applied, adjusted=applied, days=days)
         case Reset(g=guild_id, u=user_id):
             return ResetFigures(guild_id, user_id)
+        case Erase(g=guild_id, u=user_id):
+            return EraseMember(guild_id, user_id)
         case AttributeLegacy(g=guild_id):
             return AttributeUnattributed(guild_id)
 

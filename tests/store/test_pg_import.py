@@ -53,6 +53,7 @@ AUDIT = [
     entry("adjust", G1, user_id=BOB, seconds=-100, applied=-100, at="2026-02-02T12:00:00+00:00"),
     entry("reset", G2, user_id=CAROL, user_name="carla"),
     entry("reset", G3),
+    AuditEntry("2026-02-02T14:00:00+00:00", G2, CAROL, None, "erase", CAROL),  # no names
 ]
 INCOMPLETE = {"at": "2026-02-02T13:00:00+00:00", "g": G1, "by": ADMIN, "action": "adjust"}
 """A readable audit line that `admin_actions` cannot hold: an adjustment naming no member."""
@@ -299,7 +300,7 @@ async def test_import_moves_every_table_exactly_as_the_ledger_holds_it(settings,
         )
     }
     assert expected["unattributed_totals"] == {(LATE_LEGACY, 77, 2)}
-    assert len(expected["admin_actions"]) == 4
+    assert len(expected["admin_actions"]) == 5
     messages = [record.getMessage() for record in caplog.records]
     summary = [m for m in messages if m.startswith("Importação concluída")]
     assert len(summary) == 1, messages
@@ -308,7 +309,7 @@ async def test_import_moves_every_table_exactly_as_the_ledger_holds_it(settings,
         "5 membros",
         f"{len(expected['member_days'])} linhas de histórico por dia",
         "1 sessão aberta",
-        "4 registros de auditoria",
+        "5 registros de auditoria",
         "1 total sem servidor",
         "não foram alterados",
     ):
@@ -414,7 +415,7 @@ async def test_audit_entries_already_there_are_added_once(settings, pg_url):
 
     with psycopg.connect(pg_url) as connection:
         rows = connection.execute("SELECT action_id, admin_name FROM admin_actions").fetchall()
-    assert len(rows) == 4
+    assert len(rows) == 5
     assert (ids.action_id(first.to_json()), None) in rows  # the database's own row stays
 
 

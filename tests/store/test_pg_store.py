@@ -16,7 +16,7 @@ from store.pg.shards import Shards
 from store.pg.store import PgStore, ShardsInUseError, UnsavedFileError
 from store.pg.writes import LoggedChange, append_batch, fold, is_written
 from tracking.periods import DayRange
-from tracking.records import Adjust, Credit, Reset
+from tracking.records import Adjust, Credit, Erase, Reset
 
 GUILD = 4 << 22  # shard 0 of 2
 OTHER_GUILD = 5 << 22  # shard 1 of 2
@@ -203,6 +203,27 @@ def test_the_change_log_is_folded_in_order_and_emptied(migrated):
     assert fold_log(migrated) == 2
     assert rows(migrated, "SELECT count(*) FROM change_log") == [(0,)]
     assert totals(migrated) == (100, 1, 100, 0)
+
+
+def test_an_erasure_deletes_every_row_of_the_member_in_that_server_only(migrated):
+    write(migrated, checkpoint(60, 60, first=True), checkpoint(30, 30, user=BIA, first=True))
+    write(migrated, checkpoint(60, 60, guild=OTHER_GUILD, first=True))
+    with psycopg.connect(migrated, autocommit=True) as connection:
+        for user in (ANA, BIA):  # changes a fold once refused, of each member
+            connection.execute(
+                "INSERT INTO rejected_changes (position, batch_id, change, reason)"
+                " VALUES (%s, %s, %s, 'check')",
+                (user, uuid.uuid4(), f'{{"op":"adjust","g":{GUILD},"u":{user},"s":-1,"day":1}}'),
+            )
+    append(migrated, uuid.uuid4(), Erase(g=GUILD, u=ANA))
+    fold_log(migrated)
+    for table in ("member_totals", "member_days", "member_weeks", "member_months"):
+        found = rows(migrated, f"SELECT guild_id, user_id FROM {table} ORDER BY guild_id")
+        assert found == [(GUILD, BIA), (OTHER_GUILD, ANA)], table
+    found = rows(migrated, "SELECT guild_id, user_id FROM camera_sessions ORDER BY guild_id")
+    assert found == [(GUILD, BIA), (OTHER_GUILD, ANA)]
+    (kept,) = rows(migrated, "SELECT change FROM rejected_changes")
+    assert f'"u":{BIA}' in kept[0]
 
 
 def test_a_new_session_ends_the_one_a_crash_left_open_at_its_watermark(migrated):

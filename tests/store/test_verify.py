@@ -9,11 +9,12 @@ import pytest
 
 import store.verify
 from database import Store
+from store.audit import AuditEntry, AuditLog
 from store.recovery import StorePaths
 from store.verify import verify_json_store
 from tests.helpers import open_store
 from tests.store_worker import DAY, credit
-from tracking.records import Adjust, Reset
+from tracking.records import Adjust, Erase, Reset
 from tracking.server_settings import ServerSettings
 
 GUILD, OTHER = 111111111111111111, 222222222222222222
@@ -55,6 +56,21 @@ async def test_a_store_closed_normally_is_sound_without_notes(data_file):
     assert report.sound, report.damage
     assert report.notes == []
     assert any(str(paths.state) in line for line in report.checked)
+
+
+async def test_a_store_where_a_member_erased_their_data_is_sound(data_file):
+    store = Store.open(data_file)
+    await store.commit([credit(GUILD, ALICE, 100), credit(GUILD, BOB, 7)])
+    assert await store.snapshot()
+    entry = AuditEntry("2026-01-01T00:00:00+00:00", GUILD, ALICE, None, "erase", ALICE)
+    await store.audit_append(entry)
+    await store.commit([Erase(g=GUILD, u=ALICE), credit(GUILD, BOB, 3)])
+    store._lock.release()  # a crash: the erasure is in the journal only
+    store.journal.close()
+    paths = StorePaths(data_file)
+    report = verify_json_store(paths)
+    assert report.sound, report.damage
+    assert AuditLog(paths.audit).read_all().entries == [entry]
 
 
 async def test_a_crashed_store_with_journal_only_records_is_sound(data_file):

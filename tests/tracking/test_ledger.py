@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import msgspec
 
+from store.snapshot import copy_ledger
 from tests.store_worker import credit as closed_session
 from tracking.ledger import Ledger
 from tracking.periods import DayRange
-from tracking.records import Adjust, AttributeLegacy, Reset
+from tracking.records import Adjust, AttributeLegacy, Erase, Reset, decode_record, encode_record
 
 GUILD, OTHER = 111111111111111111, 222222222222222222
 ANA, BIA, CAU = 300000000000000001, 300000000000000002, 300000000000000003
@@ -88,6 +89,53 @@ def test_reset_of_a_server_touches_no_other_server():
     ledger.apply(Reset(g=GUILD))
     assert len(ledger.standings(GUILD, None)) == 0
     assert ledger.member_stats(OTHER, ANA).seconds == 100
+
+
+def test_erasure_removes_the_member_and_keeps_everyone_elses_days_exact():
+    ledger = Ledger()
+    credit(ledger, BIA, 40, day=DAY - 1)
+    credit(ledger, ANA, 100, day=DAY - 1)
+    credit(ledger, ANA, 60, day=DAY)
+    credit(ledger, CAU, 30, day=DAY)
+    week = DayRange(DAY - 6, DAY)
+    ledger.standings(GUILD, week)  # the week's sums are kept from here on
+    ledger.apply(Erase(g=GUILD, u=ANA))
+    guild = ledger.guilds[GUILD]
+    assert ANA not in guild.members.index and guild.members.size == 2
+    assert ledger.member_days(GUILD, ANA) == []
+    assert ledger.member_days(GUILD, BIA) == [(DAY - 1, 40, 1)]
+    assert ledger.member_days(GUILD, CAU) == [(DAY, 30, 1)]
+    top = ledger.standings(GUILD, week).top(10)
+    assert [(s.user_id, s.seconds) for s in top] == [(BIA, 40), (CAU, 30)]
+    credit(ledger, CAU, 15, day=DAY)  # rows moved up by one: new credits land right
+    assert ledger.member_days(GUILD, CAU) == [(DAY, 45, 2)]
+    assert ledger.member_stats(GUILD, BIA).seconds == 40
+
+
+def test_erasure_drops_the_open_session_and_touches_no_other_server():
+    ledger = Ledger()
+    credit(ledger, ANA, 60, open_=True)
+    credit(ledger, ANA, 7, guild=OTHER)
+    ledger.apply(Erase(g=GUILD, u=ANA))
+    assert (GUILD, ANA) not in ledger.open_sessions
+    assert ledger.member_stats(OTHER, ANA).seconds == 7
+
+
+def test_a_copy_taken_before_an_erasure_is_the_ledger_as_it_was():
+    ledger = Ledger()
+    credit(ledger, ANA, 100)
+    credit(ledger, BIA, 50)
+    copier = ledger.guilds[GUILD].start_copy()
+    ledger.apply(Erase(g=GUILD, u=ANA))
+    keys, values, _days = copier.result()
+    assert sorted(keys.tolist()) == [ANA, BIA]
+    assert copy_ledger(ledger).guilds[GUILD].member_keys.tolist() == [BIA]
+
+
+def test_an_erasure_record_is_one_journal_line():
+    line = encode_record(Erase(g=5, u=7, seq=3))
+    assert line == b'{"seq":3,"op":"erase","g":5,"u":7}'
+    assert decode_record(line) == Erase(g=5, u=7, seq=3)
 
 
 def test_open_session_is_remembered_until_closed():
