@@ -9,15 +9,15 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from cogs.audited import audited_commit
+from cogs.checks import for_admins
 from cogs.cooldowns import member_cooldown
 from cogs.hybrid import hybrid_command, hybrid_group, subcommand
 from database import AuditEntry
@@ -39,25 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Context = commands.Context["BatePonto"]
-
-T = TypeVar("T")
-
-
-def for_admins(*, slash_default: bool = True) -> Callable[[T], T]:
-    """Only in a server, only for members with Manage Server (the one rule of these commands).
-
-    With `slash_default`, the slash command is also hidden from other members by default.
-    """
-
-    def decorate(func: T) -> T:
-        func = commands.has_guild_permissions(manage_guild=True)(func)
-        func = commands.guild_only()(func)
-        if slash_default:
-            func = app_commands.default_permissions(manage_guild=True)(func)
-        return func
-
-    return decorate
-
 
 MAX_ADJUST_SECONDS = 10_000 * 3600
 """The largest adjustment accepted in one go."""

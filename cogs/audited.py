@@ -1,9 +1,9 @@
 """Audited changes: the audit entry first, then the change, in one order for every cog.
 
 A change that members or admins make by hand (a reset, an adjustment, a member's
-erasure of their own data) is written to the audit log *before* it is applied: if the
-log cannot be written nothing changes, so the log never misses an action (a crash
-between the two can leave an entry for an action that did not land).
+erasure of their own data, a server's settings) is written to the audit log *before* it
+is applied: if the log cannot be written nothing changes, so the log never misses an
+action (a crash between the two can leave an entry for an action that did not land).
 """
 
 from __future__ import annotations
@@ -12,8 +12,13 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from discord.ext import commands
+
 from database import AuditEntry
 from tracking.records import Adjust, Change, Erase, Reset
+from tracking.server_settings import ServerSettings
+from tracking.standings import now
+from ui import texts
 
 if TYPE_CHECKING:
     from bot import BatePonto
@@ -48,4 +53,40 @@ async def audited_commit(bot: BatePonto, entry: AuditEntry, record: Change) -> b
         await asyncio.wait_for(asyncio.shield(durable), COMMIT_WAIT_SECONDS)
     except TimeoutError:
         log.warning("Alteração feita à mão aplicada, mas ainda não gravada; o bot segue tentando")
+    return True
+
+
+async def change_settings(
+    bot: BatePonto,
+    ctx: commands.Context[BatePonto],
+    settings: ServerSettings,
+    *,
+    setting: str,
+    before: str,
+    after: str,
+) -> bool:
+    """Audit, then save a server's new settings; False (admin told) if either failed.
+
+    The one way every settings command (`!configvideo`, `!cargosvideo`) changes a
+    server's settings. `setting` names the subcommand; `before` and `after` are the
+    values as admins read them (they go to the audit log).
+    """
+    assert ctx.guild is not None
+    entry = AuditEntry(
+        at=now(bot.sessions).isoformat(),
+        guild_id=ctx.guild.id,
+        admin_id=ctx.author.id,
+        admin_name=ctx.author.display_name,
+        action="config",
+        setting=setting,
+        change=f"{before} → {after}",
+    )
+    try:
+        await bot.store.audit_append(entry)
+        await bot.store.save_server_settings(ctx.guild.id, settings)
+    except OSError:  # the disk or the database refused (the store logged why)
+        await ctx.send(texts.SETTINGS_SAVE_FAILED)
+        return False
+    # Cogs that follow a server's rules (who is on camera, when to post) look again.
+    bot.dispatch("server_settings_changed", ctx.guild.id)
     return True

@@ -30,6 +30,7 @@ import discord
 import msgspec
 from discord.ext import commands
 
+from cogs.checks import POST_PERMISSIONS, missing_permissions
 from tracking.posts import FinishedPeriod, claimed, due, marker_state, next_end, with_marker
 from tracking.standings import now, period_standings
 from ui.names import MemberNames
@@ -53,12 +54,6 @@ MIN_PAUSE_SECONDS = 1.0
 HISTORY_CHECKED = 50
 """How many of a channel's recent messages are searched for a post already made."""
 
-POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
-"""What the bot needs in a channel to post a ranking there."""
-
-SETUP_PERMISSIONS = (*POST_PERMISSIONS, "read_message_history")
-"""What `!configvideo postagem` asks for: also reading the channel, to find its own post."""
-
 TRANSIENT = (aiohttp.ClientError, asyncio.TimeoutError)
 """Network failures: they say nothing about the channel, so the post is tried again later
 (as is any 5xx answer from Discord)."""
@@ -69,14 +64,6 @@ def is_transient(error: Exception) -> bool:
     if isinstance(error, discord.HTTPException):
         return error.status >= 500
     return isinstance(error, TRANSIENT)
-
-
-def missing_permissions(
-    channel: discord.TextChannel, wanted: tuple[str, ...] = SETUP_PERMISSIONS
-) -> list[str]:
-    """The permissions of `wanted` the bot lacks in `channel`."""
-    granted = channel.permissions_for(channel.guild.me)
-    return [name for name in wanted if not getattr(granted, name)]
 
 
 class RankingPosts(commands.Cog, name="Postagens"):
@@ -106,6 +93,12 @@ class RankingPosts(commands.Cog, name="Postagens"):
 
     def _start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="ranking-posts")
+
+    @commands.Cog.listener()
+    async def on_server_settings_changed(self, guild_id: int) -> None:
+        """A server's settings changed (its posting may have): look again now."""
+        del guild_id
+        self.wake()
 
     def wake(self) -> None:
         """Look again now: a server's posting setting changed."""

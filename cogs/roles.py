@@ -27,9 +27,9 @@ import msgspec
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.admin import for_admins
+from cogs.audited import change_settings
+from cogs.checks import for_admins
 from cogs.hybrid import hybrid_group, subcommand
-from cogs.settings import change_settings
 from tracking.periods import DayRange, Period
 from tracking.rewards import (
     MAX_REWARDS,

@@ -14,10 +14,9 @@ import msgspec
 from discord import app_commands
 from discord.ext import commands
 
-from cogs.admin import for_admins
+from cogs.audited import change_settings
+from cogs.checks import for_admins, missing_permissions
 from cogs.hybrid import hybrid_group, subcommand
-from cogs.posts import RankingPosts, missing_permissions
-from database import AuditEntry
 from tracking.server_settings import ServerSettings
 from tracking.standings import now
 from tracking.zones import ZoneSpan, calendar_for, zone_change
@@ -46,40 +45,6 @@ POST_CHANNEL: discord.TextChannel | None = commands.parameter(converter=PostChan
 
 POST_FREQUENCY: PostChoice | None = commands.parameter(converter=PostFrequency(), default=None)
 """How often to post; None only when it was not given (then the admin is told)."""
-
-
-async def change_settings(
-    bot: BatePonto,
-    ctx: Context,
-    settings: ServerSettings,
-    *,
-    setting: str,
-    before: str,
-    after: str,
-) -> bool:
-    """Audit, then save a server's new settings; False (admin told) if either failed.
-
-    The one way every settings command (`!configvideo`, `!cargosvideo`) changes a
-    server's settings. `setting` names the subcommand; `before` and `after` are the
-    values as admins read them (they go to the audit log).
-    """
-    assert ctx.guild is not None
-    entry = AuditEntry(
-        at=now(bot.sessions).isoformat(),
-        guild_id=ctx.guild.id,
-        admin_id=ctx.author.id,
-        admin_name=ctx.author.display_name,
-        action="config",
-        setting=setting,
-        change=f"{before} → {after}",
-    )
-    try:
-        await bot.store.audit_append(entry)
-        await bot.store.save_server_settings(ctx.guild.id, settings)
-    except OSError:  # the disk or the database refused (the store logged why)
-        await ctx.send(texts.SETTINGS_SAVE_FAILED)
-        return False
-    return True
 
 
 class ServerSettingsCog(commands.Cog, name="Configuração"):
@@ -256,9 +221,6 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
             return
         if not await self.change(ctx, changed, setting="postagem", before=before, after=after):
             return
-        posts = self.bot.get_cog("Postagens")
-        if isinstance(posts, RankingPosts):
-            posts.wake()
         if canal is None or changed.post_channel is None:
             await ctx.send(texts.SETTINGS_POST_OFF.format(before=before))
         elif frequencia == "semanal":
