@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+import discord
 import msgspec
 from discord import app_commands
 from discord.ext import commands
@@ -19,8 +20,8 @@ from database import AuditEntry
 from tracking.server_settings import ServerSettings
 from tracking.standings import now
 from ui import texts
-from ui.converters import Length
-from ui.server_settings import settings_embed
+from ui.converters import DailyLimit, Length, VoicePlace, VoicePlaceArgument
+from ui.server_settings import company_text, ignored_text, limit_text, settings_embed
 from utils import format_seconds_to_time
 
 if TYPE_CHECKING:
@@ -34,6 +35,20 @@ MAX_STREAK_MINIMUM = 24 * 3600
 """A day cannot need more than the whole day for a streak."""
 
 STREAK_MINIMUM: int = commands.parameter(converter=Length(limit=MAX_STREAK_MINIMUM))
+
+MAX_SESSION_MINIMUM = 24 * 3600
+"""The longest minimum a session may need to count (a day)."""
+SESSION_MINIMUM: int = commands.parameter(converter=Length(limit=MAX_SESSION_MINIMUM))
+
+MAX_DAILY_LIMIT = 24 * 3600
+"""A day's limit beyond the whole day would limit nothing."""
+DAILY_LIMIT: int | None = commands.parameter(
+    converter=DailyLimit(limit=MAX_DAILY_LIMIT, none_words=("nenhum", "nenhuma"))
+)
+
+PLACE: VoicePlace = commands.parameter(converter=VoicePlaceArgument())
+
+People = commands.Range[int, 1, 99]
 
 
 class ServerSettingsCog(commands.Cog, name="Configuração"):
@@ -77,6 +92,9 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         except OSError:  # the disk or the database refused (the store logged why)
             await ctx.send(texts.SETTINGS_SAVE_FAILED)
             return False
+        # Who is on camera now may count differently (ignored channels, company): the
+        # voice tracker re-checks the server, as after a change of its AFK channel.
+        self.bot.dispatch("server_settings_changed", ctx.guild)
         return True
 
     @hybrid_group(
@@ -121,6 +139,145 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         changed = msgspec.structs.replace(settings, streak_minimum=duracao)
         if await self.change(ctx, changed, setting="sequencia", before=before, after=after):
             await ctx.send(texts.SETTINGS_STREAK_SET.format(value=after, before=before))
+
+    # ------------------------------------------------- ignored channels
+
+    @subcommand(
+        configvideo,
+        name="ignorar",
+        usage=texts.USAGE_SETTINGS_PLACE,
+        description=texts.DESCRIPTION_SETTINGS_IGNORE,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_PLACE)
+    async def configvideo_ignorar(self, ctx: Context, canal: VoicePlace = PLACE) -> None:
+        """Para de contar a câmera num canal de voz ou numa categoria inteira."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        if canal.id in settings.ignored:
+            await ctx.send(texts.SETTINGS_ALREADY_IGNORED.format(place=canal.mention))
+            return
+        changed = msgspec.structs.replace(settings, ignored=(*settings.ignored, canal.id))
+        await self._change_ignored(ctx, settings, changed, "ignorar", canal)
+
+    @subcommand(
+        configvideo,
+        name="contar",
+        usage=texts.USAGE_SETTINGS_PLACE,
+        description=texts.DESCRIPTION_SETTINGS_COUNT,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_PLACE)
+    async def configvideo_contar(self, ctx: Context, canal: VoicePlace = PLACE) -> None:
+        """Volta a contar a câmera num canal ou categoria ignorado."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        if canal.id not in settings.ignored:
+            category = None if isinstance(canal, discord.CategoryChannel) else canal.category
+            if category is not None and category.id in settings.ignored:
+                reply = texts.SETTINGS_IGNORED_BY_CATEGORY.format(
+                    place=canal.mention,
+                    category=category.mention,
+                    prefix=self.bot.settings.command_prefix,
+                )
+            else:
+                reply = texts.SETTINGS_NOT_IGNORED.format(place=canal.mention)
+            await ctx.send(reply)
+            return
+        left = tuple(place for place in settings.ignored if place != canal.id)
+        changed = msgspec.structs.replace(settings, ignored=left)
+        await self._change_ignored(ctx, settings, changed, "contar", canal)
+
+    async def _change_ignored(
+        self,
+        ctx: Context,
+        settings: ServerSettings,
+        changed: ServerSettings,
+        setting: str,
+        place: VoicePlace,
+    ) -> None:
+        before, after = ignored_text(settings), ignored_text(changed)
+        if await self.change(ctx, changed, setting=setting, before=before, after=after):
+            done = (
+                texts.SETTINGS_IGNORED_SET if setting == "ignorar" else texts.SETTINGS_COUNTED_SET
+            )
+            await ctx.send(done.format(place=place.mention))
+
+    # ------------------------------------------------- session minimum
+
+    @subcommand(
+        configvideo,
+        name="minimo",
+        usage=texts.USAGE_SETTINGS_MINIMUM,
+        description=texts.DESCRIPTION_SETTINGS_MINIMUM,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_MINIMUM)
+    async def configvideo_minimo(self, ctx: Context, duracao: int = SESSION_MINIMUM) -> None:
+        """Muda a duração mínima de uma sessão para ela contar."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        before = format_seconds_to_time(settings.minimum)
+        after = format_seconds_to_time(duracao)
+        if duracao == settings.minimum:
+            await ctx.send(
+                texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_MINIMUM_NAME, value=after)
+            )
+            return
+        changed = msgspec.structs.replace(settings, minimum=duracao)
+        if await self.change(ctx, changed, setting="minimo", before=before, after=after):
+            done = texts.SETTINGS_MINIMUM_SET if duracao else texts.SETTINGS_MINIMUM_OFF
+            await ctx.send(done.format(value=after, before=before))
+
+    # ------------------------------------------------- daily limit
+
+    @subcommand(
+        configvideo,
+        name="limite",
+        usage=texts.USAGE_SETTINGS_LIMIT,
+        description=texts.DESCRIPTION_SETTINGS_LIMIT,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_LIMIT)
+    async def configvideo_limite(self, ctx: Context, duracao: int | None = DAILY_LIMIT) -> None:
+        """Muda o máximo de câmera que conta por membro num dia (nenhum: sem limite)."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        before, after = limit_text(settings.daily_limit), limit_text(duracao)
+        if duracao == settings.daily_limit:
+            await ctx.send(
+                texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_LIMIT_NAME, value=after)
+            )
+            return
+        changed = msgspec.structs.replace(settings, daily_limit=duracao)
+        if await self.change(ctx, changed, setting="limite", before=before, after=after):
+            done = texts.SETTINGS_LIMIT_OFF if duracao is None else texts.SETTINGS_LIMIT_SET
+            await ctx.send(done.format(value=after, before=before))
+
+    # ------------------------------------------------- company
+
+    @subcommand(
+        configvideo,
+        name="companhia",
+        usage=texts.USAGE_SETTINGS_COMPANY,
+        description=texts.DESCRIPTION_SETTINGS_COMPANY,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_COMPANY)
+    async def configvideo_companhia(self, ctx: Context, pessoas: People) -> None:
+        """Muda quantas pessoas precisam estar no canal para a câmera contar."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        before, after = company_text(settings.company), company_text(pessoas)
+        if pessoas == settings.company:
+            await ctx.send(
+                texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_COMPANY_NAME, value=after)
+            )
+            return
+        changed = msgspec.structs.replace(settings, company=pessoas)
+        if await self.change(ctx, changed, setting="companhia", before=before, after=after):
+            done = texts.SETTINGS_COMPANY_OFF if pessoas == 1 else texts.SETTINGS_COMPANY_SET
+            await ctx.send(done.format(value=after, before=before))
 
 
 async def setup(bot: BatePonto) -> None:

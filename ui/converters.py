@@ -297,3 +297,67 @@ class Length(commands.Converter[int], app_commands.Transformer):
         """A slash duration."""
         del interaction
         return self.seconds(value)
+
+
+class DailyLimit(Length):
+    """A `Length` that cannot be zero (a day's limit of nothing): `nenhum` removes it."""
+
+    def seconds(self, text: str) -> int | None:
+        """The seconds in `text`, None for a none word, or the usage error that says why not."""
+        seconds = super().seconds(text)
+        if seconds == 0:
+            raise UsageError(texts.SETTINGS_LIMIT_ZERO, text)
+        return seconds
+
+
+# ---------------------------------------------------------------- channels
+
+VoicePlace = discord.VoiceChannel | discord.StageChannel | discord.CategoryChannel
+"""Where camera time may be left uncounted: a voice or stage channel, or a whole category."""
+
+_PLACE_CONVERTERS: tuple[commands.Converter[Any], ...] = (
+    commands.VoiceChannelConverter(),
+    commands.StageChannelConverter(),
+    commands.CategoryChannelConverter(),
+)
+
+
+class VoicePlaceArgument(commands.Converter[VoicePlace], app_commands.Transformer):
+    """A voice or stage channel, or a category, of the server (by mention, id or name).
+
+    Slash commands offer a channel picker limited to those kinds.
+    """
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Slash commands offer a channel picker."""
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        """Only voice, stage and category channels can be picked."""
+        return [
+            discord.ChannelType.voice,
+            discord.ChannelType.stage_voice,
+            discord.ChannelType.category,
+        ]
+
+    async def convert(self, ctx: Context, argument: str) -> VoicePlace:
+        """The channel or category named by `argument`."""
+        for converter in _PLACE_CONVERTERS:
+            try:
+                place: VoicePlace = await converter.convert(ctx, argument)
+            except commands.BadArgument:
+                continue
+            return place
+        raise not_understood(texts.PLACE_WHAT, argument)
+
+    async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> VoicePlace:
+        """The channel or category picked in a slash command (from the server's cache)."""
+        guild = interaction.guild
+        channel = guild.get_channel(int(value.id)) if guild is not None else None
+        if not isinstance(
+            channel, discord.VoiceChannel | discord.StageChannel | discord.CategoryChannel
+        ):
+            raise not_understood(texts.PLACE_WHAT, str(getattr(value, "name", value)))
+        return channel

@@ -1,0 +1,387 @@
+"""A server's counting rules: `!configvideo ignorar|contar|minimo|limite|companhia`.
+
+Through the real bot, on both stores: what is stored durably, what the live views show,
+and what a crash and a restart keep.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from discord.ext import commands
+
+from bot import create_bot
+from tests.helpers import (
+    SIMCORD,
+    Server,
+    advance_to_local,
+    audit_lines,
+    camera,
+    crash_and_restart,
+    sync_commands,
+    unseen_voice_state,
+)
+from tracking.periods import DayRange
+from ui import texts
+from ui.converters import UsageError
+
+pytestmark = [SIMCORD, pytest.mark.both_stores, pytest.mark.usefixtures("virtual_snapshots")]
+
+CHECKPOINT = 60
+
+
+@pytest.fixture
+def simcord_bot(data_file, monkeypatch):
+    monkeypatch.setenv("CHECKPOINT_SECONDS", str(CHECKPOINT))
+    return create_bot()
+
+
+@pytest.fixture
+async def server(simcord_env):
+    return Server(simcord_env)
+
+
+async def configure(server, arguments):
+    """`!configvideo <arguments>` by the admin; the bot's reply."""
+    await server.admin.send(server.text, f"!configvideo {arguments}")
+    return server.text.last_message.content
+
+
+def counted(server, member):
+    """(seconds, sessions) the store holds for a member: committed, running sessions aside."""
+    stats = server.env.bot.store.member_stats(server.guild.id, member.id)
+    return stats.seconds, stats.sessions
+
+
+def running(server, member):
+    return server.env.bot.sessions.has_session(server.guild.id, member.id)
+
+
+def fields(message):
+    return {field.name: field.value for field in message.embeds[0].fields}
+
+
+# ------------------------------------------------------------------ ignored channels
+
+
+async def test_camera_in_an_ignored_channel_does_not_count(server, data_file):
+    rest = server.guild.create_voice_channel("Descanso")
+    await configure(server, f"ignorar <#{rest.id}>")
+    await camera(server.env, server.guild, server.ana, rest)
+    await server.env.advance_time(600)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (0, 0)
+
+
+async def test_a_channel_in_an_ignored_category_does_not_count(server, data_file):
+    category = server.guild.create_category("Lazer")
+    games = server.guild.create_voice_channel("Jogos", category=category)
+    reply = await configure(server, f"ignorar {category.id}")
+    assert reply == texts.SETTINGS_IGNORED_SET.format(place=f"<#{category.id}>")
+    await camera(server.env, server.guild, server.ana, games)
+    await server.env.advance_time(600)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (0, 0)
+
+
+async def test_moving_into_an_ignored_channel_ends_the_session(server, data_file):
+    rest = server.guild.create_voice_channel("Descanso")
+    await configure(server, f"ignorar <#{rest.id}>")
+    await camera(server.env, server.guild, server.ana, server.voice)
+    await server.env.advance_time(90)
+    await camera(server.env, server.guild, server.ana, rest)
+    assert not running(server, server.ana)
+    assert counted(server, server.ana) == (90, 1)
+    await server.env.advance_time(300)
+    await camera(server.env, server.guild, server.ana, server.voice)  # back: a new session
+    await server.env.advance_time(30)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (120, 2)
+
+
+async def test_ignoring_a_channel_ends_the_sessions_running_there(server, data_file):
+    await camera(server.env, server.guild, server.ana, server.voice)
+    await server.env.advance_time(45)
+    await configure(server, f"ignorar <#{server.voice.id}>")
+    assert not running(server, server.ana)
+    assert counted(server, server.ana) == (45, 1)
+
+
+async def test_contar_makes_an_ignored_channel_count_again_from_then_on(server, data_file):
+    await configure(server, f"ignorar <#{server.voice.id}>")
+    await camera(server.env, server.guild, server.ana, server.voice)
+    await server.env.advance_time(600)
+    reply = await configure(server, f"contar <#{server.voice.id}>")
+    assert reply == texts.SETTINGS_COUNTED_SET.format(place=f"<#{server.voice.id}>")
+    assert running(server, server.ana)
+    await server.env.advance_time(40)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (40, 1)
+
+
+async def test_contar_on_a_channel_of_an_ignored_category_says_the_category_is_ignored(server):
+    category = server.guild.create_category("Lazer")
+    games = server.guild.create_voice_channel("Jogos", category=category)
+    await configure(server, f"ignorar {category.id}")
+    reply = await configure(server, f"contar <#{games.id}>")
+    assert reply == texts.SETTINGS_IGNORED_BY_CATEGORY.format(
+        place=f"<#{games.id}>", category=f"<#{category.id}>", prefix="!"
+    )
+    assert server.env.bot.store.server_settings(server.guild.id).ignored == (category.id,)
+
+
+async def test_configvideo_lists_the_ignored_channels_by_mention(server):
+    stage = server.guild.create_stage_channel("Palco")
+    await configure(server, f"ignorar <#{stage.id}>")
+    await configure(server, f"ignorar {server.voice.id}")
+    await server.admin.send(server.text, "!configvideo")
+    shown = fields(server.text.last_message)
+    assert shown[texts.SETTINGS_FIELD_IGNORED] == f"<#{stage.id}>, <#{server.voice.id}>"
+
+
+async def test_ignorar_by_slash_takes_the_channel_picked(simcord_env, server):
+    await sync_commands(simcord_env)
+    result = await server.admin.slash(server.text, "configvideo ignorar", canal=server.voice)
+    assert result.response.content == texts.SETTINGS_IGNORED_SET.format(
+        place=f"<#{server.voice.id}>"
+    )
+    assert simcord_env.bot.store.server_settings(server.guild.id).ignored == (server.voice.id,)
+
+
+# ------------------------------------------------------------------ minimum session
+
+
+async def test_a_session_shorter_than_the_minimum_is_not_counted(server, data_file):
+    await configure(server, "minimo 5min")
+    await server.session(server.ana, 299)
+    assert counted(server, server.ana) == (0, 0)
+
+
+async def test_a_session_that_reaches_the_minimum_counts_whole(server, data_file):
+    await configure(server, "minimo 5min")
+    await server.session(server.ana, 330)
+    assert counted(server, server.ana) == (330, 1)
+
+
+async def test_checkpoints_before_the_minimum_credit_nothing_then_all_of_it(server, data_file):
+    await configure(server, "minimo 5min")
+    await camera(server.env, server.guild, server.ana, server.voice)
+    await server.env.advance_time(4 * CHECKPOINT + 30)
+    assert counted(server, server.ana) == (0, 0)
+    await server.env.advance_time(30)  # the checkpoint at 5 min: the session counts now
+    assert counted(server, server.ana) == (300, 1)
+
+
+async def test_a_running_session_below_the_minimum_is_not_in_the_live_ranking(server):
+    await configure(server, "minimo 5min")
+    await camera(server.env, server.guild, server.ana, server.voice)
+    await server.env.advance_time(200)
+    await server.ana.send(server.text, "!meutempo")
+    assert server.text.last_message.content == texts.MEUTEMPO_NONE_SELF
+    await server.env.advance_time(100)
+    await server.ana.send(server.text, "!meutempo")
+    assert fields(server.text.last_message)["Total"] == "5min"
+
+
+async def test_a_crash_before_the_minimum_keeps_nothing_of_that_session(
+    simcord_env, server, data_file
+):
+    await configure(server, "minimo 5min")
+    await camera(simcord_env, server.guild, server.ana, server.voice)
+    await simcord_env.advance_time(240)
+    await crash_and_restart(simcord_env)
+    assert counted(server, server.ana) == (0, 0)
+    await simcord_env.advance_time(270)  # 4.5 min since the restart: not yet
+    assert counted(server, server.ana) == (0, 0)
+    await simcord_env.advance_time(90)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (360, 1)
+
+
+async def test_a_session_past_the_minimum_continues_after_a_crash(simcord_env, server, data_file):
+    await configure(server, "minimo 5min")
+    await camera(simcord_env, server.guild, server.ana, server.voice)
+    await simcord_env.advance_time(6 * CHECKPOINT)
+    await crash_and_restart(simcord_env)
+    await simcord_env.advance_time(100)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (460, 1)
+
+
+# ------------------------------------------------------------------ daily limit
+
+
+async def test_the_daily_limit_caps_what_a_day_counts(server, data_file):
+    await configure(server, "limite 1h")
+    await server.session(server.ana, 5400)
+    assert counted(server, server.ana) == (3600, 1)
+
+
+async def test_the_next_local_day_counts_again(simcord_env, server, data_file):
+    await configure(server, "limite 30min")
+    await advance_to_local(simcord_env, 2026, 1, 1, 23, 0)
+    await server.session(server.ana, 2 * 3600)  # 23:00 to 01:00
+    assert counted(server, server.ana) == (3600, 1)
+    first, second = date(2026, 1, 1).toordinal(), date(2026, 1, 2).toordinal()
+    by_day = simcord_env.bot.store.seconds_by_day(
+        server.guild.id, server.ana.id, DayRange(first, second)
+    )
+    assert by_day == {first: 1800, second: 1800}
+
+
+async def test_live_figures_agree_with_what_the_limit_stores(server, data_file):
+    await configure(server, "limite 1h")
+    await camera(server.env, server.guild, server.ana, server.voice)
+    await server.env.advance_time(80 * 60 + 30)  # between two checkpoints, past the limit
+    await server.ana.send(server.text, "!meutempo")
+    shown = fields(server.text.last_message)
+    assert (shown["Total"], shown["Hoje"]) == ("1h", "1h")
+    await server.ana.send(server.text, "!rankingvideo hoje")
+    assert "ana — 1h (1 sessão)" in server.text.last_message.embeds[0].description
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (3600, 1)
+
+
+async def test_a_limit_lowered_mid_day_keeps_what_was_stored(server, data_file):
+    await server.session(server.ana, 7200)
+    await configure(server, "limite 1h")
+    await server.session(server.ana, 1800)
+    assert counted(server, server.ana) == (7200, 2)
+
+
+async def test_limite_nenhum_removes_the_limit(server, data_file):
+    await configure(server, "limite 1h")
+    reply = await configure(server, "limite nenhum")
+    assert reply == texts.SETTINGS_LIMIT_OFF.format(before="1h")
+    await server.session(server.ana, 5400)
+    assert counted(server, server.ana) == (5400, 1)
+
+
+# ------------------------------------------------------------------ company
+
+
+async def test_a_camera_alone_does_not_count_with_company_of_two(server, data_file):
+    await configure(server, "companhia 2")
+    await server.session(server.ana, 600)
+    assert counted(server, server.ana) == (0, 0)
+
+
+async def test_counting_pauses_and_resumes_as_a_second_person_comes_and_goes(server, data_file):
+    env = server.env
+    await configure(server, "companhia 2")
+    await camera(env, server.guild, server.ana, server.voice)
+    await env.advance_time(300)  # alone
+    await server.bia.join_voice(server.voice)
+    await env.advance_time(600)  # counts
+    await server.bia.leave_voice()
+    await env.advance_time(300)  # alone again
+    await server.bia.join_voice(server.voice)
+    await env.advance_time(180)  # counts
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (780, 1)
+
+
+async def test_bots_in_the_channel_are_not_company(server, data_file):
+    robot = server.guild.add_member(server.env.create_user("robo", bot=True))
+    await configure(server, "companhia 2")
+    await robot.join_voice(server.voice)
+    await server.session(server.ana, 600)
+    assert counted(server, server.ana) == (0, 0)
+
+
+async def test_after_a_crash_the_company_rule_still_holds(simcord_env, server, data_file):
+    env = simcord_env
+    await configure(server, "companhia 2")
+    await server.bia.join_voice(server.voice)
+    await camera(env, server.guild, server.ana, server.voice)
+    await env.advance_time(2 * CHECKPOINT)
+    await server.bia.leave_voice()  # paused: the time so far is credited
+    await env.advance_time(180)
+    await crash_and_restart(env)
+    await env.advance_time(180)  # alone since before the crash: still paused
+    await server.bia.join_voice(server.voice)
+    await env.advance_time(60)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (180, 1)
+
+
+async def test_a_restart_with_company_missing_meanwhile_pauses_the_session(
+    simcord_env, server, data_file
+):
+    env = simcord_env
+    await configure(server, "companhia 2")
+    await server.bia.join_voice(server.voice)
+    await camera(env, server.guild, server.ana, server.voice)
+    await env.advance_time(2 * CHECKPOINT)
+    env.bot.ws.open = False
+    unseen_voice_state(env, server.guild, server.bia, None)  # left while the bot was down
+    await crash_and_restart(env)
+    await env.advance_time(600)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (120, 1)
+
+
+async def test_lowering_the_company_resumes_a_paused_camera_at_once(server, data_file):
+    await configure(server, "companhia 3")
+    await camera(server.env, server.guild, server.ana, server.voice)
+    await server.env.advance_time(600)
+    await configure(server, "companhia 1")
+    await server.env.advance_time(50)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (50, 1)
+
+
+# ------------------------------------------------------------------ audit and usage
+
+
+@pytest.mark.parametrize(
+    ("arguments", "setting", "change"),
+    [
+        ("minimo 2min", "minimo", "0s → 2min"),
+        ("limite 4h", "limite", "nenhum → 4h"),
+        ("companhia 2", "companhia", "1 pessoa → 2 pessoas"),
+    ],
+)
+async def test_each_change_goes_to_the_audit_log(server, data_file, arguments, setting, change):
+    await configure(server, arguments)
+    entry = audit_lines(data_file)[-1]
+    assert (entry["action"], entry["setting"], entry["change"]) == ("config", setting, change)
+
+
+async def test_ignoring_and_counting_again_go_to_the_audit_log(server, data_file):
+    mention = f"<#{server.voice.id}>"
+    await configure(server, f"ignorar {mention}")
+    await configure(server, f"contar {mention}")
+    entries = [(e["setting"], e["change"]) for e in audit_lines(data_file)[-2:]]
+    assert entries == [("ignorar", f"nenhum → {mention}"), ("contar", f"{mention} → nenhum")]
+    await server.admin.send(server.text, "!auditoriavideo")
+    assert "mudou os canais ignorados" in server.text.last_message.embeds[0].description
+
+
+@pytest.mark.parametrize(
+    ("arguments", "usage"),
+    [
+        ("ignorar #nada", "ignorar <#canal|categoria>"),
+        ("ignorar geral", "ignorar <#canal|categoria>"),
+        ("contar", "contar <#canal|categoria>"),
+        ("minimo depressa", "minimo <duração>"),
+        ("limite 0", "limite <duração|nenhum>"),
+        ("limite 25h", "limite <duração|nenhum>"),
+        ("companhia 0", "companhia <pessoas>"),
+        ("companhia 100", "companhia <pessoas>"),
+        ("companhia muitos", "companhia <pessoas>"),
+    ],
+)
+async def test_a_bad_argument_gets_the_usage_line(simcord_env, server, arguments, usage):
+    reply = await configure(server, arguments)
+    assert reply.endswith(f"Uso correto: `!configvideo {usage}`")
+    assert len(simcord_env.errors) == 1
+    assert isinstance(simcord_env.errors[0], commands.UserInputError)
+    assert simcord_env.bot.store.server_settings(server.guild.id).is_default
+
+
+async def test_a_text_channel_is_refused_with_the_usage_line(simcord_env, server):
+    reply = await configure(server, f"ignorar <#{server.text.id}>")
+    assert reply.endswith("Uso correto: `!configvideo ignorar <#canal|categoria>`")
+    assert [type(e) for e in simcord_env.errors] == [UsageError]
