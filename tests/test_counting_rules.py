@@ -69,7 +69,7 @@ async def test_camera_in_an_ignored_channel_does_not_count(server, data_file):
     rest = server.guild.create_voice_channel("Descanso")
     await configure(server, f"ignorar <#{rest.id}>")
     await camera(server.env, server.guild, server.ana, rest)
-    await server.env.advance_time(600)
+    await server.env.advance_time(100)
     await server.ana.leave_voice()
     assert counted(server, server.ana) == (0, 0)
 
@@ -80,7 +80,7 @@ async def test_a_channel_in_an_ignored_category_does_not_count(server, data_file
     reply = await configure(server, f"ignorar {category.id}")
     assert reply == texts.SETTINGS_IGNORED_SET.format(place=f"<#{category.id}>")
     await camera(server.env, server.guild, server.ana, games)
-    await server.env.advance_time(600)
+    await server.env.advance_time(100)
     await server.ana.leave_voice()
     assert counted(server, server.ana) == (0, 0)
 
@@ -111,7 +111,7 @@ async def test_ignoring_a_channel_ends_the_sessions_running_there(server, data_f
 async def test_contar_makes_an_ignored_channel_count_again_from_then_on(server, data_file):
     await configure(server, f"ignorar <#{server.voice.id}>")
     await camera(server.env, server.guild, server.ana, server.voice)
-    await server.env.advance_time(600)
+    await server.env.advance_time(100)
     reply = await configure(server, f"contar <#{server.voice.id}>")
     assert reply == texts.SETTINGS_COUNTED_SET.format(place=f"<#{server.voice.id}>")
     assert running(server, server.ana)
@@ -153,109 +153,109 @@ async def test_ignorar_by_slash_takes_the_channel_picked(simcord_env, server):
 
 
 async def test_a_session_shorter_than_the_minimum_is_not_counted(server, data_file):
-    await configure(server, "minimo 5min")
-    await server.session(server.ana, 299)
+    await configure(server, "minimo 2min")
+    await server.session(server.ana, 119)
     assert counted(server, server.ana) == (0, 0)
 
 
 async def test_a_session_that_reaches_the_minimum_counts_whole(server, data_file):
-    await configure(server, "minimo 5min")
-    await server.session(server.ana, 330)
-    assert counted(server, server.ana) == (330, 1)
+    await configure(server, "minimo 2min")
+    await server.session(server.ana, 150)
+    assert counted(server, server.ana) == (150, 1)
 
 
 async def test_checkpoints_before_the_minimum_credit_nothing_then_all_of_it(server, data_file):
-    await configure(server, "minimo 5min")
+    await configure(server, "minimo 2min")
     await camera(server.env, server.guild, server.ana, server.voice)
-    await server.env.advance_time(4 * CHECKPOINT + 30)
+    await server.env.advance_time(CHECKPOINT + 30)
     assert counted(server, server.ana) == (0, 0)
-    await server.env.advance_time(30)  # the checkpoint at 5 min: the session counts now
-    assert counted(server, server.ana) == (300, 1)
+    await server.env.advance_time(30)  # the checkpoint at 2 min: the session counts now
+    assert counted(server, server.ana) == (120, 1)
 
 
 async def test_a_running_session_below_the_minimum_is_not_in_the_live_ranking(server):
-    await configure(server, "minimo 5min")
+    await configure(server, "minimo 2min")
     await camera(server.env, server.guild, server.ana, server.voice)
-    await server.env.advance_time(200)
+    await server.env.advance_time(90)
     await server.ana.send(server.text, "!meutempo")
     assert server.text.last_message.content == texts.MEUTEMPO_NONE_SELF
-    await server.env.advance_time(100)
+    await server.env.advance_time(40)
     await server.ana.send(server.text, "!meutempo")
-    assert fields(server.text.last_message)["Total"] == "5min"
+    assert fields(server.text.last_message)["Total"] == "2min 10s"
 
 
 async def test_a_crash_before_the_minimum_keeps_nothing_of_that_session(
     simcord_env, server, data_file
 ):
-    await configure(server, "minimo 5min")
+    await configure(server, "minimo 2min")
     await camera(simcord_env, server.guild, server.ana, server.voice)
-    await simcord_env.advance_time(240)
+    await simcord_env.advance_time(90)
     await crash_and_restart(simcord_env)
     assert counted(server, server.ana) == (0, 0)
-    await simcord_env.advance_time(270)  # 4.5 min since the restart: not yet
+    await simcord_env.advance_time(100)  # 100 s since the restart: not yet
     assert counted(server, server.ana) == (0, 0)
-    await simcord_env.advance_time(90)
+    await simcord_env.advance_time(40)
     await server.ana.leave_voice()
-    assert counted(server, server.ana) == (360, 1)
+    assert counted(server, server.ana) == (140, 1)
 
 
 async def test_a_session_past_the_minimum_continues_after_a_crash(simcord_env, server, data_file):
-    await configure(server, "minimo 5min")
+    await configure(server, "minimo 2min")
     await camera(simcord_env, server.guild, server.ana, server.voice)
-    await simcord_env.advance_time(6 * CHECKPOINT)
+    await simcord_env.advance_time(3 * CHECKPOINT)
     await crash_and_restart(simcord_env)
-    await simcord_env.advance_time(100)
+    await simcord_env.advance_time(40)
     await server.ana.leave_voice()
-    assert counted(server, server.ana) == (460, 1)
+    assert counted(server, server.ana) == (220, 1)
 
 
 # ------------------------------------------------------------------ daily limit
 
 
 async def test_the_daily_limit_caps_what_a_day_counts(server, data_file):
-    await configure(server, "limite 1h")
-    await server.session(server.ana, 5400)
-    assert counted(server, server.ana) == (3600, 1)
+    await configure(server, "limite 1min")
+    await server.session(server.ana, 90)
+    assert counted(server, server.ana) == (60, 1)
 
 
 async def test_the_next_local_day_counts_again(simcord_env, server, data_file):
-    await configure(server, "limite 30min")
-    await advance_to_local(simcord_env, 2026, 1, 1, 23, 0)
-    await server.session(server.ana, 2 * 3600)  # 23:00 to 01:00
-    assert counted(server, server.ana) == (3600, 1)
-    first, second = date(2026, 1, 1).toordinal(), date(2026, 1, 2).toordinal()
+    await configure(server, "limite 30s")
+    await advance_to_local(simcord_env, 2025, 12, 31, 23, 59)
+    await server.session(server.ana, 120)  # 23:59 to 00:01
+    assert counted(server, server.ana) == (60, 1)
+    first, second = date(2025, 12, 31).toordinal(), date(2026, 1, 1).toordinal()
     by_day = simcord_env.bot.store.seconds_by_day(
         server.guild.id, server.ana.id, DayRange(first, second)
     )
-    assert by_day == {first: 1800, second: 1800}
+    assert by_day == {first: 30, second: 30}
 
 
 async def test_live_figures_agree_with_what_the_limit_stores(server, data_file):
-    await configure(server, "limite 1h")
+    await configure(server, "limite 1min")
     await camera(server.env, server.guild, server.ana, server.voice)
-    await server.env.advance_time(80 * 60 + 30)  # between two checkpoints, past the limit
+    await server.env.advance_time(CHECKPOINT + 30)  # between two checkpoints, past the limit
     await server.ana.send(server.text, "!meutempo")
     shown = fields(server.text.last_message)
-    assert (shown["Total"], shown["Hoje"]) == ("1h", "1h")
+    assert (shown["Total"], shown["Hoje"]) == ("1min", "1min")
     await server.ana.send(server.text, "!rankingvideo hoje")
-    assert "ana — 1h (1 sessão)" in server.text.last_message.embeds[0].description
+    assert "ana — 1min (1 sessão)" in server.text.last_message.embeds[0].description
     await server.ana.leave_voice()
-    assert counted(server, server.ana) == (3600, 1)
+    assert counted(server, server.ana) == (60, 1)
 
 
 async def test_a_limit_lowered_mid_day_keeps_what_was_stored(server, data_file):
-    await server.session(server.ana, 7200)
-    await configure(server, "limite 1h")
-    await server.session(server.ana, 1800)
-    assert counted(server, server.ana) == (7200, 2)
+    await server.session(server.ana, 120)
+    await configure(server, "limite 1min")
+    await server.session(server.ana, 30)
+    assert counted(server, server.ana) == (120, 2)
 
 
 async def test_limite_nenhum_removes_the_limit(server, data_file):
-    await configure(server, "limite 1h")
+    await configure(server, "limite 1min")
     reply = await configure(server, "limite nenhum")
-    assert reply == texts.SETTINGS_LIMIT_OFF.format(before="1h")
-    await server.session(server.ana, 5400)
-    assert counted(server, server.ana) == (5400, 1)
+    assert reply == texts.SETTINGS_LIMIT_OFF.format(before="1min")
+    await server.session(server.ana, 90)
+    assert counted(server, server.ana) == (90, 1)
 
 
 # ------------------------------------------------------------------ company
@@ -263,7 +263,7 @@ async def test_limite_nenhum_removes_the_limit(server, data_file):
 
 async def test_a_camera_alone_does_not_count_with_company_of_two(server, data_file):
     await configure(server, "companhia 2")
-    await server.session(server.ana, 600)
+    await server.session(server.ana, 100)
     assert counted(server, server.ana) == (0, 0)
 
 
@@ -271,22 +271,22 @@ async def test_counting_pauses_and_resumes_as_a_second_person_comes_and_goes(ser
     env = server.env
     await configure(server, "companhia 2")
     await camera(env, server.guild, server.ana, server.voice)
-    await env.advance_time(300)  # alone
+    await env.advance_time(100)  # alone
     await server.bia.join_voice(server.voice)
-    await env.advance_time(600)  # counts
+    await env.advance_time(200)  # counts
     await server.bia.leave_voice()
-    await env.advance_time(300)  # alone again
+    await env.advance_time(100)  # alone again
     await server.bia.join_voice(server.voice)
-    await env.advance_time(180)  # counts
+    await env.advance_time(50)  # counts
     await server.ana.leave_voice()
-    assert counted(server, server.ana) == (780, 1)
+    assert counted(server, server.ana) == (250, 1)
 
 
 async def test_bots_in_the_channel_are_not_company(server, data_file):
     robot = server.guild.add_member(server.env.create_user("robo", bot=True))
     await configure(server, "companhia 2")
     await robot.join_voice(server.voice)
-    await server.session(server.ana, 600)
+    await server.session(server.ana, 100)
     assert counted(server, server.ana) == (0, 0)
 
 
@@ -297,9 +297,9 @@ async def test_after_a_crash_the_company_rule_still_holds(simcord_env, server, d
     await camera(env, server.guild, server.ana, server.voice)
     await env.advance_time(2 * CHECKPOINT)
     await server.bia.leave_voice()  # paused: the time so far is credited
-    await env.advance_time(180)
+    await env.advance_time(50)
     await crash_and_restart(env)
-    await env.advance_time(180)  # alone since before the crash: still paused
+    await env.advance_time(90)  # alone since before the crash: still paused
     await server.bia.join_voice(server.voice)
     await env.advance_time(60)
     await server.ana.leave_voice()
@@ -317,15 +317,29 @@ async def test_a_restart_with_company_missing_meanwhile_pauses_the_session(
     env.bot.ws.open = False
     unseen_voice_state(env, server.guild, server.bia, None)  # left while the bot was down
     await crash_and_restart(env)
-    await env.advance_time(600)
+    await env.advance_time(100)
     await server.ana.leave_voice()
     assert counted(server, server.ana) == (120, 1)
+
+
+async def test_a_camera_found_alone_at_start_up_is_not_even_a_session(
+    simcord_env, server, data_file
+):
+    env = simcord_env
+    await configure(server, "companhia 2")
+    env.bot.ws.open = False
+    unseen_voice_state(env, server.guild, server.ana, server.voice, self_video=True)
+    await crash_and_restart(env)  # the new bot finds ana on camera, alone
+    assert running(server, server.ana)
+    await env.advance_time(100)
+    await server.ana.leave_voice()
+    assert counted(server, server.ana) == (0, 0)
 
 
 async def test_lowering_the_company_resumes_a_paused_camera_at_once(server, data_file):
     await configure(server, "companhia 3")
     await camera(server.env, server.guild, server.ana, server.voice)
-    await server.env.advance_time(600)
+    await server.env.advance_time(100)
     await configure(server, "companhia 1")
     await server.env.advance_time(50)
     await server.ana.leave_voice()

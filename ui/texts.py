@@ -230,7 +230,10 @@ LENGTH_TOO_LONG = "A duração “{argument}” passa do limite de {limit}."
 SETTINGS_SECTION = "⚙️ Configuração do servidor"
 USAGE_SETTINGS = "[ajuste] [valor]"
 DESCRIPTION_SETTINGS = "Mostra ou muda as regras de contagem deste servidor"
-BRIEF_SETTINGS = "Mostra as regras deste servidor; com um ajuste, muda uma delas."
+BRIEF_SETTINGS = (
+    "Mostra as regras deste servidor; com um ajuste (sequencia, ignorar, contar, minimo, "
+    "limite, companhia), muda uma delas."
+)
 EXAMPLE_SETTINGS = "sequencia 30min"
 SETTINGS_TITLE = "⚙️ Configurações de {guild}"
 SETTINGS_FOOTER = "Mude com {prefix}configvideo <ajuste> <valor> • veja {prefix}ajuda"
