@@ -47,6 +47,10 @@ DAILY_LIMIT: int | None = commands.parameter(
 )
 
 PLACE: VoicePlace = commands.parameter(converter=VoicePlaceArgument())
+COUNTED_PLACE: VoicePlace | discord.Object = commands.parameter(
+    converter=VoicePlaceArgument(gone_ok=True)
+)
+"""`contar` also takes the id of an ignored channel that was deleted since."""
 
 People = commands.Range[int, 1, 99]
 
@@ -168,20 +172,22 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
     )
     @for_admins(slash_default=False)
     @app_commands.describe(**texts.DESCRIBE_SETTINGS_PLACE)
-    async def configvideo_contar(self, ctx: Context, canal: VoicePlace = PLACE) -> None:
+    async def configvideo_contar(
+        self, ctx: Context, canal: VoicePlace | discord.Object = COUNTED_PLACE
+    ) -> None:
         """Volta a contar a câmera num canal ou categoria ignorado."""
         assert ctx.guild is not None
         settings = self.current(ctx.guild.id)
         if canal.id not in settings.ignored:
-            category = None if isinstance(canal, discord.CategoryChannel) else canal.category
+            category = canal.category if isinstance(canal, discord.abc.GuildChannel) else None
             if category is not None and category.id in settings.ignored:
                 reply = texts.SETTINGS_IGNORED_BY_CATEGORY.format(
-                    place=canal.mention,
+                    place=f"<#{canal.id}>",
                     category=category.mention,
                     prefix=self.bot.settings.command_prefix,
                 )
             else:
-                reply = texts.SETTINGS_NOT_IGNORED.format(place=canal.mention)
+                reply = texts.SETTINGS_NOT_IGNORED.format(place=f"<#{canal.id}>")
             await ctx.send(reply)
             return
         left = tuple(place for place in settings.ignored if place != canal.id)
@@ -194,14 +200,14 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         settings: ServerSettings,
         changed: ServerSettings,
         setting: str,
-        place: VoicePlace,
+        place: VoicePlace | discord.Object,
     ) -> None:
         before, after = ignored_text(settings), ignored_text(changed)
         if await self.change(ctx, changed, setting=setting, before=before, after=after):
             done = (
                 texts.SETTINGS_IGNORED_SET if setting == "ignorar" else texts.SETTINGS_COUNTED_SET
             )
-            await ctx.send(done.format(place=place.mention))
+            await ctx.send(done.format(place=f"<#{place.id}>"))
 
     # ------------------------------------------------- session minimum
 

@@ -399,3 +399,27 @@ async def test_a_text_channel_is_refused_with_the_usage_line(simcord_env, server
     reply = await configure(server, f"ignorar <#{server.text.id}>")
     assert reply.endswith("Uso correto: `!configvideo ignorar <#canal|categoria>`")
     assert [type(e) for e in simcord_env.errors] == [UsageError]
+
+
+async def test_minimo_limite_and_companhia_work_by_slash(simcord_env, server):
+    await sync_commands(simcord_env)
+    result = await server.admin.slash(server.text, "configvideo minimo", duracao="2min")
+    assert result.response.content == texts.SETTINGS_MINIMUM_SET.format(value="2min", before="0s")
+    result = await server.admin.slash(server.text, "configvideo limite", duracao="4h")
+    assert result.response.content == texts.SETTINGS_LIMIT_SET.format(value="4h", before="nenhum")
+    result = await server.admin.slash(server.text, "configvideo companhia", pessoas=3)
+    assert result.response.content == texts.SETTINGS_COMPANY_SET.format(
+        value="3 pessoas", before="1 pessoa"
+    )
+    settings = simcord_env.bot.store.server_settings(server.guild.id)
+    assert (settings.minimum, settings.daily_limit, settings.company) == (120, 4 * 3600, 3)
+
+
+async def test_contar_takes_a_deleted_channel_off_the_list_by_its_id(simcord_env, server):
+    rest = server.guild.create_voice_channel("Descanso")
+    await configure(server, f"ignorar <#{rest.id}>")
+    simcord_env.backend.delete_channel(rest.id)
+    await simcord_env.settle()
+    reply = await configure(server, f"contar {rest.id}")
+    assert reply == texts.SETTINGS_COUNTED_SET.format(place=f"<#{rest.id}>")
+    assert simcord_env.bot.store.server_settings(server.guild.id).ignored == ()

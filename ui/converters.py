@@ -322,11 +322,21 @@ _PLACE_CONVERTERS: tuple[commands.Converter[Any], ...] = (
 )
 
 
-class VoicePlaceArgument(commands.Converter[VoicePlace], app_commands.Transformer):
+_CHANNEL_ID = re.compile(r"<#([0-9]{15,20})>|([0-9]{15,20})")
+
+
+class VoicePlaceArgument(commands.Converter[VoicePlace | discord.Object], app_commands.Transformer):
     """A voice or stage channel, or a category, of the server (by mention, id or name).
 
-    Slash commands offer a channel picker limited to those kinds.
+    Slash commands offer a channel picker limited to those kinds. With `gone_ok`, a
+    mention or id of a channel that no longer exists reads as a `discord.Object` (so a
+    deleted channel can still be taken off a list).
     """
+
+    def __init__(self, *, gone_ok: bool = False) -> None:
+        """Read a channel or category; see the class for `gone_ok`."""
+        super().__init__()
+        self.gone_ok = gone_ok
 
     @property
     def type(self) -> discord.AppCommandOptionType:
@@ -342,7 +352,7 @@ class VoicePlaceArgument(commands.Converter[VoicePlace], app_commands.Transforme
             discord.ChannelType.category,
         ]
 
-    async def convert(self, ctx: Context, argument: str) -> VoicePlace:
+    async def convert(self, ctx: Context, argument: str) -> VoicePlace | discord.Object:
         """The channel or category named by `argument`."""
         for converter in _PLACE_CONVERTERS:
             try:
@@ -350,6 +360,12 @@ class VoicePlaceArgument(commands.Converter[VoicePlace], app_commands.Transforme
             except commands.BadArgument:
                 continue
             return place
+        match = _CHANNEL_ID.fullmatch(argument.strip())
+        if self.gone_ok and match is not None:
+            guild = ctx.guild
+            channel_id = int(match.group(1) or match.group(2))
+            if guild is not None and guild.get_channel(channel_id) is None:
+                return discord.Object(channel_id)
         raise not_understood(texts.PLACE_WHAT, argument)
 
     async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> VoicePlace:
