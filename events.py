@@ -33,10 +33,11 @@ LOOKUP_RETRY_MAX_SECONDS = 300.0
 # ------------------------------------------------------------------- facts
 
 
-VoiceChannel = discord.VoiceChannel | discord.StageChannel
+CameraChannel = discord.VoiceChannel | discord.StageChannel
+"""A channel where camera time is counted."""
 
 
-def is_ignored(channel: VoiceChannel, ignored: Collection[int]) -> bool:
+def is_ignored(channel: CameraChannel, ignored: Collection[int]) -> bool:
     """Whether a channel's camera time does not count: it, or its category, is ignored."""
     return channel.id in ignored or (
         channel.category_id is not None and channel.category_id in ignored
@@ -59,7 +60,7 @@ def is_on_camera(
     return channel.id != afk_channel_id and not is_ignored(channel, ignored)
 
 
-def people_in(channel: VoiceChannel) -> int:
+def people_in(channel: CameraChannel) -> int:
     """How many people (not bots) are connected to a voice channel.
 
     A member the cache does not know counts as a person until a lookup says
@@ -211,8 +212,8 @@ class VoiceTracker(commands.Cog):
         if record is None:
             if running:
                 log.info(
-                    "📹 %s desligou a câmera - a sessão não conta (mais curta que o mínimo do "
-                    "servidor, ou sem companhia) (servidor %s)",
+                    "📹 %s desligou a câmera - sessão não contada: mais curta que o mínimo do "
+                    "servidor, ou sem companhia (servidor %s)",
                     name,
                     guild_id,
                     extra=self._context("camera_off_uncounted", guild_id, user_id),
@@ -250,7 +251,9 @@ class VoiceTracker(commands.Cog):
         settings = self.bot.store.server_settings(guild.id)
         if is_on_camera(after, afk, settings.ignored):
             assert after.channel is not None
-            counting = has_company(people_in(after.channel), settings.company)
+            counting = settings.company <= 1 or has_company(
+                people_in(after.channel), settings.company
+            )
             self._camera_on(guild.id, member.id, member.display_name, counting=counting)
         else:
             self.sessions.identify(guild.id, member.id)
@@ -262,7 +265,7 @@ class VoiceTracker(commands.Cog):
                 if channel is not None:
                     self._apply_company(channel, settings.company)
 
-    def _apply_company(self, channel: VoiceChannel, company: int) -> None:
+    def _apply_company(self, channel: CameraChannel, company: int) -> None:
         """Pause or resume the sessions in a channel by how many people are there now."""
         guild_id = channel.guild.id
         counting = has_company(people_in(channel), company)
@@ -445,7 +448,7 @@ class VoiceTracker(commands.Cog):
         settings = self.bot.store.server_settings(guild.id)
         on_camera: dict[int, str] = {}
         unknown: set[int] = set()
-        where: dict[int, VoiceChannel] = {}
+        where: dict[int, CameraChannel] = {}
         for user_id, state in video_states(guild).items():
             if not is_on_camera(state, afk, settings.ignored):
                 continue

@@ -140,6 +140,17 @@ async def test_configvideo_lists_the_ignored_channels_by_mention(server):
     assert shown[texts.SETTINGS_FIELD_IGNORED] == f"<#{stage.id}>, <#{server.voice.id}>"
 
 
+async def test_configvideo_shows_every_rule_at_its_default(server):
+    await server.admin.send(server.text, "!configvideo")
+    shown = fields(server.text.last_message)
+    assert [
+        shown[texts.SETTINGS_FIELD_IGNORED],
+        shown[texts.SETTINGS_FIELD_MINIMUM],
+        shown[texts.SETTINGS_FIELD_LIMIT],
+        shown[texts.SETTINGS_FIELD_COMPANY],
+    ] == ["nenhum", "0s", "nenhum", "1 pessoa"]
+
+
 async def test_ignorar_by_slash_takes_the_channel_picked(simcord_env, server):
     await sync_commands(simcord_env)
     result = await server.admin.slash(server.text, "configvideo ignorar", canal=server.voice)
