@@ -32,6 +32,7 @@ from database import (
 from monitoring.metrics import Metrics
 from monitoring.server import MonitoringServer, Shard
 from notify import notify, watchdog_interval
+from tracking.server_settings import ZoneSince
 from tracking.sessions import SystemClock, VideoSessionManager
 from ui.names import MemberNames
 from utils import plural
@@ -93,6 +94,7 @@ class BatePonto(commands.Bot):
         )
         self.settings = settings
         self.sessions = sessions
+        sessions.zones_of = self.server_zones
         self.names = MemberNames()
         self._store: RankingStore | None = None
         self._closing: asyncio.Future[None] | None = None
@@ -115,6 +117,12 @@ class BatePonto(commands.Bot):
         if self._store is None:
             raise RuntimeError("the store is opened in setup_hook")
         return self._store
+
+    def server_zones(self, guild_id: int) -> tuple[ZoneSince, ...]:
+        """A server's own time zones, as the store has them (none before it is open)."""
+        if self._store is None:
+            return ()
+        return self._store.server_settings(guild_id).zones
 
     async def open_store(self) -> None:
         """Open the store off the event loop, unless it is open already.

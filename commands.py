@@ -127,7 +127,7 @@ class Ranking(commands.Cog):
         self, guild: discord.Guild, period: Period, page: int, asker_id: int
     ) -> tuple[RankingPage, discord.Embed | None]:
         """A page of a period's ranking and its embed (None when the page is empty)."""
-        days = days_of(self.bot.sessions, period)
+        days = days_of(self.bot.sessions, guild.id, period)
         standings = period_standings(self.bot.store, self.bot.sessions, guild.id, days)
         departed = self.bot.names.departed(guild.id)
         ranking = await build_page(

@@ -9,6 +9,16 @@
 - `import-json [PATH] [--replace]` — move the JSON store at PATH (default: `DATA_FILE`)
   into the PostgreSQL database of `DATABASE_URL`, in one transaction; the JSON files are
   left as they are. The rules for data already in the database: `store.pg.importer`.
+- `import-legacy FILE --guild ID [--add]` — add the totals of a file in the original format
+  (no `guilds`) to server ID, by the rule the bot uses for `LEGACY_GUILD_ID`
+  (`store.legacy`), in the configured store; refused while the bot runs (JSON) or owns the
+  server's shard (PostgreSQL), and when members already have figures there, unless `--add`.
+- `backup DIR` — a consistent copy of the JSON store's files into the new or empty folder
+  DIR, with a manifest (`store.backup`), while the bot runs. With `DATABASE_URL` it prints
+  the `pg_dump` command to use instead and changes nothing.
+- `restore DIR` — place a backup as the configured store: refused while the bot runs or
+  when the backup does not match its manifest; every file it replaces is kept aside as
+  `<name>.before-restore-<UTC>`. With `DATABASE_URL`, the `pg_restore` command instead.
 
 The tools read the same settings as the bot. While the bot runs it holds the JSON
 store's lock, and the tools refuse to touch its files: stop the bot first.
@@ -36,14 +46,29 @@ from database import (
     Store,
     StoreLockedError,
     export_database_totals,
+    refuse_unusable_files,
+    store_shards,
 )
+from database_lock import FileLockError, acquire_file_lock
+from store.backup import (
+    BackupError,
+    DamagedBackupError,
+    Manifest,
+    backup_json_store,
+    read_manifest,
+    restore_json_store,
+)
+from store.legacy import LegacyFileError, Totals, members_with_figures, read_legacy
 from store.pg import importer
+from store.pg import legacy as pg_legacy
 from store.pg.importer import ImportConflictError, ImportSummary
 from store.pg.migrate import MigrationError, migrate
-from store.pg.verify import verify_database
+from store.pg.store import ShardsInUseError
+from store.pg.verify import UNFOLDED, verify_database
 from store.recovery import StorePaths
 from store.verify import verify_json_store
-from utils import plural
+from tracking.records import MAX_ID, AttributeLegacy
+from utils import plural, validate_user_id
 
 log = logging.getLogger("bate-ponto.manage")
 
@@ -123,6 +148,70 @@ VERIFY_DATABASE_ERROR = (
     "Não foi possível ler o PostgreSQL de DATABASE_URL ({error}); nada foi verificado / "
     "cannot read the PostgreSQL database, nothing was checked"
 )
+BOT_RUNNING_RESTORE = (
+    "O bot está usando {data_file}; pare-o antes de restaurar, nada foi alterado / the bot is "
+    "using {data_file}; stop it before restoring, nothing was changed"
+)
+BACKUP_DONE = (
+    "Backup de {source} gravado em {folder}: {files}, seq {seq}, {servers}, {members}, "
+    "{seconds} s de câmera, {sessions} / backup written"
+)
+RESTORED = (
+    "Backup de {folder} restaurado em {data_file}: {files}, seq {seq}, {servers}, {members}, "
+    "{seconds} s de câmera, {sessions} / backup restored"
+)
+KEPT_ASIDE = "Arquivo substituído guardado / replaced file kept: {path} -> {kept}"
+NOT_A_FOLDER = "{path} não é uma pasta de backup / is not a backup folder"
+PG_BACKUP = (
+    "Com DATABASE_URL o backup é do PostgreSQL, com pg_dump (nada foi copiado por esta "
+    "ferramenta); pode rodar com os bots no ar, pois pg_dump lê um snapshot consistente / "
+    "with DATABASE_URL, back up with pg_dump (this tool copied nothing):"
+)
+PG_RESTORE = (
+    "Com DATABASE_URL a restauração é do PostgreSQL, com pg_restore (nada foi alterado por "
+    "esta ferramenta); pare todos os processos do bot antes / with DATABASE_URL, restore "
+    "with pg_restore after stopping every bot process (this tool changed nothing):"
+)
+PG_RESTORE_LATER = (
+    "Para restaurar depois, com todos os processos do bot parados / to restore later, with "
+    "every bot process stopped:"
+)
+PG_COMMAND = "    {command}"
+BAD_SERVER = (
+    "deve ser o ID de um servidor (17 a 20 dígitos) / must be a server id (17 to 20 digits): "
+    "{value!r}"
+)
+LEGACY_PENDING = (
+    "O store já tem totais do formato original ainda sem servidor ({members}); eles seriam "
+    "atribuídos a este servidor junto. Atribua-os antes (LEGACY_GUILD_ID e uma partida do "
+    "bot); nada foi alterado / the store already holds original-format totals without a "
+    "server: attribute them first; nothing was changed"
+)
+LEGACY_UNFOLDED = (
+    "O servidor {guild} tem {changes} no change_log (um bot parado durante uma queda do "
+    "PostgreSQL): inicie o bot uma vez antes; nada foi alterado / the server has changes not "
+    "folded yet: start the bot once first; nothing was changed"
+)
+LEGACY_SHARD_IN_USE = (
+    "Um processo do bot é dono do servidor {guild} neste banco ({error}); pare-o antes de "
+    "importar, nada foi alterado / a bot process owns the server: stop it before importing"
+)
+LEGACY_CONFLICT = (
+    "{members} do arquivo já {have} tempo no servidor {guild} ({shown}); nada foi importado. "
+    "Para somar os totais do arquivo aos que já existem, rode de novo com --add / members "
+    "already have figures in the server, nothing was imported; --add adds the file's totals "
+    "to theirs"
+)
+LEGACY_DONE = (
+    "Totais do formato original importados de {path} para o servidor {guild}: {members}, "
+    "{seconds} s de câmera, {sessions}{added} (sem histórico por dia) / imported"
+)
+LEGACY_NOT_SAVED = (
+    "Os totais importados não puderam ser gravados em {data_file} (veja o erro acima); "
+    "nada foi importado / the import could not be saved"
+)
+PROGRESS_LEGACY = "Importando {what}: {done} de {total} ({percent}%)"
+PROGRESS_COPY = "Copiando {what}: {done} de {total} bytes ({percent}%)"
 PROGRESS_SECONDS = 2.0
 """Shortest pause between two progress lines of one table."""
 
@@ -137,6 +226,13 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Raise `UsageError` instead of printing the usage and exiting."""
         raise UsageError(f"{self.prog}: {message} (veja / see --help)")
+
+
+def server_id(text: str) -> int:
+    """`--guild`: a Discord server id (a snowflake of 17 to 20 digits)."""
+    if not validate_user_id(text) or int(text) > MAX_ID:
+        raise argparse.ArgumentTypeError(BAD_SERVER.format(value=text))
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,6 +297,67 @@ def build_parser() -> argparse.ArgumentParser:
             "report; exit 0 when sound, 1 on damage"
         ),
     )
+    legacy = tools.add_parser(
+        "import-legacy",
+        help=(
+            "importa um arquivo do formato original para um servidor / import an "
+            "original-format file into a server"
+        ),
+        description=(
+            'Soma os totais de FILE, um ranking no formato original ({"<id>": '
+            '{"total_seconds": N, "sessions": M}}, sem "guilds"), aos do servidor ID, '
+            "no store configurado (DATA_FILE, ou DATABASE_URL), pela mesma regra do "
+            "LEGACY_GUILD_ID: sem histórico por dia. Recusa, sem alterar nada, se o bot "
+            "estiver rodando (ou, no PostgreSQL, for dono do servidor), se o arquivo não "
+            "estiver no formato original, e se algum membro do arquivo já tiver tempo no "
+            "servidor, a menos que se use --add / add FILE's original-format totals to "
+            "server ID; refused while the bot runs, and when members already have figures "
+            "there unless --add"
+        ),
+    )
+    legacy.add_argument("path", metavar="FILE", type=Path, help="o arquivo / the file")
+    legacy.add_argument(
+        "--guild",
+        metavar="ID",
+        type=server_id,
+        required=True,
+        help="o servidor de onde os totais vieram / the server the totals came from",
+    )
+    legacy.add_argument(
+        "--add",
+        action="store_true",
+        help=(
+            "soma aos totais que os membros já têm no servidor / add to the figures members "
+            "already have in the server"
+        ),
+    )
+    save = tools.add_parser(
+        "backup",
+        help="copia o store de forma consistente / copy the store consistently",
+        description=(
+            "Copia todos os arquivos do store JSON configurado (DATA_FILE, .env) para a pasta "
+            "DIR (nova ou vazia; modo 0700, arquivos 0600), com um manifest.json (hora, "
+            "arquivos, SHA-256, seq e totais), mesmo com o bot rodando: a cópia é conferida "
+            "carregando-a e refeita se um snapshot correu ao mesmo tempo. Com DATABASE_URL, "
+            "mostra o comando pg_dump a usar e não faz nada / copy the JSON store's files "
+            "into DIR with a manifest, safely while the bot runs; with DATABASE_URL, print "
+            "the pg_dump command"
+        ),
+    )
+    save.add_argument("folder", metavar="DIR", type=Path, help="pasta do backup / backup folder")
+    back = tools.add_parser(
+        "restore",
+        help="restaura um backup / restore a backup",
+        description=(
+            "Confere o backup em DIR contra o manifest.json e o coloca como o store de "
+            "DATA_FILE. Recusa se o bot estiver rodando ou se o backup estiver danificado "
+            "(nada é alterado). Cada arquivo do store que existia é guardado como "
+            "<nome>.before-restore-<UTC>, nunca apagado. Com DATABASE_URL, mostra o comando "
+            "pg_restore a usar / verify the backup in DIR and place it as DATA_FILE's store; "
+            "refused while the bot runs; replaced files are kept aside"
+        ),
+    )
+    back.add_argument("folder", metavar="DIR", type=Path, help="pasta do backup / backup folder")
     return parser
 
 
@@ -273,11 +430,14 @@ def check_store(path: Path | None, settings: Settings) -> Path:
 
 
 class ProgressLog:
-    """Logs an import's progress: each table's end, and every `PROGRESS_SECONDS` before it."""
+    """Logs long work's progress: every `PROGRESS_SECONDS`, and (`ends`) each table's end."""
 
-    def __init__(self) -> None:
-        """Nothing reported yet."""
+    def __init__(
+        self, sized: str = PROGRESS, unsized: str = PROGRESS_UNSIZED, *, ends: bool = True
+    ) -> None:
+        """Nothing reported yet; the templates get `what`, `done`, `total` and `percent`."""
         self._last: dict[str, float] = {}
+        self._sized, self._unsized, self._ends = sized, unsized, ends
 
     def __call__(self, what: str, done: int, total: int) -> None:
         """Log a line at the end of a table, or if the last one is `PROGRESS_SECONDS` old.
@@ -286,13 +446,15 @@ class ProgressLog:
         """
         now = time.monotonic()
         last = self._last.setdefault(what, now)
-        if done == 0 or (done != total and now - last < PROGRESS_SECONDS):
+        end = done == total
+        if done == 0 or (end and not self._ends) or (not end and now - last < PROGRESS_SECONDS):
             return
         self._last[what] = now
         if total:
-            line = PROGRESS.format(what=what, done=done, total=total, percent=100 * done // total)
+            percent = 100 * done // total
+            line = self._sized.format(what=what, done=done, total=total, percent=percent)
         else:
-            line = PROGRESS_UNSIZED.format(what=what, done=done)
+            line = self._unsized.format(what=what, done=done)
         log.info("%s", line)
 
 
@@ -421,6 +583,207 @@ def verify(settings: Settings) -> int:
     return EXIT_FAILURE
 
 
+def _legacy_done(source: Path, guild: int, totals: Totals, added_to: int) -> None:
+    seconds = sum(figures[0] for figures in totals.values())
+    sessions = sum(figures[1] for figures in totals.values())
+    added = ""
+    if added_to:
+        added = ", somados aos que já existiam de " + plural(added_to, "membro", "membros")
+    line = LEGACY_DONE.format(
+        path=source,
+        guild=guild,
+        members=plural(len(totals), "membro", "membros"),
+        seconds=seconds,
+        sessions=plural(sessions, "sessão", "sessões"),
+        added=added,
+    )
+    log.info("%s", line)
+
+
+def _legacy_conflict(members: list[int], guild: int) -> None:
+    shown = ", ".join(str(user) for user in members[:5])
+    more = f" e mais {len(members) - 5}" if len(members) > 5 else ""
+    line = LEGACY_CONFLICT.format(
+        members=plural(len(members), "membro", "membros"),
+        have="tem" if len(members) == 1 else "têm",
+        guild=guild,
+        shown=shown + more,
+    )
+    log.error("%s", line)
+
+
+async def import_legacy_json(
+    data_file: Path, source: Path, guild: int, totals: Totals, *, add: bool
+) -> int:
+    """Tie the file's totals to the server in the JSON store (refused while the bot runs).
+
+    The totals become the store's unattributed ones and the bot's own `AttributeLegacy`
+    change ties them to the server, journaled, then saved by the closing snapshot. A crash
+    before that snapshot leaves the import undone (the journaled change finds nothing to
+    tie at the next start), never half done.
+    """
+    try:
+        store = await asyncio.to_thread(Store.open, data_file)
+    except StoreLockedError:
+        log.error("%s", BOT_RUNNING_IMPORT.format(data_file=data_file))
+        return EXIT_FAILURE
+    committed = False
+    try:
+        if store.has_unattributed:
+            members = plural(store.unattributed_count(), "membro", "membros")
+            log.error("%s", LEGACY_PENDING.format(members=members))
+            return EXIT_FAILURE
+        progress = ProgressLog(PROGRESS_LEGACY, PROGRESS_LEGACY, ends=False)
+        existing = members_with_figures(store, guild, totals, progress)
+        if existing and not add:
+            _legacy_conflict(existing, guild)
+            return EXIT_FAILURE
+        store.ledger.unattributed = dict(totals)
+        committed = True
+        await store.commit([AttributeLegacy(g=guild)])
+    finally:
+        if committed:
+            await store.close()
+        else:
+            await asyncio.to_thread(store.release)
+    if store.snapshot_failing:
+        log.error("%s", LEGACY_NOT_SAVED.format(data_file=data_file))
+        return EXIT_FAILURE
+    _legacy_done(source, guild, totals, len(existing))
+    return EXIT_OK
+
+
+def import_legacy_database(
+    settings: Settings, source: Path, guild: int, totals: Totals, *, add: bool
+) -> int:
+    """Tie the file's totals to the server in PostgreSQL (`store.pg.legacy`)."""
+    url = str(settings.database_url)
+    count = store_shards(settings).count
+    progress = ProgressLog(PROGRESS_LEGACY, PROGRESS_LEGACY, ends=False)
+    try:
+        migrate(url)
+        done = pg_legacy.import_legacy(
+            url, guild, totals, shard_count=count, add=add, progress=progress
+        )
+    except ShardsInUseError as error:
+        log.error("%s", LEGACY_SHARD_IN_USE.format(guild=guild, error=str(error).split(" / ")[0]))
+        return EXIT_FAILURE
+    except pg_legacy.LegacyPendingError as error:
+        if error.unattributed:
+            members = plural(error.unattributed, "membro", "membros")
+            log.error("%s", LEGACY_PENDING.format(members=members))
+        else:
+            changes = plural(error.unfolded, "alteração ainda não incorporada", UNFOLDED)
+            log.error("%s", LEGACY_UNFOLDED.format(guild=guild, changes=changes))
+        return EXIT_FAILURE
+    except pg_legacy.LegacyConflictError as error:
+        _legacy_conflict(error.members, guild)
+        return EXIT_FAILURE
+    except (psycopg.Error, MigrationError) as error:
+        log.error("%s", DATABASE_ERROR.format(error=str(error).strip().splitlines()[0]))
+        return EXIT_FAILURE
+    _legacy_done(source, guild, totals, done.added_to)
+    return EXIT_OK
+
+
+def import_legacy(settings: Settings, path: Path, guild: int, *, add: bool) -> int:
+    """`import-legacy FILE --guild ID`: read the file, then tie it to the server."""
+    source = path.expanduser().absolute()
+    if source.is_dir():
+        raise UsageError(PATH_IS_FOLDER.format(path=source))
+    if source in {p.absolute() for p in StorePaths(settings.data_file.absolute()).files}:
+        raise UsageError(IS_STORE_FILE.format(path=source))
+    try:
+        totals = read_legacy(source)
+    except LegacyFileError as error:
+        log.error("%s", error)
+        return EXIT_USAGE
+    if settings.database_url:
+        return import_legacy_database(settings, source, guild, totals, add=add)
+    return asyncio.run(import_legacy_json(settings.data_file, source, guild, totals, add=add))
+
+
+PG_DUMP = 'pg_dump --format=custom --file="{folder}/bate-ponto.dump" "$DATABASE_URL"'
+PG_RESTORE_COMMAND = (
+    'pg_restore --clean --if-exists --single-transaction --no-owner --dbname="$DATABASE_URL" '
+    '"{folder}/bate-ponto.dump"'
+)
+
+
+def _summary(manifest: Manifest) -> dict[str, str]:
+    """A manifest's figures as Portuguese phrases."""
+    totals = manifest.totals
+    return {
+        "files": plural(len(manifest.files), "arquivo", "arquivos"),
+        "seq": str(manifest.seq),
+        "servers": plural(totals.servers, "servidor", "servidores"),
+        "members": plural(totals.members, "membro", "membros"),
+        "seconds": str(totals.seconds),
+        "sessions": plural(totals.sessions, "sessão", "sessões"),
+    }
+
+
+def backup(settings: Settings, folder: Path) -> int:
+    """`backup DIR`: copy the JSON store consistently; with PostgreSQL, pg_dump guidance."""
+    if settings.database_url:
+        log.info("%s", PG_BACKUP)
+        log.info("%s", PG_COMMAND.format(command=PG_DUMP.format(folder=folder)))
+        log.info("%s", PG_RESTORE_LATER)
+        log.info("%s", PG_COMMAND.format(command=PG_RESTORE_COMMAND.format(folder=folder)))
+        return EXIT_OK
+    paths = StorePaths(settings.data_file.absolute())
+    refuse_unusable_files(paths)
+    progress = ProgressLog(PROGRESS_COPY, PROGRESS_COPY, ends=False)
+    try:
+        manifest = backup_json_store(paths, folder, progress=progress)
+    except BackupError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    log.info(
+        "%s",
+        BACKUP_DONE.format(source=paths.data, folder=folder.absolute(), **_summary(manifest)),
+    )
+    return EXIT_OK
+
+
+def restore(settings: Settings, folder: Path) -> int:
+    """`restore DIR`: verify the backup, then place it (refused while the bot runs)."""
+    if settings.database_url:
+        log.info("%s", PG_RESTORE)
+        log.info("%s", PG_COMMAND.format(command=PG_RESTORE_COMMAND.format(folder=folder)))
+        return EXIT_OK
+    folder = folder.expanduser().absolute()
+    if not folder.is_dir():
+        raise UsageError(NOT_A_FOLDER.format(path=folder))
+    paths = StorePaths(settings.data_file.absolute())
+    refuse_unusable_files(paths)
+    try:
+        manifest = read_manifest(folder)
+    except DamagedBackupError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    paths.data.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = acquire_file_lock(paths.lock)
+    except FileLockError:
+        log.error("%s", BOT_RUNNING_RESTORE.format(data_file=paths.data))
+        return EXIT_FAILURE
+    try:
+        progress = ProgressLog(PROGRESS_COPY, PROGRESS_COPY, ends=False)
+        restored = restore_json_store(folder, manifest, paths, progress=progress)
+    except DamagedBackupError as error:
+        log.error("%s", error)
+        return EXIT_FAILURE
+    finally:
+        lock.release()
+    for path, kept in restored.kept:
+        log.info("%s", KEPT_ASIDE.format(path=path, kept=kept))
+    log.info(
+        "%s", RESTORED.format(folder=folder, data_file=paths.data, **_summary(restored.manifest))
+    )
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`python manage.py ...`: set up logging, then `run`; the exit code."""
     log_output.configure("INFO")
@@ -451,6 +814,12 @@ def run(argv: Sequence[str] | None = None, *, reconfigure_logs: bool = False) ->
             )
         if arguments.command == "verify":
             return verify(settings)
+        if arguments.command == "import-legacy":
+            return import_legacy(settings, arguments.path, arguments.guild, add=arguments.add)
+        if arguments.command == "backup":
+            return backup(settings, arguments.folder)
+        if arguments.command == "restore":
+            return restore(settings, arguments.folder)
         target = check_target(arguments.path)
         if settings.database_url:
             return export_database(settings.database_url, target)

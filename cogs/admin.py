@@ -22,7 +22,7 @@ from discord.ext import commands
 from cogs.cooldowns import member_cooldown
 from cogs.hybrid import hybrid_command, hybrid_group, subcommand
 from database import AuditEntry
-from tracking.periods import PERIOD_LABELS, Period, local_day
+from tracking.periods import PERIOD_LABELS, Period
 from tracking.records import Adjust, Change, Reset
 from tracking.standings import days_of, now, period_standings
 from ui import texts
@@ -299,7 +299,7 @@ class Admin(commands.Cog):
         if applied == 0:
             await ctx.send(texts.ADJUST_NOTHING.format(name=name))
             return
-        today = local_day(now(self.bot.sessions), self.bot.sessions.zone)
+        today = self.bot.sessions.day_of(ctx.guild.id)
         record = Adjust(g=ctx.guild.id, u=membro.id, s=applied, day=today)
         entry = self._entry(
             ctx,
@@ -373,7 +373,7 @@ class Admin(commands.Cog):
         period = periodo
         await ctx.defer()
         moment = now(self.bot.sessions)
-        days = days_of(self.bot.sessions, period)
+        days = days_of(self.bot.sessions, ctx.guild.id, period)
         standings = period_standings(self.bot.store, self.bot.sessions, ctx.guild.id, days)
         label = PERIOD_LABELS[period]
         if not len(standings):
@@ -389,7 +389,7 @@ class Admin(commands.Cog):
         rows, missing = await asyncio.to_thread(export_rows, standings, cached_name)
         rows = await fill_missing_names(self.bot.names, guild, rows, missing)
         data = await asyncio.to_thread(build_csv, rows)
-        day = date.fromordinal(local_day(moment, self.bot.sessions.zone)).isoformat()
+        day = date.fromordinal(self.bot.sessions.day_of(guild.id, moment)).isoformat()
         filename = texts.EXPORT_FILENAME.format(period=period.value, day=day)
         await ctx.send(
             texts.EXPORT_DONE.format(period=label, members=plural(len(rows), *texts.MEMBERS)),

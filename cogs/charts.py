@@ -16,8 +16,8 @@ from discord.ext import commands
 
 from cogs.cooldowns import member_cooldown
 from cogs.hybrid import hybrid_command
-from tracking.periods import DayRange, local_day
-from tracking.standings import now, seconds_by_day
+from tracking.periods import DayRange
+from tracking.standings import seconds_by_day
 from ui import texts
 from ui.chart import ChartData, chart_data, chart_days, render_chart
 from ui.converters import Person
@@ -70,7 +70,7 @@ class Charts(commands.Cog):
         """Gráfico de barras com as horas de câmera por dia."""
         assert ctx.guild is not None
         await ctx.defer()
-        today = local_day(now(self.bot.sessions), self.bot.sessions.zone)
+        today = self.bot.sessions.day_of(ctx.guild.id)
         who = membro.display_name if membro is not None else ctx.guild.name
         data = self.series(
             ctx.guild.id, membro.id if membro else None, chart_days(dias, today), who

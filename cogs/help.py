@@ -53,6 +53,9 @@ class HelpEntry(NamedTuple):
     """The arguments of its example (`extras["example"]`)."""
     section: str = texts.HELP_SECTION_MEMBERS
     """Who may use it (`extras["section"]`, one of `SECTIONS`)."""
+    subcommands: tuple[str, ...] = ()
+    """A group's subcommands with their usage (`fuso <zona>`), in the order they were added,
+    when the group asks for them (`extras["list_subcommands"]`)."""
 
 
 def help_entry(command: AnyCommand) -> HelpEntry:
@@ -62,6 +65,11 @@ def help_entry(command: AnyCommand) -> HelpEntry:
         summary=command.brief or command.description or command.short_doc,
         example=command.extras.get("example", ""),
         section=command.extras.get("section", texts.HELP_SECTION_MEMBERS),
+        subcommands=tuple(
+            f"{sub.name} {sub.signature}".strip()
+            for sub in dict.fromkeys(getattr(command, "all_commands", {}).values())
+            if not sub.hidden and command.extras.get("list_subcommands")
+        ),
     )
 
 
@@ -72,10 +80,20 @@ def help_line(prefix: str, name: str, entry: HelpEntry) -> str:
     `!meutempo [@membro]`
     Seu tempo.
     Ex.: `!meutempo @ana`
+    >>> entry = HelpEntry("", "Regras.", subcommands=("fuso <zona>",))
+    >>> print(help_line("!", "configvideo", entry))
+    `!configvideo`
+    Regras.
+    Ajustes: `fuso <zona>`
+    Ex.: `!configvideo`
     """
+    summary = entry.summary
+    if entry.subcommands:
+        listed = texts.HELP_SUBCOMMAND_SEPARATOR.join(f"`{sub}`" for sub in entry.subcommands)
+        summary = f"{summary}\n{texts.HELP_SUBCOMMANDS.format(subcommands=listed)}"
     return texts.HELP_ENTRY.format(
         usage=f"{prefix}{name} {entry.arguments}".strip(),
-        description=entry.summary,
+        description=summary,
         example=f"{prefix}{name} {entry.example}".strip(),
     )
 

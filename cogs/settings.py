@@ -19,9 +19,16 @@ from cogs.hybrid import hybrid_group, subcommand
 from database import AuditEntry
 from tracking.server_settings import ServerSettings
 from tracking.standings import now
+from tracking.zones import ZoneSpan, calendar_for, zone_change
 from ui import texts
-from ui.converters import DailyLimit, Length, VoicePlace, VoicePlaceArgument
-from ui.server_settings import company_text, ignored_text, limit_text, settings_embed
+from ui.converters import DailyLimit, Length, VoicePlace, VoicePlaceArgument, ZoneArgument
+from ui.server_settings import (
+    company_text,
+    ignored_text,
+    limit_text,
+    settings_embed,
+    shown_day,
+)
 from utils import format_seconds_to_time
 
 if TYPE_CHECKING:
@@ -35,6 +42,8 @@ MAX_STREAK_MINIMUM = 24 * 3600
 """A day cannot need more than the whole day for a streak."""
 
 STREAK_MINIMUM: int = commands.parameter(converter=Length(limit=MAX_STREAK_MINIMUM))
+
+ZONE: str = commands.parameter(converter=ZoneArgument())
 
 MAX_SESSION_MINIMUM = 24 * 3600
 """The longest minimum a session may need to count (a day)."""
@@ -108,7 +117,11 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         description=texts.DESCRIPTION_SETTINGS,
         brief=texts.BRIEF_SETTINGS,
         invoke_without_command=True,
-        extras={"example": texts.EXAMPLE_SETTINGS, "section": texts.HELP_SECTION_ADMINS},
+        extras={
+            "example": texts.EXAMPLE_SETTINGS,
+            "section": texts.HELP_SECTION_ADMINS,
+            "list_subcommands": True,  # `!ajuda` lists each setting with its usage
+        },
     )
     @for_admins()
     async def configvideo(self, ctx: Context) -> None:
@@ -116,6 +129,8 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         assert ctx.guild is not None
         embed = settings_embed(
             self.current(ctx.guild.id),
+            default_zone=self.bot.sessions.default_zone,
+            moment=now(self.bot.sessions),
             guild_name=ctx.guild.name,
             prefix=self.bot.settings.command_prefix,
         )
@@ -143,6 +158,54 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         changed = msgspec.structs.replace(settings, streak_minimum=duracao)
         if await self.change(ctx, changed, setting="sequencia", before=before, after=after):
             await ctx.send(texts.SETTINGS_STREAK_SET.format(value=after, before=before))
+
+    # ------------------------------------------------------------ time zone
+
+    @subcommand(
+        configvideo,
+        name="fuso",
+        usage=texts.USAGE_SETTINGS_ZONE,
+        description=texts.DESCRIPTION_SETTINGS_ZONE,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_ZONE)
+    async def configvideo_fuso(self, ctx: Context, *, zona: str = ZONE) -> None:
+        """Muda o fuso horário do servidor a partir do próximo dia local."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        default = self.bot.sessions.default_zone
+        moment = now(self.bot.sessions)
+        calendar = calendar_for(settings.zones, default)
+        current = calendar.zone_at(moment).key
+        pending = calendar.pending(moment)
+        zones = zone_change(settings.zones, default, moment, zona)
+        if zones == settings.zones:
+            if pending is None:
+                reply = texts.SETTINGS_UNCHANGED.format(
+                    setting=texts.SETTINGS_ZONE_NAME, value=zona
+                )
+            else:
+                reply = texts.SETTINGS_ZONE_ALREADY.format(
+                    zone=zona, day=shown_day(pending.first_day)
+                )
+            await ctx.send(reply)
+            return
+        scheduled = calendar_for(zones, default).pending(moment)
+        before = current if pending is None else switch_text(pending)
+        after = current if scheduled is None else switch_text(scheduled)
+        changed = msgspec.structs.replace(settings, zones=zones)
+        if not await self.change(ctx, changed, setting="fuso", before=before, after=after):
+            return
+        if scheduled is None:  # back to the zone in force: the pending switch is dropped
+            assert pending is not None
+            reply = texts.SETTINGS_ZONE_KEPT.format(
+                day=shown_day(pending.first_day), pending=pending.zone.key, zone=current
+            )
+        else:
+            reply = texts.SETTINGS_ZONE_SET.format(
+                day=shown_day(scheduled.first_day), zone=zona, before=current
+            )
+        await ctx.send(reply)
 
     # ------------------------------------------------- ignored channels
 
@@ -284,6 +347,11 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         if await self.change(ctx, changed, setting="companhia", before=before, after=after):
             done = texts.SETTINGS_COMPANY_OFF if pessoas == 1 else texts.SETTINGS_COMPANY_SET
             await ctx.send(done.format(value=after, before=before))
+
+
+def switch_text(span: ZoneSpan) -> str:
+    """A zone switch as the audit log names it: `America/Manaus a partir de 03/12/2026`."""
+    return texts.SETTINGS_ZONE_AUDIT_FROM.format(zone=span.zone.key, day=shown_day(span.first_day))
 
 
 async def setup(bot: BatePonto) -> None:

@@ -7,7 +7,8 @@ moment apart; a run with the bot stopped is the definitive one.
 Damage: a file that does not decode, journal lines that are not records, journal sequence
 numbers out of order or a record that does not replay, negative figures, a member credited
 more than a day's seconds on one day, day rows of unknown members, duplicate rows, an
-`DATA_FILE` the bot wrote whose totals differ from its state, unreadable audit lines.
+`DATA_FILE` the bot wrote whose totals differ from its state, unreadable audit lines, a
+settings file (or its `.bak`) that is not valid settings.
 
 Notes (documented differences, not damage): totals that differ from the sum of the
 member's days (totals from the original format, attributed to a server or not yet, and
@@ -31,6 +32,7 @@ from database_lock import CorruptFileError
 from store.audit import AuditLog
 from store.journal import read_journal
 from store.recovery import StorePaths
+from store.settings import decode_settings_file
 from store.snapshot import decode_export, decode_state
 from tracking.ledger import SECONDS, SESSIONS, GuildLedger, Ledger
 from tracking.records import Base, RecordError
@@ -58,18 +60,20 @@ class Report:
         return not self.damage
 
 
-class _Progress:
+class Progress:
     """Says how far a long check got, at most every `PROGRESS_SECONDS`."""
 
-    def __init__(self, total: int, say: Callable[[str], None]) -> None:
-        self.total, self.say = total, say
+    def __init__(self, total: int, say: Callable[[str], None], what: str) -> None:
+        """`total` things called `what` (a Portuguese plural, masculine or feminine)."""
+        self.total, self.say, self.what = total, say, what
         self.last = time.monotonic()
 
-    def step(self, done: int) -> None:
+    def step(self, done: int, checked: str = "verificados") -> None:
+        """`done` of them are checked now: say so if the last line is old enough."""
         now = time.monotonic()
         if now - self.last >= PROGRESS_SECONDS:
             self.last = now
-            self.say(f"verificados {done} de {self.total} servidores...")
+            self.say(f"{checked} {done} de {self.total} {self.what}...")
 
 
 def verify_json_store(paths: StorePaths, say: Callable[[str], None] | None = None) -> Report:
@@ -137,7 +141,7 @@ def verify_json_store(paths: StorePaths, say: Callable[[str], None] | None = Non
     except (RecordError, ValueError, IndexError, KeyError) as error:
         report.damage.append(f"{paths.journal}: um registro não pôde ser reaplicado ({error})")
 
-    progress = _Progress(len(ledger.guilds), progress_line)
+    progress = Progress(len(ledger.guilds), progress_line, "servidores")
     for done, (guild_id, guild) in enumerate(sorted(ledger.guilds.items()), start=1):
         _check_guild(report, guild_id, guild)
         progress.step(done)
@@ -156,7 +160,22 @@ def verify_json_store(paths: StorePaths, say: Callable[[str], None] | None = Non
             report.checked.append(f"{paths.audit} ({len(audit.entries)} registros)")
         if audit.unreadable:
             report.damage.append(f"{paths.audit}: {audit.unreadable} linhas ilegíveis")
+    _check_settings(report, paths)
     return report
+
+
+def _check_settings(report: Report, paths: StorePaths) -> None:
+    """The settings file and its `.bak` decode as settings (either is what a start uses)."""
+    for candidate in (paths.settings, StorePaths.backup(paths.settings)):
+        try:
+            table = decode_settings_file(candidate.read_bytes())
+        except FileNotFoundError:
+            continue
+        except (CorruptFileError, OSError) as error:
+            report.damage.append(f"{candidate} não pôde ser lido: {error}")
+            continue
+        servers = plural(len(table.servers), "servidor", "servidores")
+        report.checked.append(f"{candidate} ({servers} com configurações próprias)")
 
 
 def _check_export(

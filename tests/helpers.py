@@ -100,12 +100,24 @@ async def ranked(env, guild, channel, seconds_by_name, **user_options):
     return members
 
 
-async def advance_to_local(env, year, month, day, hour=0, minute=0):
-    """Move the virtual clock to a Sao Paulo wall-clock time (it only moves forward)."""
-    target = datetime(year, month, day, hour, minute, tzinfo=SAO_PAULO)
-    seconds = (target - env.now()).total_seconds()
+async def advance_to_local(env, year, month, day, hour=0, minute=0, zone=SAO_PAULO):
+    """Move the virtual clock to a wall-clock time in `zone` (Sao Paulo by default).
+
+    The clock only moves forward, an hour at most per step: each step of simcord's clock
+    must settle within a few real seconds, even on a busy machine.
+    """
+    target = datetime(year, month, day, hour, minute, tzinfo=zone)
+    await advance_until(env, target)
+
+
+async def advance_until(env, moment):
+    """Move the virtual clock to an aware instant, an hour at most per step."""
+    seconds = (moment - env.now()).total_seconds()
     assert seconds >= 0, "the clock only moves forward"
-    await env.advance_time(seconds)
+    while seconds > 0:
+        step = min(seconds, 3600.0)
+        await env.advance_time(step)
+        seconds -= step
 
 
 # ------------------------------------------------------------------ the bot's life

@@ -8,7 +8,6 @@ import io
 import pytest
 
 from tests.helpers import SIMCORD, Server, description
-from tracking.periods import local_day
 from tracking.records import Adjust
 
 pytestmark = [SIMCORD, pytest.mark.both_stores]
@@ -21,7 +20,7 @@ async def server(simcord_env):
     await server.session(server.ana, 100)
     # Camera time a bot could only have from data written before bots were refused.
     with simcord_env._bot_scope():
-        today = local_day(simcord_env.now(), simcord_env.bot.sessions.zone)
+        today = simcord_env.bot.sessions.day_of(server.guild.id)
         record = Adjust(g=server.guild.id, u=server.robo.id, s=3600, day=today)
         simcord_env.bot.store.commit([record])
     return server

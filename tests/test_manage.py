@@ -363,8 +363,12 @@ async def test_verify_a_sound_postgresql_store_exits_0(tmp_path, pg_url):
             '(gen_random_uuid(), 0, 1, \'{"op": "credit"}\')',
             "change_log, posição",
         ),
+        (
+            "INSERT INTO server_settings (guild_id, settings) VALUES (1, '{\"company\": 0}')",
+            "configurações do servidor 1 inválidas",
+        ),
     ],
-    ids=["week", "month", "day", "change log"],
+    ids=["week", "month", "day", "change log", "settings"],
 )
 async def test_verify_finds_each_kind_of_postgresql_damage(tmp_path, pg_url, damage, said):
     await pg_store_with_days(pg_url)

@@ -73,7 +73,16 @@ def period_days(period: Period, now: datetime, zone: ZoneInfo) -> DayRange | Non
     >>> date.fromordinal(r.first), date.fromordinal(r.last)
     (datetime.date(2026, 11, 23), datetime.date(2026, 11, 26))
     """
-    today = local_day(now, zone)
+    return period_range(period, local_day(now, zone))
+
+
+def period_range(period: Period, today: int) -> DayRange | None:
+    """The local days a period covers when the local day is `today`; `None` for all time.
+
+    >>> r = period_range(Period.MONTH, date(2026, 11, 26).toordinal())
+    >>> date.fromordinal(r.first), date.fromordinal(r.last)
+    (datetime.date(2026, 11, 1), datetime.date(2026, 11, 26))
+    """
     if period is Period.TODAY:
         return DayRange(today, today)
     if period is Period.WEEK:

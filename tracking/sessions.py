@@ -8,6 +8,7 @@ the time it sees.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -16,7 +17,6 @@ from zoneinfo import ZoneInfo
 import discord.utils
 
 from tracking.ledger import OpenSession
-from tracking.periods import local_day, split_by_local_day
 from tracking.records import Credit
 from tracking.rules import (
     NO_RULES,
@@ -25,9 +25,20 @@ from tracking.rules import (
     reaches_minimum,
     within_daily_limit,
 )
+from tracking.server_settings import ZoneSince
+from tracking.zones import ServerCalendar, calendar_for
 
 SessionKey = tuple[int, int]
 """(guild id, member id)."""
+
+ZonesOf = Callable[[int], tuple[ZoneSince, ...]]
+"""A server's own time zones (`ServerSettings.zones`), by guild id."""
+
+
+def no_zones(guild_id: int) -> tuple[ZoneSince, ...]:
+    """Every server in the default zone (no settings)."""
+    del guild_id
+    return ()
 
 
 class Clock(Protocol):
@@ -119,15 +130,20 @@ class VideoSessionManager:
         clock: Clock,
         zone: ZoneInfo,
         shard_count: int = 1,
+        *,
+        zones_of: ZonesOf = no_zones,
         rules: CountingRules = NO_RULES,
     ) -> None:
-        """Track sessions with `clock`, days split in `zone`, servers on `shard_count` shards.
+        """Track sessions with `clock`, servers on `shard_count` shards.
 
-        `rules` are the servers' counting rules (`!configvideo minimo`, `limite`): the bot
-        hands its store over once it is open (`tracking.rules`).
+        Local days are those of each server's zones (`zones_of`, e.g. the store's
+        settings), in `zone` (`TIMEZONE`) before and without any. `rules` are the
+        servers' counting rules (`!configvideo minimo`, `limite`): the bot hands its
+        store over once it is open (`tracking.rules`).
         """
         self.clock = clock
-        self.zone = zone
+        self.default_zone = zone
+        self.zones_of = zones_of
         self.rules = rules
         self.shard_count = shard_count
         """How many shards the servers are spread over (Discord's formula, see `shard_of`)."""
@@ -138,6 +154,20 @@ class VideoSessionManager:
         """Servers lost on their own (unavailable), and when."""
         self._verified: set[int] = set()
         """Servers on a lost shard whose voice states were read again since the loss."""
+
+    # ------------------------------------------------------------- calendar
+
+    def calendar(self, guild_id: int) -> ServerCalendar:
+        """A server's local days: its zones over time (see `tracking.zones`)."""
+        return calendar_for(self.zones_of(guild_id), self.default_zone)
+
+    def zone_of(self, guild_id: int, moment: datetime | None = None) -> ZoneInfo:
+        """A server's time zone at an aware instant (now by default)."""
+        return self.calendar(guild_id).zone_at(self.clock.now() if moment is None else moment)
+
+    def day_of(self, guild_id: int, moment: datetime | None = None) -> int:
+        """A server's local day (`date.toordinal()`) at an aware instant (now by default)."""
+        return self.calendar(guild_id).day_of(self.clock.now() if moment is None else moment)
 
     # ------------------------------------------------------------ connection
 
@@ -356,14 +386,15 @@ class VideoSessionManager:
         counted if they ended now (shorter than the server's minimum).
         """
         at = self.vouched_until(guild_id)
+        calendar = self.calendar(guild_id)
         result: dict[int, Pending] = {}
         for session in self.sessions.values():
             if session.guild_id != guild_id or not session.identified:
                 continue
             if not self._qualifies(session, at):
                 continue
-            _total, days = self._uncredited(session, at)
-            session_day = None if session.counted else local_day(session.started_at, self.zone)
+            _total, days = self._uncredited(session, at, calendar)
+            session_day = None if session.counted else calendar.day_of(session.started_at)
             result[session.user_id] = Pending(tuple(days), session_day)
         return result
 
@@ -401,7 +432,9 @@ class VideoSessionManager:
         minimum = self.rules.server_settings(session.guild_id).minimum
         return reaches_minimum(session.elapsed(at), minimum)
 
-    def _uncredited(self, session: Session, at: float) -> tuple[int, list[tuple[int, int]]]:
+    def _uncredited(
+        self, session: Session, at: float, calendar: ServerCalendar
+    ) -> tuple[int, list[tuple[int, int]]]:
         """(whole seconds at `at`, the part not yet credited that counts, by local day).
 
         The time not yet credited ends where counting last ran (now, the latest
@@ -413,7 +446,7 @@ class VideoSessionManager:
         if session.paused_at is not None:
             at = min(at, session.paused_at)
         until = self.clock.now() - timedelta(seconds=max(0.0, self.clock.monotonic() - at))
-        days = split_by_local_day(until, -delta, 0, self.zone)
+        days = calendar.split(until, -delta, 0)
         guild_id, user_id = session.guild_id, session.user_id
         limit = self.rules.server_settings(guild_id).daily_limit
         if limit is not None:
@@ -423,7 +456,8 @@ class VideoSessionManager:
         return total, days
 
     def _record(self, session: Session, at: float, *, closing: bool) -> Credit | None:
-        total, days = self._uncredited(session, at)
+        calendar = self.calendar(session.guild_id)
+        total, days = self._uncredited(session, at, calendar)
         if not closing and total == session.credited and session.counted:
             return None
         record = Credit(
@@ -432,7 +466,7 @@ class VideoSessionManager:
             s=sum(seconds for _day, seconds in days),
             n=0 if session.counted else 1,
             days=days,
-            day=local_day(session.started_at, self.zone),
+            day=calendar.day_of(session.started_at),
             long=total,
             open=not closing,
             start=session.started_at.isoformat(),

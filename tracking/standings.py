@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Protocol
 
 from tracking.ledger import MemberStats, Standings
-from tracking.periods import DayRange, Period, period_days
+from tracking.periods import DayRange, Period
 from tracking.sessions import VideoSessionManager
 
 
@@ -49,9 +49,9 @@ def now(manager: VideoSessionManager) -> datetime:
     return manager.clock.now()
 
 
-def days_of(manager: VideoSessionManager, period: Period) -> DayRange | None:
-    """The local days `period` covers now; None for all time."""
-    return period_days(period, now(manager), manager.zone)
+def days_of(manager: VideoSessionManager, guild_id: int, period: Period) -> DayRange | None:
+    """The local days `period` covers now in a server (its own zone); None for all time."""
+    return manager.calendar(guild_id).period_days(period, now(manager))
 
 
 def live_figures(

@@ -19,6 +19,7 @@ from discord.ext import commands
 from discord.ext.commands.view import StringView
 
 from tracking.periods import Period
+from tracking.zones import zone_named, zone_names_like
 from ui import texts
 from utils import escape_name, format_seconds_to_time, truncate_string, validate_user_id
 
@@ -297,6 +298,61 @@ class Length(commands.Converter[int], app_commands.Transformer):
         """A slash duration."""
         del interaction
         return self.seconds(value)
+
+
+BRAZIL_ZONES = (
+    "America/Sao_Paulo",
+    "America/Manaus",
+    "America/Cuiaba",
+    "America/Campo_Grande",
+    "America/Porto_Velho",
+    "America/Boa_Vista",
+    "America/Rio_Branco",
+    "America/Belem",
+    "America/Fortaleza",
+    "America/Recife",
+    "America/Bahia",
+    "America/Noronha",
+    "Europe/Lisbon",
+    "UTC",
+)
+"""Offered first when a slash user types a zone: Brazil's zones, then Portugal and UTC."""
+
+MAX_CHOICES = 25
+"""The most choices Discord shows for an autocomplete option."""
+
+
+class ZoneArgument(commands.Converter[str], app_commands.Transformer):
+    """A time zone by its IANA name, in any case (`america/manaus`), as the canonical name.
+
+    A slash option offers Brazil's zones first as the admin types.
+    """
+
+    @staticmethod
+    def name(text: str, example: str) -> str:
+        """The canonical name of `text`, or the usage error showing `example`."""
+        zone = zone_named(text)
+        if zone is None:
+            raise UsageError(texts.ZONE_UNKNOWN.format(argument=shown(text), example=example), text)
+        return zone
+
+    async def convert(self, ctx: Context, argument: str) -> str:
+        """A prefix zone name (the rest of the line: spaces stand for underscores)."""
+        command = ctx.command.qualified_name if ctx.command else ""
+        return self.name(argument, f"{ctx.clean_prefix}{command} {texts.ZONE_EXAMPLE}")
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> str:
+        """A slash zone name."""
+        command = interaction.command.qualified_name if interaction.command else ""
+        return self.name(value, f"/{command} {texts.ZONE_EXAMPLE}")
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction[Any], value: str, /
+    ) -> list[app_commands.Choice[str]]:
+        """Zone names containing what was typed, Brazil's first."""
+        del interaction
+        names = zone_names_like(str(value), BRAZIL_ZONES, MAX_CHOICES)
+        return [app_commands.Choice(name=name, value=name) for name in names]
 
 
 class DailyLimit(Length):

@@ -69,7 +69,7 @@ def member_time(
     """A member's figures now, the session running now included."""
 
     def in_period(period: Period) -> int:
-        days = days_of(manager, period)
+        days = days_of(manager, guild_id, period)
         assert days is not None
         return sum(seconds_by_day(store, manager, guild_id, user_id, days).values())
 

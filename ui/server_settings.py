@@ -2,23 +2,61 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import discord
 
 from tracking.server_settings import ServerSettings
+from tracking.zones import calendar_for
 from ui import texts
 from ui.style import EMBED_COLOR
 from utils import escape_name, format_seconds_to_time, plural
 
 
-def settings_fields(settings: ServerSettings) -> list[tuple[str, str]]:
-    """(name, value) of every setting, in the order `!configvideo` lists them.
+def zone_field(settings: ServerSettings, default_zone: ZoneInfo, moment: datetime) -> str:
+    """The server's zone at `moment`, and the switch set for a later day, if any.
 
-    >>> settings_fields(ServerSettings(streak_minimum=1800))[0]
-    ('Sequência (mínimo por dia)', '30min')
-    >>> dict(settings_fields(ServerSettings(ignored=(5, 7), company=2)))["Canais ignorados"]
+    >>> from tracking.server_settings import ZoneSince
+    >>> lisbon = ServerSettings(zones=(ZoneSince("2026-03-02T03:00:00+00:00", "Europe/Lisbon"),))
+    >>> print(zone_field(lisbon, ZoneInfo("America/Sao_Paulo"), datetime.fromisoformat(
+    ...     "2026-03-01T12:00:00+00:00")))
+    America/Sao_Paulo
+    → Europe/Lisbon a partir de 02/03/2026
+    """
+    calendar = calendar_for(settings.zones, default_zone)
+    zone = calendar.zone_at(moment).key
+    pending = calendar.pending(moment)
+    if pending is None:
+        return zone
+    return texts.SETTINGS_ZONE_PENDING.format(
+        zone=zone, pending=pending.zone.key, day=shown_day(pending.first_day)
+    )
+
+
+def shown_day(day: int) -> str:
+    """A local day as admins read it.
+
+    >>> shown_day(date(2026, 12, 3).toordinal())
+    '03/12/2026'
+    """
+    return date.fromordinal(day).strftime("%d/%m/%Y")
+
+
+def settings_fields(
+    settings: ServerSettings, *, default_zone: ZoneInfo, moment: datetime
+) -> list[tuple[str, str]]:
+    """(name, value) of every setting at `moment`, in the order `!configvideo` lists them.
+
+    >>> settings_fields(ServerSettings(streak_minimum=1800), default_zone=ZoneInfo("UTC"),
+    ...     moment=datetime.fromisoformat("2026-03-01T12:00:00+00:00"))[:2]
+    [('Fuso horário', 'UTC'), ('Sequência (mínimo por dia)', '30min')]
+    >>> dict(settings_fields(ServerSettings(ignored=(5, 7)), default_zone=ZoneInfo("UTC"),
+    ...     moment=datetime.fromisoformat("2026-03-01T12:00:00+00:00")))["Canais ignorados"]
     '<#5>, <#7>'
     """
     return [
+        (texts.SETTINGS_FIELD_ZONE, zone_field(settings, default_zone, moment)),
         (texts.SETTINGS_FIELD_STREAK, format_seconds_to_time(settings.streak_minimum)),
         (texts.SETTINGS_FIELD_IGNORED, ignored_text(settings)),
         (texts.SETTINGS_FIELD_MINIMUM, format_seconds_to_time(settings.minimum)),
@@ -56,12 +94,19 @@ def company_text(company: int) -> str:
     return plural(company, "pessoa", "pessoas")
 
 
-def settings_embed(settings: ServerSettings, *, guild_name: str, prefix: str) -> discord.Embed:
-    """The `!configvideo` embed of a server."""
+def settings_embed(
+    settings: ServerSettings,
+    *,
+    default_zone: ZoneInfo,
+    moment: datetime,
+    guild_name: str,
+    prefix: str,
+) -> discord.Embed:
+    """The `!configvideo` embed of a server (its zone as at `moment`)."""
     embed = discord.Embed(
         title=texts.SETTINGS_TITLE.format(guild=escape_name(guild_name)), color=EMBED_COLOR
     )
-    for name, value in settings_fields(settings):
+    for name, value in settings_fields(settings, default_zone=default_zone, moment=moment):
         embed.add_field(name=name, value=value, inline=True)
     embed.set_footer(text=texts.SETTINGS_FOOTER.format(prefix=prefix))
     return embed

@@ -31,6 +31,7 @@ ARGUMENT_NAMES = {
     "duracao": "a duração",
     "canal": "o canal",
     "pessoas": "o número de pessoas",
+    "zona": "o fuso horário",
 }
 """How each command parameter is named when it is missing or unreadable."""
 ARGUMENTS_FALLBACK = "os argumentos"
@@ -163,6 +164,8 @@ HELP_SECTION_MEMBERS = "Para todos"
 HELP_SECTION_ADMINS = "Para administradores (Gerenciar Servidor)"
 HELP_SECTION_OWNER = "Para o dono do bot"
 HELP_ENTRY = "`{usage}`\n{description}\nEx.: `{example}`"
+HELP_SUBCOMMANDS = "Ajustes: {subcommands}"
+HELP_SUBCOMMAND_SEPARATOR = " · "
 HELP_FOOTER = "Prefixo dos comandos neste bot: {prefix}"
 
 SYNC_DONE = "✅ Comandos de barra registrados no Discord: {count}."
@@ -251,6 +254,28 @@ SETTINGS_STREAK_SET = (
 )
 SETTINGS_STREAK_NAME = "o mínimo da sequência"
 AUDIT_SETTING = "<t:{ts}:f> — **{admin}** mudou {setting}: {change}"
+USAGE_SETTINGS_ZONE = "<zona>"
+DESCRIPTION_SETTINGS_ZONE = "Fuso horário dos dias, semanas e meses deste servidor"
+DESCRIBE_SETTINGS_ZONE = {
+    "zona": "Nome IANA, ex.: America/Sao_Paulo, America/Manaus, Europe/Lisbon"
+}
+ZONE_UNKNOWN = (
+    "Não conheço o fuso horário “{argument}”: use um nome da lista IANA, como em `{example}`."
+)
+ZONE_EXAMPLE = "America/Manaus"
+SETTINGS_FIELD_ZONE = "Fuso horário"
+SETTINGS_ZONE_PENDING = "{zone}\n→ {pending} a partir de {day}"
+SETTINGS_ZONE_NAME = "o fuso horário"
+SETTINGS_ZONE_SET = (
+    "✅ A partir de **{day}** (o próximo dia local), os dias, semanas e meses deste servidor "
+    "seguem o fuso **{zone}** (até lá: {before}). Hoje e os dias anteriores ficam como estavam."
+)
+SETTINGS_ZONE_KEPT = (
+    "✅ A troca de fuso marcada para {day} ({pending}) foi cancelada: o fuso continua "
+    "**{zone}**. Os dias já contados ficam como estavam."
+)
+SETTINGS_ZONE_ALREADY = "Nada mudou: o fuso já passa a ser {zone} a partir de {day}."
+SETTINGS_ZONE_AUDIT_FROM = "{zone} a partir de {day}"
 
 # `!configvideo ignorar|contar <#canal|categoria>`
 PLACE_WHAT = "um canal de voz, palco ou categoria deste servidor (#canal, nome ou id)"
@@ -316,6 +341,7 @@ SETTINGS_COMPANY_OFF = (
 
 SETTING_NAMES = {
     "sequencia": SETTINGS_STREAK_NAME,
+    "fuso": SETTINGS_ZONE_NAME,
     "ignorar": SETTINGS_IGNORED_NAME,
     "contar": SETTINGS_IGNORED_NAME,
     "minimo": SETTINGS_MINIMUM_NAME,

@@ -17,8 +17,9 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from store.pg.migrate import applied_versions, load_migrations
-from store.verify import DAY_SECONDS, Report
+from store.verify import DAY_SECONDS, Progress, Report
 from tracking.records import RecordError, decode_record
+from tracking.server_settings import SettingsRecordError, member_settings_from, server_settings_from
 from utils import plural
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def verify_database(url: str, say: Callable[[str], None] | None = None) -> Repor
                 return report
             report.checked.append("PostgreSQL de DATABASE_URL")
             _check_tables(connection, report)
+            _check_settings(connection, report)
             _check_change_log(connection, report, progress)
     return report
 
@@ -130,6 +132,26 @@ def _check_tables(connection: psycopg.Connection[TupleRow], report: Report) -> N
         )
 
 
+def _check_settings(connection: psycopg.Connection[TupleRow], report: Report) -> None:
+    """Every settings row decodes (a bad one is skipped at start: that server's defaults)."""
+    rows = connection.execute("SELECT guild_id, settings FROM server_settings").fetchall()
+    for guild_id, document in rows:
+        try:
+            server_settings_from(document)
+        except SettingsRecordError as error:
+            report.damage.append(
+                f"configurações do servidor {guild_id} inválidas ({error}): o bot usa os padrões"
+            )
+    rows = connection.execute("SELECT guild_id, user_id, settings FROM member_settings").fetchall()
+    for guild_id, user_id, document in rows:
+        try:
+            member_settings_from(document)
+        except SettingsRecordError as error:
+            report.damage.append(
+                f"escolhas do membro {user_id} no servidor {guild_id} inválidas ({error})"
+            )
+
+
 def _check_change_log(
     connection: psycopg.Connection[TupleRow], report: Report, say: Callable[[str], None]
 ) -> None:
@@ -141,6 +163,7 @@ def _check_change_log(
             f"{pending} às tabelas (change_log: um bot rodando, ou parado numa queda)"
         )
     after, done = -1, 0
+    progress = Progress(total, say, "alterações do change_log")
     while True:
         rows = connection.execute(
             "SELECT position, change FROM change_log WHERE position > %s "
@@ -155,5 +178,4 @@ def _check_change_log(
             except RecordError as error:
                 report.damage.append(f"change_log, posição {position}: registro inválido ({error})")
         after, done = int(rows[-1][0]), done + len(rows)
-        if total > CHANGE_BLOCK:
-            say(f"verificadas {done} de {total} alterações do change_log...")
+        progress.step(done, "verificadas")

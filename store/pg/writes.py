@@ -85,7 +85,8 @@ def _dates(days: Sequence[tuple[int, int]]) -> tuple[list[date], list[int]]:
     return [date.fromordinal(day) for day, _ in days], [seconds for _, seconds in days]
 
 
-def _apply(connection: psycopg.Connection[TupleRow], write: Write) -> None:
+def apply_write(connection: psycopg.Connection[TupleRow], write: Write) -> None:
+    """Make the figure tables do what `write` says (inside the caller's transaction)."""
     match write:
         case CreditSession(credit=credit):
             assert credit.start is not None
@@ -311,7 +312,7 @@ def fold(
             try:
                 with connection.transaction():
                     for row in rows:
-                        _apply(connection, as_write(*_decoded(row)))
+                        apply_write(connection, as_write(*_decoded(row)))
             except psycopg.errors.DatabaseError as error:
                 if isinstance(error, psycopg.OperationalError):
                     raise
@@ -332,7 +333,7 @@ def _apply_one_by_one(connection: psycopg.Connection[TupleRow], rows: list[_Row]
     for row in rows:
         try:
             with connection.transaction():
-                _apply(connection, as_write(*_decoded(row)))
+                apply_write(connection, as_write(*_decoded(row)))
         except psycopg.errors.DatabaseError as error:
             if isinstance(error, psycopg.OperationalError):
                 raise

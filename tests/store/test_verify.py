@@ -14,6 +14,7 @@ from store.verify import verify_json_store
 from tests.helpers import open_store
 from tests.store_worker import DAY, credit
 from tracking.records import Adjust, Reset
+from tracking.server_settings import ServerSettings
 
 GUILD, OTHER = 111111111111111111, 222222222222222222
 ALICE, BOB = 300000000000000001, 300000000000000002
@@ -168,3 +169,18 @@ async def test_a_long_check_says_how_far_it_got(data_file, monkeypatch):
     said: list[str] = []
     verify_json_store(paths, said.append)
     assert said == ["verificados 1 de 2 servidores...", "verificados 2 de 2 servidores..."]
+
+
+async def test_settings_are_checked_and_a_damaged_settings_file_is_damage(data_file):
+    store = await open_store(data_file)
+    await store.save_server_settings(GUILD, ServerSettings(minimum=60))
+    await store.save_server_settings(GUILD, ServerSettings(minimum=90))
+    await store.close()
+    paths = StorePaths(data_file)
+    report = verify_json_store(paths)
+    assert report.sound, report.damage
+    assert any(str(paths.settings) in line for line in report.checked)
+
+    paths.settings.write_text('{"version": 1, "servers": {"1": {"company": 0}}}')
+    report = verify_json_store(paths)
+    assert len(report.damage) == 1 and str(paths.settings) in report.damage[0]
