@@ -70,6 +70,7 @@ EXTENSIONS = (
     "cogs.admin",
     "cogs.charts",
     "cogs.settings",
+    "cogs.posts",
 )
 """Loaded by name: importing `commands` directly would shadow `discord.ext.commands`."""
 
@@ -110,6 +111,11 @@ class BatePonto(commands.Bot):
         """Options for discord.py's client about the gateway connection(s): none here."""
         del settings
         return {}
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether the server is on a shard this process owns (always, on one connection)."""
+        del guild_id
+        return True
 
     @property
     def store(self) -> RankingStore:
@@ -295,6 +301,10 @@ class ShardedBatePonto(BatePonto, commands.AutoShardedBot):
                 plural(count, "shard", "shards"),
             )
         await super().launch_shard(gateway, shard_id, initial=initial)
+
+    def owns(self, guild_id: int) -> bool:
+        """Whether the server is on one of the shards this process owns (`SHARD_IDS`)."""
+        return self.shard_ids is None or self.sessions.shard_of(guild_id) in self.shard_ids
 
     def shard_states(self) -> list[Shard]:
         """Each shard this process connects: whether it is open, and its latency."""

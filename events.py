@@ -165,7 +165,7 @@ class VoiceTracker(commands.Cog):
 
     def _owns(self, guild_id: int) -> bool:
         """Whether the server is on a shard this process owns (always, unsharded)."""
-        return self._owns_shard(self.sessions.shard_of(guild_id))
+        return self.bot.owns(guild_id)
 
     def _owns_shard(self, shard_id: int) -> bool:
         return self._owned is None or shard_id in self._owned

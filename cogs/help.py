@@ -58,11 +58,28 @@ class HelpEntry(NamedTuple):
     when the group asks for them (`extras["list_subcommands"]`)."""
 
 
+def subcommands_line(command: AnyCommand) -> str:
+    """A group's subcommands with their arguments, in the order they were defined; "" if none.
+
+    E.g. "Ajustes: `sequencia <duração>`, `postagem <#canal> <semanal|mensal|desligada>`".
+    """
+    if not isinstance(command, commands.Group):
+        return ""
+    listed = [sub for sub in dict.fromkeys(command.all_commands.values()) if not sub.hidden]
+    if not listed:
+        return ""
+    shown = ", ".join(f"`{f'{sub.name} {sub.signature}'.strip()}`" for sub in listed)
+    return texts.HELP_SUBCOMMANDS.format(subcommands=shown)
+
+
 def help_entry(command: AnyCommand) -> HelpEntry:
-    """What a command says about itself for `!ajuda`."""
+    """What a command says about itself for `!ajuda` (a group lists its subcommands too)."""
+    summary = command.brief or command.description or command.short_doc
+    if line := subcommands_line(command):
+        summary = f"{summary}\n{line}"
     return HelpEntry(
         arguments=command.signature,
-        summary=command.brief or command.description or command.short_doc,
+        summary=summary,
         example=command.extras.get("example", ""),
         section=command.extras.get("section", texts.HELP_SECTION_MEMBERS),
         subcommands=tuple(

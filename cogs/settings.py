@@ -16,12 +16,24 @@ from discord.ext import commands
 
 from cogs.admin import for_admins
 from cogs.hybrid import hybrid_group, subcommand
+from cogs.posts import RankingPosts, missing_permissions
 from database import AuditEntry
 from tracking.server_settings import ServerSettings
 from tracking.standings import now
 from tracking.zones import ZoneSpan, calendar_for, zone_change
 from ui import texts
-from ui.converters import DailyLimit, Length, VoicePlace, VoicePlaceArgument, ZoneArgument
+from ui.converters import (
+    DailyLimit,
+    Length,
+    PostChannel,
+    PostChoice,
+    PostFrequency,
+    UsageError,
+    VoicePlace,
+    VoicePlaceArgument,
+    ZoneArgument,
+)
+from ui.posts import missing_permissions_reply, post_setting
 from ui.server_settings import (
     company_text,
     ignored_text,
@@ -62,6 +74,11 @@ COUNTED_PLACE: VoicePlace | discord.Object = commands.parameter(
 """`contar` also takes the id of an ignored channel that was deleted since."""
 
 People = commands.Range[int, 1, 99]
+POST_CHANNEL: discord.TextChannel | None = commands.parameter(converter=PostChannel(), default=None)
+"""Where to post; left out to turn posting off (`!configvideo postagem desligada`)."""
+
+POST_FREQUENCY: PostChoice | None = commands.parameter(converter=PostFrequency(), default=None)
+"""How often to post; None only when it was not given (then the admin is told)."""
 
 
 class ServerSettingsCog(commands.Cog, name="Configuração"):
@@ -347,6 +364,68 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
         if await self.change(ctx, changed, setting="companhia", before=before, after=after):
             done = texts.SETTINGS_COMPANY_OFF if pessoas == 1 else texts.SETTINGS_COMPANY_SET
             await ctx.send(done.format(value=after, before=before))
+
+    # ------------------------------------------------- automatic ranking posts
+
+    @subcommand(
+        configvideo,
+        name="postagem",
+        usage=texts.USAGE_SETTINGS_POST,
+        description=texts.DESCRIPTION_SETTINGS_POST,
+        ignore_extra=False,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_POST)
+    async def configvideo_postagem(
+        self,
+        ctx: Context,
+        canal: discord.TextChannel | None = POST_CHANNEL,
+        frequencia: PostChoice | None = POST_FREQUENCY,
+    ) -> None:
+        """Posta o top 10 da semana ou do mês que terminou num canal (ou desliga)."""
+        assert ctx.guild is not None
+        if frequencia is None:
+            raise UsageError(texts.POST_FREQUENCY_MISSING)
+        settings = self.current(ctx.guild.id)
+        before = post_setting(settings.post_channel, settings.post_every)
+        if frequencia == "desligada":
+            changed = msgspec.structs.replace(
+                settings, post_channel=None, post_every=None, post_since=None
+            )
+        elif canal is None:
+            raise UsageError(texts.POST_CHANNEL_MISSING)
+        else:
+            missing = missing_permissions(canal)
+            if missing:
+                await ctx.send(missing_permissions_reply(canal.mention, missing))
+                return
+            changed = msgspec.structs.replace(
+                settings,
+                post_channel=canal.id,
+                post_every=frequencia,
+                post_since=now(self.bot.sessions).isoformat(),
+            )
+        after = post_setting(changed.post_channel, changed.post_every)
+        if after == before:
+            await ctx.send(
+                texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_POST_NAME, value=after)
+            )
+            return
+        if not await self.change(ctx, changed, setting="postagem", before=before, after=after):
+            return
+        posts = self.bot.get_cog("Postagens")
+        if isinstance(posts, RankingPosts):
+            posts.wake()
+        if canal is None or changed.post_channel is None:
+            await ctx.send(texts.SETTINGS_POST_OFF.format(before=before))
+        elif frequencia == "semanal":
+            await ctx.send(
+                texts.SETTINGS_POST_SET_WEEKLY.format(channel=canal.mention, before=before)
+            )
+        else:
+            await ctx.send(
+                texts.SETTINGS_POST_SET_MONTHLY.format(channel=canal.mention, before=before)
+            )
 
 
 def switch_text(span: ZoneSpan) -> str:

@@ -83,9 +83,17 @@ class ServerSettings(Struct, kw_only=True, frozen=True, omit_defaults=True):
     post_channel: Id | None = None
     post_every: PostEvery | None = None
     """Where and how often the period's ranking is posted; None: never."""
+    post_since: str | None = None
+    """When posting was last set up (aware UTC, ISO-8601): periods over before are not posted."""
     posted: tuple[str, ...] = ()
-    """The periods whose ranking was posted, newest last (a few are kept)."""
+    """The periods whose ranking was posted (or is on its way, see `tracking.posts`), newest
+    last (a few are kept)."""
     roles: tuple[RoleReward, ...] = ()
+
+    def __post_init__(self) -> None:
+        """The instant posting was set up is aware."""
+        if self.post_since is not None:
+            check_timestamp(self.post_since)
 
     @property
     def is_default(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -353,6 +353,100 @@ class ZoneArgument(commands.Converter[str], app_commands.Transformer):
         del interaction
         names = zone_names_like(str(value), BRAZIL_ZONES, MAX_CHOICES)
         return [app_commands.Choice(name=name, value=name) for name in names]
+
+
+# ------------------------------------------------------------ ranking posts
+
+PostChoice = Literal["semanal", "mensal", "desligada"]
+
+POST_WORDS: dict[str, PostChoice] = {
+    "semanal": "semanal",
+    "semana": "semanal",
+    "mensal": "mensal",
+    "mes": "mensal",
+    "mês": "mensal",
+    "desligada": "desligada",
+    "desligado": "desligada",
+    "desligar": "desligada",
+}
+"""How often a server's ranking is posted, as admins may type it."""
+
+
+def post_choice(text: str) -> PostChoice | None:
+    """The posting frequency a word names; None when it names none.
+
+    >>> post_choice("Semanal"), post_choice("mês"), post_choice("desligar"), post_choice("x")
+    ('semanal', 'mensal', 'desligada', None)
+    """
+    return POST_WORDS.get(text.strip().casefold())
+
+
+class PostFrequency(commands.Converter[str], app_commands.Transformer):
+    """`semanal`, `mensal` or `desligada`; a slash option with those three choices."""
+
+    @property
+    def choices(self) -> list[app_commands.Choice[int | float | str]]:
+        """Slash commands offer the three choices."""
+        return [
+            app_commands.Choice(name=word, value=word)
+            for word in ("semanal", "mensal", "desligada")
+        ]
+
+    def read(self, text: str) -> PostChoice:
+        """The frequency in `text`, or the usage error that says it is none."""
+        choice = post_choice(text)
+        if choice is None:
+            raise not_understood(texts.POST_FREQUENCY_WHAT, text)
+        return choice
+
+    async def convert(self, ctx: Context, argument: str) -> PostChoice:
+        """A prefix frequency."""
+        del ctx
+        return self.read(argument)
+
+    async def transform(self, interaction: discord.Interaction[Any], value: str, /) -> PostChoice:
+        """A slash frequency."""
+        del interaction
+        return self.read(value)
+
+
+class PostChannel(commands.Converter[discord.TextChannel | None], app_commands.Transformer):
+    """A text channel of the server (mention, id or name); a channel picker in slash commands.
+
+    In a prefix command, a frequency word in its place is left for the next parameter and
+    the channel is taken as not given (`!configvideo postagem desligada`).
+    """
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Slash commands offer a channel picker."""
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        """Only channels a ranking can be posted in."""
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def convert(self, ctx: Context, argument: str) -> discord.TextChannel | None:
+        """The channel named by `argument` (None when it is a frequency left for later)."""
+        if ctx.interaction is None and post_choice(argument) is not None:
+            ctx.view.undo()
+            return None
+        try:
+            return await commands.TextChannelConverter().convert(ctx, argument)
+        except commands.ChannelNotFound as error:
+            problem = texts.POST_CHANNEL_NOT_FOUND.format(argument=shown(argument))
+            raise UsageError(problem, argument) from error
+
+    async def transform(
+        self, interaction: discord.Interaction[Any], value: Any, /
+    ) -> discord.TextChannel:
+        """The channel picked in a slash command, as the bot's cache has it."""
+        channel = interaction.guild.get_channel(value.id) if interaction.guild else None
+        if not isinstance(channel, discord.TextChannel):
+            problem = texts.POST_CHANNEL_NOT_FOUND.format(argument=shown(str(value)))
+            raise UsageError(problem, str(value))
+        return channel
 
 
 class DailyLimit(Length):

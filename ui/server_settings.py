@@ -10,6 +10,7 @@ import discord
 from tracking.server_settings import ServerSettings
 from tracking.zones import calendar_for
 from ui import texts
+from ui.posts import post_setting
 from ui.style import EMBED_COLOR
 from utils import escape_name, format_seconds_to_time, plural
 
@@ -62,6 +63,7 @@ def settings_fields(
         (texts.SETTINGS_FIELD_MINIMUM, format_seconds_to_time(settings.minimum)),
         (texts.SETTINGS_FIELD_LIMIT, limit_text(settings.daily_limit)),
         (texts.SETTINGS_FIELD_COMPANY, company_text(settings.company)),
+        (texts.SETTINGS_FIELD_POST, post_setting(settings.post_channel, settings.post_every)),
     ]
 
 

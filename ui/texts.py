@@ -167,6 +167,7 @@ HELP_ENTRY = "`{usage}`\n{description}\nEx.: `{example}`"
 HELP_SUBCOMMANDS = "Ajustes: {subcommands}"
 HELP_SUBCOMMAND_SEPARATOR = " · "
 HELP_FOOTER = "Prefixo dos comandos neste bot: {prefix}"
+HELP_SUBCOMMANDS = "Ajustes: {subcommands}"
 
 SYNC_DONE = "✅ Comandos de barra registrados no Discord: {count}."
 
@@ -233,10 +234,7 @@ LENGTH_TOO_LONG = "A duração “{argument}” passa do limite de {limit}."
 SETTINGS_SECTION = "⚙️ Configuração do servidor"
 USAGE_SETTINGS = "[ajuste] [valor]"
 DESCRIPTION_SETTINGS = "Mostra ou muda as regras de contagem deste servidor"
-BRIEF_SETTINGS = (
-    "Mostra as regras deste servidor; com um ajuste (sequencia, ignorar, contar, minimo, "
-    "limite, companhia), muda uma delas."
-)
+BRIEF_SETTINGS = "Mostra as regras deste servidor; com um ajuste, muda uma delas."
 EXAMPLE_SETTINGS = "sequencia 30min"
 SETTINGS_TITLE = "⚙️ Configurações de {guild}"
 SETTINGS_FOOTER = "Mude com {prefix}configvideo <ajuste> <valor> • veja {prefix}ajuda"
@@ -347,5 +345,65 @@ SETTING_NAMES = {
     "minimo": SETTINGS_MINIMUM_NAME,
     "limite": SETTINGS_LIMIT_NAME,
     "companhia": SETTINGS_COMPANY_NAME,
+    "postagem": "a postagem do ranking",
 }
 """How `!auditoriavideo` names each setting (by its `!configvideo` subcommand)."""
+
+# --- automatic ranking posts (`!configvideo postagem`) ---
+USAGE_SETTINGS_POST = "<#canal> <semanal|mensal|desligada>"
+DESCRIPTION_SETTINGS_POST = "Posta o ranking da semana ou do mês que terminou num canal"
+DESCRIBE_SETTINGS_POST = {
+    "canal": "Onde postar o ranking (não precisa para desligar)",
+    "frequencia": "semanal (toda segunda 00:00), mensal (todo dia 1º) ou desligada",
+}
+EXAMPLE_SETTINGS_POST = "postagem #ranking semanal"
+SETTINGS_FIELD_POST = "Postagem do ranking"
+POST_OFF = "desligada"
+POST_EVERY_NAMES = {"semanal": "semanal", "mensal": "mensal"}
+POST_SETTING_VALUE = "{every} em {channel}"
+SETTINGS_POST_NAME = SETTING_NAMES["postagem"]
+POST_FREQUENCY_WHAT = "a frequência (semanal, mensal ou desligada)"
+POST_CHANNEL_MISSING = "Faltou o canal onde postar o ranking."
+POST_FREQUENCY_MISSING = "Faltou a frequência (semanal, mensal ou desligada)."
+POST_CHANNEL_NOT_FOUND = "Não encontrei o canal de texto “{argument}” neste servidor."
+SETTINGS_POST_SET_WEEKLY = (
+    "✅ Toda segunda-feira, à 00:00, vou postar em {channel} o top 10 da semana que terminou "
+    "(antes: {before})."
+)
+SETTINGS_POST_SET_MONTHLY = (
+    "✅ Todo dia 1º, à 00:00, vou postar em {channel} o top 10 do mês que terminou "
+    "(antes: {before})."
+)
+SETTINGS_POST_OFF = "✅ Postagem automática do ranking desligada (antes: {before})."
+POST_MISSING_PERMISSION = (
+    "⚠️ Não consigo postar em {channel}: me falta a permissão {permissions} nesse canal. "
+    "Dê essa permissão ao bot (ou escolha outro canal) e tente de novo; nada foi mudado."
+)
+POST_MISSING_PERMISSIONS = (
+    "⚠️ Não consigo postar em {channel}: me faltam as permissões {permissions} nesse canal. "
+    "Dê essas permissões ao bot (ou escolha outro canal) e tente de novo; nada foi mudado."
+)
+POST_PERMISSION_NAMES = {
+    "view_channel": "Ver canal",
+    "send_messages": "Enviar mensagens",
+    "embed_links": "Inserir links",
+    "read_message_history": "Ver histórico de mensagens",
+}
+POST_MONTHS = (
+    "janeiro",
+    "fevereiro",
+    "março",
+    "abril",
+    "maio",
+    "junho",
+    "julho",
+    "agosto",
+    "setembro",
+    "outubro",
+    "novembro",
+    "dezembro",
+)
+POST_WEEK_TITLE = "🏆 Ranking de câmera — semana de {first} a {last}"
+POST_MONTH_TITLE = "🏆 Ranking de câmera — {month} de {year}"
+POST_EMPTY = "Ninguém ligou a câmera neste período. Que tal começar o próximo com tudo? 📹"
+POST_FOOTER = "{members} no ranking • o ranking de agora: {prefix}rankingvideo"

@@ -57,6 +57,13 @@ def test_help_gives_an_example_of_every_command(world):
     assert shown.count("Ex.: `!") == len(FIXED_NAMES)
 
 
+def test_help_lists_the_adjustments_of_configvideo_with_their_arguments(world):
+    env, guild, text, ana = world
+    shown = help_text(help_embed("!", loaded(env)))
+    assert "`sequencia <duração>`" in shown
+    assert "`postagem <#canal> <semanal|mensal|desligada>`" in shown
+
+
 def test_help_fields_fit_discord_limits(world):
     env, guild, text, ana = world
     embed = help_embed("bate-ponto!", loaded(env))
