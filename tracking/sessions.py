@@ -299,11 +299,6 @@ class VideoSessionManager:
         session.paused_at = at
         return record
 
-    def is_counting(self, guild_id: int, user_id: int) -> bool:
-        """Whether a running session's time counts now (False if none runs or it is paused)."""
-        session = self.sessions.get((guild_id, user_id))
-        return session is not None and session.paused_at is None
-
     def is_identified(self, guild_id: int, user_id: int) -> bool:
         """Whether a running session is known to belong to a person (False if none runs)."""
         session = self.sessions.get((guild_id, user_id))
