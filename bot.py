@@ -147,6 +147,7 @@ class BatePonto(commands.Bot):
             await store.close()
             return
         self._store = store
+        self.sessions.rules = store  # each server's counting rules and what its days hold
         store.hooks = self.metrics.store_hooks()
         log.info("Dados em %s", store_location(self.settings))
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from tracking.records import AttributeLegacy, Change, Credit
+from tracking.rules import has_company
 from tracking.sessions import SessionKey
 from utils import LOOKUP_ERRORS, plural
 
@@ -32,11 +33,46 @@ LOOKUP_RETRY_MAX_SECONDS = 300.0
 # ------------------------------------------------------------------- facts
 
 
-def is_on_camera(state: discord.VoiceState | None, afk_channel_id: int | None) -> bool:
-    """Whether a voice state counts as camera time: connected, video on, not in AFK."""
+CameraChannel = discord.VoiceChannel | discord.StageChannel
+"""A channel where camera time is counted."""
+
+
+def is_ignored(channel: CameraChannel, ignored: Collection[int]) -> bool:
+    """Whether a channel's camera time does not count: it, or its category, is ignored."""
+    return channel.id in ignored or (
+        channel.category_id is not None and channel.category_id in ignored
+    )
+
+
+def is_on_camera(
+    state: discord.VoiceState | None,
+    afk_channel_id: int | None,
+    ignored: Collection[int] = (),
+) -> bool:
+    """Whether a voice state counts as camera time: connected, video on, not in AFK.
+
+    Nor in a channel the server ignores (`!configvideo ignorar`), by itself or by
+    its category.
+    """
     if state is None or state.channel is None or not state.self_video:
         return False
-    return state.channel.id != afk_channel_id
+    channel = state.channel
+    return channel.id != afk_channel_id and not is_ignored(channel, ignored)
+
+
+def people_in(channel: CameraChannel) -> int:
+    """How many people (not bots) are connected to a voice channel.
+
+    A member the cache does not know counts as a person until a lookup says
+    otherwise (the voice events that follow bring the member).
+    """
+    guild = channel.guild
+    count = 0
+    for user_id in channel.voice_states:
+        member = guild.get_member(user_id)
+        if member is None or not member.bot:
+            count += 1
+    return count
 
 
 def forget_voice_states(guild: discord.Guild) -> None:
@@ -144,10 +180,17 @@ class VoiceTracker(commands.Cog):
     # ---------------------------------------------------------------- facts
 
     def _camera_on(
-        self, guild_id: int, user_id: int, name: str, *, identified: bool = True
+        self,
+        guild_id: int,
+        user_id: int,
+        name: str,
+        *,
+        identified: bool = True,
+        counting: bool = True,
     ) -> None:
         """The member is on camera: start a session, or continue one saved by an earlier run.
 
+        With `counting` False (too few people in the channel) a new session starts paused.
         A member who stopped being counted in the server (`!privacidade parar`) is not on
         camera as far as counting goes: a session still running ends now, none starts.
         """
@@ -155,7 +198,10 @@ class VoiceTracker(commands.Cog):
             self._camera_off(guild_id, user_id, name)
             return
         saved = self.bot.store.open_session(guild_id, user_id)
-        if not self.sessions.start_session(guild_id, user_id, saved=saved, identified=identified):
+        started = self.sessions.start_session(
+            guild_id, user_id, saved=saved, identified=identified, counting=counting
+        )
+        if not started:
             if identified:
                 self.sessions.identify(guild_id, user_id)
             return
@@ -173,8 +219,17 @@ class VoiceTracker(commands.Cog):
 
     def _camera_off(self, guild_id: int, user_id: int, name: str) -> None:
         """The member is not on camera: end the session, if one is running."""
+        running = self.sessions.is_identified(guild_id, user_id)
         record = self.sessions.end_session(guild_id, user_id)
         if record is None:
+            if running:
+                log.info(
+                    "📹 %s desligou a câmera - sessão não contada: mais curta que o mínimo do "
+                    "servidor, ou sem companhia (servidor %s)",
+                    name,
+                    guild_id,
+                    extra=self._context("camera_off_uncounted", guild_id, user_id),
+                )
             return
         self.bot.metrics.camera_event("close")
         self._commit([record])
@@ -192,17 +247,29 @@ class VoiceTracker(commands.Cog):
     async def on_voice_state_update(
         self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
     ) -> None:
-        """Start or end a session when the camera state of a member changes."""
-        del before  # only the state now matters, which makes replays harmless
-        self._apply_state(member, after)
+        """Start or end a session when the camera state of a member changes.
+
+        Only the state now decides the member's own session, which makes replays
+        harmless; `before` only names the channel left, whose company is re-counted.
+        """
+        self._apply_state(member, after, left=before.channel)
 
     @commands.Cog.listener()
     async def on_member_choices_changed(self, member: discord.Member) -> None:
         """A member stopped or started being counted (`!privacidade`): apply it at once."""
         self._apply_state(member, member.voice)
 
-    def _apply_state(self, member: discord.Member, after: discord.VoiceState | None) -> None:
-        """Start or end the member's session by their voice state now."""
+    def _apply_state(
+        self,
+        member: discord.Member,
+        after: discord.VoiceState | None,
+        *,
+        left: CameraChannel | None = None,
+    ) -> None:
+        """Start or end the member's session by their voice state now.
+
+        `left` is the channel they just left, if any: its company is counted again.
+        """
         guild = member.guild
         if not self._owns(guild.id):
             return
@@ -211,11 +278,33 @@ class VoiceTracker(commands.Cog):
                 log.info("%s é um bot: a sessão iniciada sem identificação foi descartada", member)
             return
         afk = guild.afk_channel.id if guild.afk_channel else None
-        if is_on_camera(after, afk):
-            self._camera_on(guild.id, member.id, member.display_name)
+        settings = self.bot.store.server_settings(guild.id)
+        if after is not None and is_on_camera(after, afk, settings.ignored):
+            assert after.channel is not None
+            counting = settings.company <= 1 or has_company(
+                people_in(after.channel), settings.company
+            )
+            self._camera_on(guild.id, member.id, member.display_name, counting=counting)
         else:
             self.sessions.identify(guild.id, member.id)
             self._camera_off(guild.id, member.id, member.display_name)
+        if settings.company > 1:
+            # Someone came or went: the cameras in the channels they left and joined may
+            # have company now, or lost it. Only those channels are looked at.
+            for channel in {left, after.channel if after is not None else None}:
+                if channel is not None:
+                    self._apply_company(channel, settings.company)
+
+    def _apply_company(self, channel: CameraChannel, company: int) -> None:
+        """Pause or resume the sessions in a channel by how many people are there now."""
+        guild_id = channel.guild.id
+        counting = has_company(people_in(channel), company)
+        records = [
+            record
+            for user_id in channel.voice_states
+            if (record := self.sessions.set_counting(guild_id, user_id, counting)) is not None
+        ]
+        self._commit(records)
 
     @commands.Cog.listener()
     async def on_disconnect(self) -> None:
@@ -321,6 +410,12 @@ class VoiceTracker(commands.Cog):
         if before.afk_channel != after.afk_channel and self._owns(after.id):
             await self.reconcile([after], full=False)
 
+    @commands.Cog.listener()
+    async def on_server_settings_changed(self, guild: discord.Guild) -> None:
+        """A server's counting rules changed (`!configvideo`): re-check who is on camera."""
+        if self._owns(guild.id) and not guild.unavailable:
+            await self.reconcile([guild], full=False)
+
     # ------------------------------------------------------------ reconcile
 
     async def reconcile_shard(self, shard_id: int) -> None:
@@ -380,11 +475,15 @@ class VoiceTracker(commands.Cog):
         """
         before = set(self.sessions.keys_in(guild.id))
         afk = guild.afk_channel.id if guild.afk_channel else None
+        settings = self.bot.store.server_settings(guild.id)
         on_camera: dict[int, str] = {}
         unknown: set[int] = set()
+        where: dict[int, CameraChannel] = {}
         for user_id, state in video_states(guild).items():
-            if not is_on_camera(state, afk):
+            if not is_on_camera(state, afk, settings.ignored):
                 continue
+            assert state.channel is not None
+            where[user_id] = state.channel
             member = guild.get_member(user_id) or fetched.get(user_id)
             if member is None:
                 unknown.add(user_id)
@@ -395,12 +494,20 @@ class VoiceTracker(commands.Cog):
         for guild_id, user_id in self.sessions.keys_in(guild.id):
             if user_id not in on_camera and user_id not in unknown:
                 self._camera_off(guild_id, user_id, self._name(guild, user_id))
+        channels = {channel.id: channel for channel in where.values()}
+        company = {
+            channel_id: has_company(people_in(channel), settings.company)
+            for channel_id, channel in channels.items()
+        }
         for user_id, name in on_camera.items():
-            self._camera_on(guild.id, user_id, name)
+            self._camera_on(guild.id, user_id, name, counting=company[where[user_id].id])
         for user_id in unknown:
-            self._camera_on(guild.id, user_id, str(user_id), identified=False)
+            counting = company[where[user_id].id]
+            self._camera_on(guild.id, user_id, str(user_id), identified=False, counting=counting)
             if not self.sessions.is_identified(guild.id, user_id):
                 self._identify_later(guild.id, user_id)
+        for channel in channels.values():  # sessions that went on: paused or resumed now
+            self._apply_company(channel, settings.company)
         self.bot.metrics.reconciled(before, set(self.sessions.keys_in(guild.id)))
         self._close_saved_sessions(lambda guild_id: guild_id == guild.id)
         self.sessions.guild_verified(guild.id)

@@ -88,5 +88,5 @@ async def change_settings(
         await ctx.send(texts.SETTINGS_SAVE_FAILED)
         return False
     # Cogs that follow a server's rules (who is on camera, when to post) look again.
-    bot.dispatch("server_settings_changed", ctx.guild.id)
+    bot.dispatch("server_settings_changed", ctx.guild)
     return True

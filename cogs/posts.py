@@ -95,9 +95,9 @@ class RankingPosts(commands.Cog, name="Postagens"):
         self._task = asyncio.create_task(self._run(), name="ranking-posts")
 
     @commands.Cog.listener()
-    async def on_server_settings_changed(self, guild_id: int) -> None:
+    async def on_server_settings_changed(self, guild: discord.Guild) -> None:
         """A server's settings changed (its posting may have): look again now."""
-        del guild_id
+        del guild
         self.wake()
 
     def wake(self) -> None:

@@ -21,9 +21,25 @@ from tracking.server_settings import ServerSettings
 from tracking.standings import now
 from tracking.zones import ZoneSpan, calendar_for, zone_change
 from ui import texts
-from ui.converters import Length, PostChannel, PostChoice, PostFrequency, UsageError, ZoneArgument
+from ui.converters import (
+    DailyLimit,
+    Length,
+    PostChannel,
+    PostChoice,
+    PostFrequency,
+    UsageError,
+    VoicePlace,
+    VoicePlaceArgument,
+    ZoneArgument,
+)
 from ui.posts import missing_permissions_reply, post_setting
-from ui.server_settings import settings_embed, shown_day
+from ui.server_settings import (
+    company_text,
+    ignored_text,
+    limit_text,
+    settings_embed,
+    shown_day,
+)
 from utils import format_seconds_to_time
 
 if TYPE_CHECKING:
@@ -40,6 +56,23 @@ STREAK_MINIMUM: int = commands.parameter(converter=Length(limit=MAX_STREAK_MINIM
 
 ZONE: str = commands.parameter(converter=ZoneArgument())
 
+MAX_SESSION_MINIMUM = 24 * 3600
+"""The longest minimum a session may need to count (a day)."""
+SESSION_MINIMUM: int = commands.parameter(converter=Length(limit=MAX_SESSION_MINIMUM))
+
+MAX_DAILY_LIMIT = 24 * 3600
+"""A day's limit beyond the whole day would limit nothing."""
+DAILY_LIMIT: int | None = commands.parameter(
+    converter=DailyLimit(limit=MAX_DAILY_LIMIT, none_words=("nenhum", "nenhuma"))
+)
+
+PLACE: VoicePlace = commands.parameter(converter=VoicePlaceArgument())
+COUNTED_PLACE: VoicePlace | discord.Object = commands.parameter(
+    converter=VoicePlaceArgument(gone_ok=True)
+)
+"""`contar` also takes the id of an ignored channel that was deleted since."""
+
+People = commands.Range[int, 1, 99]
 POST_CHANNEL: discord.TextChannel | None = commands.parameter(converter=PostChannel(), default=None)
 """Where to post; left out to turn posting off (`!configvideo postagem desligada`)."""
 
@@ -172,6 +205,147 @@ class ServerSettingsCog(commands.Cog, name="Configuração"):
                 day=shown_day(scheduled.first_day), zone=zona, before=current
             )
         await ctx.send(reply)
+
+    # ------------------------------------------------- ignored channels
+
+    @subcommand(
+        configvideo,
+        name="ignorar",
+        usage=texts.USAGE_SETTINGS_PLACE,
+        description=texts.DESCRIPTION_SETTINGS_IGNORE,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_PLACE)
+    async def configvideo_ignorar(self, ctx: Context, canal: VoicePlace = PLACE) -> None:
+        """Para de contar a câmera num canal de voz ou numa categoria inteira."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        if canal.id in settings.ignored:
+            await ctx.send(texts.SETTINGS_ALREADY_IGNORED.format(place=canal.mention))
+            return
+        changed = msgspec.structs.replace(settings, ignored=(*settings.ignored, canal.id))
+        await self._change_ignored(ctx, settings, changed, "ignorar", canal)
+
+    @subcommand(
+        configvideo,
+        name="contar",
+        usage=texts.USAGE_SETTINGS_PLACE,
+        description=texts.DESCRIPTION_SETTINGS_COUNT,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_PLACE)
+    async def configvideo_contar(
+        self, ctx: Context, canal: VoicePlace | discord.Object = COUNTED_PLACE
+    ) -> None:
+        """Volta a contar a câmera num canal ou categoria ignorado."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        if canal.id not in settings.ignored:
+            category = canal.category if isinstance(canal, discord.abc.GuildChannel) else None
+            if category is not None and category.id in settings.ignored:
+                reply = texts.SETTINGS_IGNORED_BY_CATEGORY.format(
+                    place=f"<#{canal.id}>",
+                    category=category.mention,
+                    prefix=self.bot.settings.command_prefix,
+                )
+            else:
+                reply = texts.SETTINGS_NOT_IGNORED.format(place=f"<#{canal.id}>")
+            await ctx.send(reply)
+            return
+        left = tuple(place for place in settings.ignored if place != canal.id)
+        changed = msgspec.structs.replace(settings, ignored=left)
+        await self._change_ignored(ctx, settings, changed, "contar", canal)
+
+    async def _change_ignored(
+        self,
+        ctx: Context,
+        settings: ServerSettings,
+        changed: ServerSettings,
+        setting: str,
+        place: VoicePlace | discord.Object,
+    ) -> None:
+        before, after = ignored_text(settings), ignored_text(changed)
+        if await self.change(ctx, changed, setting=setting, before=before, after=after):
+            done = (
+                texts.SETTINGS_IGNORED_SET if setting == "ignorar" else texts.SETTINGS_COUNTED_SET
+            )
+            await ctx.send(done.format(place=f"<#{place.id}>"))
+
+    # ------------------------------------------------- session minimum
+
+    @subcommand(
+        configvideo,
+        name="minimo",
+        usage=texts.USAGE_SETTINGS_MINIMUM,
+        description=texts.DESCRIPTION_SETTINGS_MINIMUM,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_MINIMUM)
+    async def configvideo_minimo(self, ctx: Context, duracao: int = SESSION_MINIMUM) -> None:
+        """Muda a duração mínima de uma sessão para ela contar."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        before = format_seconds_to_time(settings.minimum)
+        after = format_seconds_to_time(duracao)
+        if duracao == settings.minimum:
+            await ctx.send(
+                texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_MINIMUM_NAME, value=after)
+            )
+            return
+        changed = msgspec.structs.replace(settings, minimum=duracao)
+        if await self.change(ctx, changed, setting="minimo", before=before, after=after):
+            done = texts.SETTINGS_MINIMUM_SET if duracao else texts.SETTINGS_MINIMUM_OFF
+            await ctx.send(done.format(value=after, before=before))
+
+    # ------------------------------------------------- daily limit
+
+    @subcommand(
+        configvideo,
+        name="limite",
+        usage=texts.USAGE_SETTINGS_LIMIT,
+        description=texts.DESCRIPTION_SETTINGS_LIMIT,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_LIMIT)
+    async def configvideo_limite(self, ctx: Context, duracao: int | None = DAILY_LIMIT) -> None:
+        """Muda o máximo de câmera que conta por membro num dia (nenhum: sem limite)."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        before, after = limit_text(settings.daily_limit), limit_text(duracao)
+        if duracao == settings.daily_limit:
+            await ctx.send(
+                texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_LIMIT_NAME, value=after)
+            )
+            return
+        changed = msgspec.structs.replace(settings, daily_limit=duracao)
+        if await self.change(ctx, changed, setting="limite", before=before, after=after):
+            done = texts.SETTINGS_LIMIT_OFF if duracao is None else texts.SETTINGS_LIMIT_SET
+            await ctx.send(done.format(value=after, before=before))
+
+    # ------------------------------------------------- company
+
+    @subcommand(
+        configvideo,
+        name="companhia",
+        usage=texts.USAGE_SETTINGS_COMPANY,
+        description=texts.DESCRIPTION_SETTINGS_COMPANY,
+    )
+    @for_admins(slash_default=False)
+    @app_commands.describe(**texts.DESCRIBE_SETTINGS_COMPANY)
+    async def configvideo_companhia(self, ctx: Context, pessoas: People) -> None:
+        """Muda quantas pessoas precisam estar no canal para a câmera contar."""
+        assert ctx.guild is not None
+        settings = self.current(ctx.guild.id)
+        before, after = company_text(settings.company), company_text(pessoas)
+        if pessoas == settings.company:
+            await ctx.send(
+                texts.SETTINGS_UNCHANGED.format(setting=texts.SETTINGS_COMPANY_NAME, value=after)
+            )
+            return
+        changed = msgspec.structs.replace(settings, company=pessoas)
+        if await self.change(ctx, changed, setting="companhia", before=before, after=after):
+            done = texts.SETTINGS_COMPANY_OFF if pessoas == 1 else texts.SETTINGS_COMPANY_SET
+            await ctx.send(done.format(value=after, before=before))
 
     # ------------------------------------------------- automatic ranking posts
 

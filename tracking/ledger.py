@@ -614,7 +614,12 @@ class GuildLedger:
         """Seconds per local day in a range, for the whole server or one member."""
         row = None if user_id is None else self.members.index.get(user_id)
         result: dict[int, int] = {}
-        for day, table in self.days.items():
+        if days.first == days.last:  # one day (a daily limit's check): no pass over the days
+            one = self.days.get(days.first)
+            days_in = {days.first: one} if one is not None else {}
+        else:
+            days_in = self.days
+        for day, table in days_in.items():
             if day not in days:
                 continue
             if user_id is None:

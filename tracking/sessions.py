@@ -18,6 +18,13 @@ import discord.utils
 
 from tracking.ledger import OpenSession
 from tracking.records import Credit
+from tracking.rules import (
+    NO_RULES,
+    CountingRules,
+    day_seconds,
+    reaches_minimum,
+    within_daily_limit,
+)
 from tracking.server_settings import ZoneSince
 from tracking.zones import ServerCalendar, calendar_for
 
@@ -75,9 +82,15 @@ class Session:
     identified: bool = True
     """False while the bot cannot tell whether the member is a person (a lookup failed):
     the time accrues, but nothing is credited until the member turns out to be one."""
+    paused_at: float | None = None
+    """While counting is paused (too few people in the channel): since when; else None."""
+    has_counted: bool = True
+    """Whether counting ran at some moment (a session paused from start to end adds nothing)."""
 
     def elapsed(self, at: float) -> float:
-        """Seconds on camera up to monotonic instant `at`."""
+        """Seconds that count up to monotonic instant `at` (paused time left out)."""
+        if self.paused_at is not None:
+            return self.offset
         return self.offset + max(0.0, at - self.base)
 
 
@@ -119,15 +132,19 @@ class VideoSessionManager:
         shard_count: int = 1,
         *,
         zones_of: ZonesOf = no_zones,
+        rules: CountingRules = NO_RULES,
     ) -> None:
         """Track sessions with `clock`, servers on `shard_count` shards.
 
         Local days are those of each server's zones (`zones_of`, e.g. the store's
-        settings), in `zone` (`TIMEZONE`) before and without any.
+        settings), in `zone` (`TIMEZONE`) before and without any. `rules` are the
+        servers' counting rules (`!configvideo minimo`, `limite`): the bot hands its
+        store over once it is open (`tracking.rules`).
         """
         self.clock = clock
         self.default_zone = zone
         self.zones_of = zones_of
+        self.rules = rules
         self.shard_count = shard_count
         """How many shards the servers are spread over (Discord's formula, see `shard_of`)."""
         self.sessions: dict[SessionKey, Session] = {}
@@ -225,13 +242,15 @@ class VideoSessionManager:
         saved: OpenSession | None = None,
         *,
         identified: bool = True,
+        counting: bool = True,
     ) -> bool:
         """Start a session now; False if one is already running.
 
         With `saved` (a session persisted by an earlier run and never closed),
         that session continues: its credited time and its count carry over, and
         the time in between is not counted. With `identified` False the member
-        may still turn out to be a bot (see `identify` and `discard`).
+        may still turn out to be a bot (see `identify` and `discard`). With
+        `counting` False it starts paused (see `set_counting`).
         """
         key = (guild_id, user_id)
         if key in self.sessions:
@@ -250,8 +269,35 @@ class VideoSessionManager:
                 counted=True,
             )
         session.identified = identified
+        if not counting:
+            session.paused_at = now
+            session.has_counted = False
         self.sessions[key] = session
         return True
+
+    def set_counting(self, guild_id: int, user_id: int, counting: bool) -> Credit | None:
+        """Pause or resume the counting of a running session (`!configvideo companhia`).
+
+        The session goes on either way and is counted once. Pausing credits the
+        time so far (the record, if any, to persist), so what is not credited yet
+        always ends where counting last ran and is split by local day exactly.
+        """
+        session = self.sessions.get((guild_id, user_id))
+        if session is None or (session.paused_at is None) == counting:
+            return None
+        now = self.clock.monotonic()
+        if counting:
+            session.paused_at = None
+            session.base = now
+            session.has_counted = True
+            return None
+        at = min(now, self.vouched_until(guild_id))
+        record = None
+        if session.identified and self._qualifies(session, at):
+            record = self._record(session, at, closing=False)
+        session.offset = session.elapsed(at)
+        session.paused_at = at
+        return record
 
     def is_identified(self, guild_id: int, user_id: int) -> bool:
         """Whether a running session is known to belong to a person (False if none runs)."""
@@ -278,6 +324,8 @@ class VideoSessionManager:
         if session is None or not session.identified:
             return None
         until = self.vouched_until(guild_id) if at is None else at
+        if not self._qualifies(session, until):
+            return None  # shorter than the server's minimum (or never counting): not counted
         return self._record(session, until, closing=True)
 
     def restart_session(self, guild_id: int, user_id: int) -> bool:
@@ -288,7 +336,12 @@ class VideoSessionManager:
         session = self.sessions.pop((guild_id, user_id), None)
         if session is None:
             return False
-        return self.start_session(guild_id, user_id, identified=session.identified)
+        return self.start_session(
+            guild_id,
+            user_id,
+            identified=session.identified,
+            counting=session.paused_at is None,
+        )
 
     def end_all(self, at: float | None = None) -> list[Credit]:
         """End every session (see `end_session` for `at`); their closing records."""
@@ -298,13 +351,19 @@ class VideoSessionManager:
         """Records crediting the time every open session accrued so far (as far as vouched).
 
         The sessions stay open: after a stop they continue when the bot is back
-        and the member is still on camera. Unidentified sessions are left out.
+        and the member is still on camera. Unidentified sessions are left out, and
+        so are sessions still shorter than their server's minimum: their time is
+        credited, all of it, once they reach it; a crash or a stop before then
+        keeps nothing of them, which is right, since they do not count yet.
         """
         records = []
         for session in self.sessions.values():
             if not session.identified:
                 continue
-            record = self._record(session, self.vouched_until(session.guild_id), closing=False)
+            at = self.vouched_until(session.guild_id)
+            if not self._qualifies(session, at):
+                continue
+            record = self._record(session, at, closing=False)
             if record is not None:
                 records.append(record)
         return records
@@ -316,8 +375,10 @@ class VideoSessionManager:
     def pending(self, guild_id: int) -> dict[int, Pending]:
         """Per member of a server: the time of the running session not yet credited.
 
-        Split by local day exactly as its next record will split it, up to the
-        latest instant the bot can vouch for. Unidentified sessions are left out.
+        Split by local day and held to the server's daily limit exactly as its
+        next record will be, up to the latest instant the bot can vouch for.
+        Unidentified sessions are left out, and so are sessions that would not be
+        counted if they ended now (shorter than the server's minimum).
         """
         at = self.vouched_until(guild_id)
         calendar = self.calendar(guild_id)
@@ -325,7 +386,9 @@ class VideoSessionManager:
         for session in self.sessions.values():
             if session.guild_id != guild_id or not session.identified:
                 continue
-            _total, _delta, days = self._uncredited(session, at, calendar)
+            if not self._qualifies(session, at):
+                continue
+            _total, days = self._uncredited(session, at, calendar)
             session_day = None if session.counted else calendar.day_of(session.started_at)
             result[session.user_id] = Pending(tuple(days), session_day)
         return result
@@ -342,7 +405,10 @@ class VideoSessionManager:
         session = self.sessions.get((guild_id, user_id))
         if session is None or not session.identified:
             return None
-        return session.started_at, int(session.elapsed(self.vouched_until(guild_id)))
+        at = self.vouched_until(guild_id)
+        if not self._qualifies(session, at):
+            return None
+        return session.started_at, int(session.elapsed(at))
 
     def keys_in(self, guild_id: int) -> list[SessionKey]:
         """Keys of the sessions running in a server."""
@@ -352,24 +418,47 @@ class VideoSessionManager:
         """Keys of every running session."""
         return list(self.sessions)
 
+    def _qualifies(self, session: Session, at: float) -> bool:
+        """Whether a session counts if it ends at `at` (`!configvideo minimo`, `companhia`)."""
+        if session.counted:
+            return True
+        if not session.has_counted:
+            return False
+        minimum = self.rules.server_settings(session.guild_id).minimum
+        return reaches_minimum(session.elapsed(at), minimum)
+
     def _uncredited(
         self, session: Session, at: float, calendar: ServerCalendar
-    ) -> tuple[int, int, list[tuple[int, int]]]:
-        """(whole seconds at `at`, seconds not yet credited, those split by local day)."""
+    ) -> tuple[int, list[tuple[int, int]]]:
+        """(whole seconds at `at`, the part not yet credited that counts, by local day).
+
+        The time not yet credited ends where counting last ran (now, the latest
+        instant vouched for, or the pause) and is split at local midnights; each
+        day then gets only what still fits under the server's daily limit.
+        """
         total = max(session.credited, int(session.elapsed(at)))
         delta = total - session.credited
+        if session.paused_at is not None:
+            at = min(at, session.paused_at)
         until = self.clock.now() - timedelta(seconds=max(0.0, self.clock.monotonic() - at))
-        return total, delta, calendar.split(until, -delta, 0)
+        days = calendar.split(until, -delta, 0)
+        guild_id, user_id = session.guild_id, session.user_id
+        limit = self.rules.server_settings(guild_id).daily_limit
+        if limit is not None:
+            days = within_daily_limit(
+                days, limit, lambda day: day_seconds(self.rules, guild_id, user_id, day)
+            )
+        return total, days
 
     def _record(self, session: Session, at: float, *, closing: bool) -> Credit | None:
         calendar = self.calendar(session.guild_id)
-        total, delta, days = self._uncredited(session, at, calendar)
-        if not closing and delta == 0 and session.counted:
+        total, days = self._uncredited(session, at, calendar)
+        if not closing and total == session.credited and session.counted:
             return None
         record = Credit(
             g=session.guild_id,
             u=session.user_id,
-            s=delta,
+            s=sum(seconds for _day, seconds in days),
             n=0 if session.counted else 1,
             days=days,
             day=calendar.day_of(session.started_at),

@@ -597,3 +597,83 @@ class Threshold(Length):
         if not seconds:
             raise UsageError(texts.ROLE_THRESHOLD_ZERO, text)
         return seconds
+
+
+class DailyLimit(Length):
+    """A `Length` that cannot be zero (a day's limit of nothing): `nenhum` removes it."""
+
+    def seconds(self, text: str) -> int | None:
+        """The seconds in `text`, None for a none word, or the usage error that says why not."""
+        seconds = super().seconds(text)
+        if seconds == 0:
+            raise UsageError(texts.SETTINGS_LIMIT_ZERO, text)
+        return seconds
+
+
+# ---------------------------------------------------------------- channels
+
+VoicePlace = discord.VoiceChannel | discord.StageChannel | discord.CategoryChannel
+"""Where camera time may be left uncounted: a voice or stage channel, or a whole category."""
+
+_PLACE_CONVERTERS: tuple[commands.Converter[Any], ...] = (
+    commands.VoiceChannelConverter(),
+    commands.StageChannelConverter(),
+    commands.CategoryChannelConverter(),
+)
+
+
+_CHANNEL_ID = re.compile(r"<#([0-9]{15,20})>|([0-9]{15,20})")
+
+
+class VoicePlaceArgument(commands.Converter[VoicePlace | discord.Object], app_commands.Transformer):
+    """A voice or stage channel, or a category, of the server (by mention, id or name).
+
+    Slash commands offer a channel picker limited to those kinds. With `gone_ok`, a
+    mention or id of a channel that no longer exists reads as a `discord.Object` (so a
+    deleted channel can still be taken off a list).
+    """
+
+    def __init__(self, *, gone_ok: bool = False) -> None:
+        """Read a channel or category; see the class for `gone_ok`."""
+        super().__init__()
+        self.gone_ok = gone_ok
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Slash commands offer a channel picker."""
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        """Only voice, stage and category channels can be picked."""
+        return [
+            discord.ChannelType.voice,
+            discord.ChannelType.stage_voice,
+            discord.ChannelType.category,
+        ]
+
+    async def convert(self, ctx: Context, argument: str) -> VoicePlace | discord.Object:
+        """The channel or category named by `argument`."""
+        for converter in _PLACE_CONVERTERS:
+            try:
+                place: VoicePlace = await converter.convert(ctx, argument)
+            except commands.BadArgument:
+                continue
+            return place
+        match = _CHANNEL_ID.fullmatch(argument.strip())
+        if self.gone_ok and match is not None:
+            guild = ctx.guild
+            channel_id = int(match.group(1) or match.group(2))
+            if guild is not None and guild.get_channel(channel_id) is None:
+                return discord.Object(channel_id)
+        raise not_understood(texts.PLACE_WHAT, argument)
+
+    async def transform(self, interaction: discord.Interaction[Any], value: Any, /) -> VoicePlace:
+        """The channel or category picked in a slash command (from the server's cache)."""
+        guild = interaction.guild
+        channel = guild.get_channel(int(value.id)) if guild is not None else None
+        if not isinstance(
+            channel, discord.VoiceChannel | discord.StageChannel | discord.CategoryChannel
+        ):
+            raise not_understood(texts.PLACE_WHAT, str(getattr(value, "name", value)))
+        return channel

@@ -52,17 +52,53 @@ def settings_fields(
     >>> settings_fields(ServerSettings(streak_minimum=1800), default_zone=ZoneInfo("UTC"),
     ...     moment=datetime.fromisoformat("2026-03-01T12:00:00+00:00"))[:2]
     [('Fuso horário', 'UTC'), ('Sequência (mínimo por dia)', '30min')]
+    >>> dict(settings_fields(ServerSettings(ignored=(5, 7)), default_zone=ZoneInfo("UTC"),
+    ...     moment=datetime.fromisoformat("2026-03-01T12:00:00+00:00")))["Canais ignorados"]
+    '<#5>, <#7>'
     """
     roles = len(settings.roles)
     return [
         (texts.SETTINGS_FIELD_ZONE, zone_field(settings, default_zone, moment)),
         (texts.SETTINGS_FIELD_STREAK, format_seconds_to_time(settings.streak_minimum)),
+        (texts.SETTINGS_FIELD_IGNORED, ignored_text(settings)),
+        (texts.SETTINGS_FIELD_MINIMUM, format_seconds_to_time(settings.minimum)),
+        (texts.SETTINGS_FIELD_LIMIT, limit_text(settings.daily_limit)),
+        (texts.SETTINGS_FIELD_COMPANY, company_text(settings.company)),
         (texts.SETTINGS_FIELD_POST, post_setting(settings.post_channel, settings.post_every)),
         (
             texts.SETTINGS_FIELD_ROLES,
             plural(roles, *texts.ROLE_REWARDS) if roles else texts.SETTINGS_ROLES_NONE,
         ),
     ]
+
+
+def ignored_text(settings: ServerSettings) -> str:
+    """The ignored channels and categories, by mention (`nenhum` without any).
+
+    >>> ignored_text(ServerSettings()), ignored_text(ServerSettings(ignored=(5,)))
+    ('nenhum', '<#5>')
+    """
+    if not settings.ignored:
+        return texts.SETTINGS_IGNORED_NONE
+    return ", ".join(f"<#{place}>" for place in settings.ignored)
+
+
+def limit_text(limit: int | None) -> str:
+    """A daily limit as admins read it.
+
+    >>> limit_text(None), limit_text(4 * 3600)
+    ('nenhum', '4h')
+    """
+    return texts.SETTINGS_LIMIT_NONE if limit is None else format_seconds_to_time(limit)
+
+
+def company_text(company: int) -> str:
+    """A company rule as admins read it.
+
+    >>> company_text(1), company_text(3)
+    ('1 pessoa', '3 pessoas')
+    """
+    return plural(company, "pessoa", "pessoas")
 
 
 def settings_embed(

@@ -30,6 +30,8 @@ ARGUMENT_NAMES = {
     "pagina": "a página",
     "dias": "o número de dias",
     "duracao": "a duração",
+    "canal": "o canal",
+    "pessoas": "o número de pessoas",
     "zona": "o fuso horário",
     "meta": "a meta",
     "cargo": "o cargo",
@@ -325,9 +327,77 @@ SETTINGS_ZONE_KEPT = (
 )
 SETTINGS_ZONE_ALREADY = "Nada mudou: o fuso já passa a ser {zone} a partir de {day}."
 SETTINGS_ZONE_AUDIT_FROM = "{zone} a partir de {day}"
+
+# `!configvideo ignorar|contar <#canal|categoria>`
+PLACE_WHAT = "um canal de voz, palco ou categoria deste servidor (#canal, nome ou id)"
+USAGE_SETTINGS_PLACE = "<#canal|categoria>"
+DESCRIPTION_SETTINGS_IGNORE = "Para de contar a câmera num canal de voz ou numa categoria inteira"
+DESCRIPTION_SETTINGS_COUNT = "Volta a contar a câmera num canal ou categoria ignorado"
+DESCRIBE_SETTINGS_PLACE = {"canal": "Canal de voz, palco ou categoria"}
+SETTINGS_FIELD_IGNORED = "Canais ignorados"
+SETTINGS_IGNORED_NONE = "nenhum"
+SETTINGS_IGNORED_NAME = "os canais ignorados"
+SETTINGS_IGNORED_SET = (
+    "✅ A câmera em {place} não conta mais, como no canal AFK. Quem está lá com a câmera "
+    "ligada tem a sessão encerrada agora; o tempo já contado fica."
+)
+SETTINGS_COUNTED_SET = "✅ A câmera em {place} volta a contar, a partir de agora."
+SETTINGS_ALREADY_IGNORED = "Nada mudou: {place} já não conta."
+SETTINGS_NOT_IGNORED = "Nada mudou: {place} não estava entre os ignorados."
+SETTINGS_IGNORED_BY_CATEGORY = (
+    "Nada mudou: {place} está na categoria {category}, que continua ignorada; "
+    "use `{prefix}configvideo contar` com a categoria."
+)
+
+# `!configvideo minimo <duração>`
+USAGE_SETTINGS_MINIMUM = "<duração>"
+DESCRIPTION_SETTINGS_MINIMUM = "Duração mínima de uma sessão de câmera para ela contar"
+DESCRIBE_SETTINGS_MINIMUM = {"duracao": "Ex.: 0s, 30s, 2min (padrão: 0s, toda sessão conta)"}
+SETTINGS_FIELD_MINIMUM = "Sessão mínima"
+SETTINGS_MINIMUM_NAME = "a sessão mínima"
+SETTINGS_MINIMUM_SET = (
+    "✅ Agora só contam sessões de pelo menos **{value}** (antes: {before}). Uma sessão que "
+    "chega a esse tempo conta inteira, desde o início."
+)
+SETTINGS_MINIMUM_OFF = "✅ Agora toda sessão conta, por mais curta que seja (antes: {before})."
+
+# `!configvideo limite <duração|nenhum>`
+USAGE_SETTINGS_LIMIT = "<duração|nenhum>"
+DESCRIPTION_SETTINGS_LIMIT = "O máximo de câmera que conta por membro num dia"
+DESCRIBE_SETTINGS_LIMIT = {"duracao": "Ex.: 4h, 8h30 ou nenhum (padrão: nenhum)"}
+SETTINGS_FIELD_LIMIT = "Limite por dia"
+SETTINGS_LIMIT_NONE = "nenhum"
+SETTINGS_LIMIT_NAME = "o limite por dia"
+SETTINGS_LIMIT_ZERO = "Um limite de 0s não deixaria nada contar; para tirar o limite, use “nenhum”."
+SETTINGS_LIMIT_SET = (
+    "✅ Agora conta no máximo **{value}** de câmera por membro em cada dia (antes: {before}). "
+    "O que já foi contado hoje fica; o que passar do limite só volta a contar no dia seguinte."
+)
+SETTINGS_LIMIT_OFF = "✅ Não há mais limite por dia (antes: {before})."
+
+# `!configvideo companhia <n>`
+USAGE_SETTINGS_COMPANY = "<pessoas>"
+DESCRIPTION_SETTINGS_COMPANY = "Quantas pessoas precisam estar no canal para a câmera contar"
+DESCRIBE_SETTINGS_COMPANY = {"pessoas": "De 1 a 99, o próprio membro incluído (padrão: 1)"}
+SETTINGS_FIELD_COMPANY = "Companhia mínima"
+SETTINGS_COMPANY_NAME = "a companhia mínima"
+SETTINGS_COMPANY_SET = (
+    "✅ Agora a câmera só conta com pelo menos **{value}** no canal, o próprio membro "
+    "incluído; bots não contam (antes: {before}). Quando falta gente, a contagem pausa e "
+    "volta sozinha, na mesma sessão."
+)
+SETTINGS_COMPANY_OFF = (
+    "✅ Agora a câmera conta mesmo com o membro sozinho no canal (antes: {before})."
+)
+
 SETTING_NAMES = {
     "sequencia": SETTINGS_STREAK_NAME,
     "fuso": SETTINGS_ZONE_NAME,
+    "ignorar": SETTINGS_IGNORED_NAME,
+    "contar": SETTINGS_IGNORED_NAME,
+    "minimo": SETTINGS_MINIMUM_NAME,
+    "limite": SETTINGS_LIMIT_NAME,
+    "companhia": SETTINGS_COMPANY_NAME,
     "postagem": "a postagem do ranking",
     "cargos": "os cargos por tempo de câmera",
 }
