@@ -33,7 +33,7 @@ from discord.ext import commands
 from cogs.checks import POST_PERMISSIONS, missing_permissions
 from tracking.posts import FinishedPeriod, claimed, due, marker_state, next_end, with_marker
 from tracking.standings import now, period_standings
-from ui.names import MemberNames
+from ui.names import MemberNames, hidden_members
 from ui.posts import post_embed, post_title
 from ui.ranking import build_page, names_in
 from ui.style import RANKING_PAGE_SIZE
@@ -53,6 +53,9 @@ MIN_PAUSE_SECONDS = 1.0
 
 HISTORY_CHECKED = 50
 """How many of a channel's recent messages are searched for a post already made."""
+
+EVERYONE = 0
+"""The viewer of a public post: no member, so every hidden member stays hidden."""
 
 TRANSIENT = (aiohttp.ClientError, asyncio.TimeoutError)
 """Network failures: they say nothing about the channel, so the post is tried again later
@@ -200,8 +203,13 @@ class RankingPosts(commands.Cog, name="Postagens"):
         """The period's top 10, with the figures `!rankingvideo` had for it."""
         standings = period_standings(self.bot.store, self.bot.sessions, guild.id, period.days)
         names: MemberNames = self.bot.names
+        hidden = hidden_members(self.bot.store, guild.id, EVERYONE)  # a post is for everyone
         ranking = await build_page(
-            standings, 1, RANKING_PAGE_SIZE, names_in(guild, names), names.departed(guild.id)
+            standings,
+            1,
+            RANKING_PAGE_SIZE,
+            names_in(guild, names, hidden),
+            names.departed(guild.id),
         )
         return post_embed(
             period,

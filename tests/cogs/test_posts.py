@@ -87,6 +87,18 @@ async def test_the_weekly_post_comes_on_monday_at_midnight_with_the_weeks_top_10
     assert "m01" not in description(post)
 
 
+async def test_a_hidden_member_is_a_hidden_member_in_the_post(simcord_env, server):
+    await turn_on(server, "semanal")
+    await say(server.ana, server.text, "!privacidade oculto")
+    await ranked(simcord_env, server.guild, server.voice, {"m01": 120})
+    await server.ana.join_voice(server.voice)
+    await camera(simcord_env, server.guild, server.ana, server.voice)
+    await advance_to_local(simcord_env, 2026, 1, 5, 0, 0)
+    [post] = posts(server.text, WEEK_TITLE)
+    assert "ana" not in description(post)
+    assert any(texts.HIDDEN_MEMBER in line for line in lines(post))
+
+
 async def test_time_running_at_the_boundary_counts_up_to_midnight(simcord_env, server):
     await turn_on(server, "semanal")
     await advance_to_local(simcord_env, 2026, 1, 4, 23, 0)
